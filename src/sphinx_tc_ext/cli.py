@@ -1,0 +1,50 @@
+"""``tc-survey``: the command line for contributors and maintainers of a survey bib.
+
+Each feature module registers its own subcommands through a ``register(subparsers)``
+function listed in :data:`COMMAND_MODULES`, so this file stays a thin dispatcher.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+
+#: Modules that provide subcommands; each has ``register(subparsers) -> None`` and
+#: sets ``func`` on its parsers (``func(args) -> int`` returns the exit code).
+COMMAND_MODULES: tuple[str, ...] = (
+    "sphinx_tc_ext.awesome",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tc-survey",
+        description="Validate, format, import and export a survey's BibTeX file.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
