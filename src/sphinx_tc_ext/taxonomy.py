@@ -67,6 +67,7 @@ class Taxonomy:
     title: str
     short_title: str
     facets: tuple[Facet, ...] = field(default_factory=tuple)
+    text: str = field(default="", repr=False, compare=False)
 
     def facet(self, name: str) -> Facet | None:
         """Find a facet by id or by its BibTeX field name."""
@@ -74,6 +75,10 @@ class Taxonomy:
             if name in (f.id, f.field):
                 return f
         return None
+
+    def line_of(self, needle: str) -> int:
+        """Line of the first mention of ``needle`` in the file, for messages."""
+        return _line_of(self.text, f'"{needle}"')
 
     @property
     def fields(self) -> dict[str, Facet]:
@@ -91,13 +96,14 @@ def load_taxonomy(path: str | Path) -> Taxonomy:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise InputError([Problem(str(path), 1, "taxonomy", f"cannot read the taxonomy file: {exc.strerror}")])
+        problem = Problem(str(path), 1, "taxonomy", f"cannot read the taxonomy file: {exc.strerror}")
+        raise InputError([problem]) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"line (\d+)", str(exc))
         line = int(found.group(1)) if found else 1
-        raise InputError([Problem(str(path), line, "taxonomy", f"not valid TOML: {exc}; fix the syntax")])
+        raise InputError([Problem(str(path), line, "taxonomy", f"not valid TOML: {exc}; fix the syntax")]) from None
     return parse_taxonomy(data, str(path), text)
 
 
@@ -169,4 +175,5 @@ def parse_taxonomy(data: dict, path: str = "<taxonomy>", text: str = "") -> Taxo
         title=str(survey.get("title", "")),
         short_title=str(survey.get("short_title", survey.get("title", ""))),
         facets=tuple(facets),
+        text=text,
     )

@@ -1,0 +1,128 @@
+"""Configuration values, validated once at ``config-inited``, and access to the loaded data.
+
+``tc_bib_file`` and ``tc_taxonomy_file`` are resolved against the configuration
+directory (where ``conf.py`` lives), so the site may keep its sources in ``docs/``
+and its data in ``refs/``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.errors import ConfigError
+from sphinx.util import logging
+
+from .bibmodel import Bibliography, load_bibliography
+from .problems import InputError, Problem
+from .taxonomy import Taxonomy, load_taxonomy
+
+logger = logging.getLogger(__name__)
+
+WARNING_TYPE = "tc"
+
+
+@dataclass(frozen=True)
+class Settings:
+    bib_path: Path
+    taxonomy_path: Path
+    shown_bib: str  # path as written in messages (relative to the confdir when possible)
+    shown_taxonomy: str
+
+
+def setup(app: Sphinx) -> None:
+    app.add_config_value("tc_bib_file", "refs/survey.bib", "env", types=[str])
+    app.add_config_value("tc_taxonomy_file", "refs/taxonomy.toml", "env", types=[str])
+    app.add_config_value("tc_papers_page", "", "env", types=[str])
+    app.add_config_value("tc_authors_shown", 6, "env", types=[int])
+    app.add_config_value("tc_default_sort", "-date, title", "env", types=[str])
+    app.add_config_value("tc_show_bibtex", True, "env", types=[bool])
+    app.connect("config-inited", validate_config)
+    app.connect("env-before-read-docs", preload)
+
+
+def _resolve(app: Sphinx, value: str) -> Path:
+    path = Path(value)
+    return path if path.is_absolute() else Path(app.confdir, path)
+
+
+def _shown(app: Sphinx, path: Path) -> str:
+    try:
+        relative = os.path.relpath(path, app.confdir)
+    except ValueError:  # another drive on Windows
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+def validate_config(app: Sphinx, config: Config) -> None:
+    """Fail early, with one clear message, on settings nothing can be built from."""
+    bib = _resolve(app, config.tc_bib_file)
+    tax = _resolve(app, config.tc_taxonomy_file)
+    if not bib.is_file():
+        raise ConfigError(f"tc_bib_file: {bib} does not exist; set tc_bib_file in conf.py to your .bib file")
+    if not tax.is_file():
+        raise ConfigError(f"tc_taxonomy_file: {tax} does not exist; set tc_taxonomy_file in conf.py "
+                          "to your taxonomy TOML file")
+    if config.tc_authors_shown < 1:
+        raise ConfigError("tc_authors_shown must be 1 or more")
+    from .filters import FilterError, parse_sort
+
+    try:
+        parse_sort(config.tc_default_sort)
+    except FilterError as exc:
+        raise ConfigError(f"tc_default_sort: {exc}") from None
+    get_taxonomy(app)  # raises ConfigError listing every taxonomy problem
+
+
+def settings(app: Sphinx) -> Settings:
+    bib = _resolve(app, app.config.tc_bib_file)
+    taxonomy = _resolve(app, app.config.tc_taxonomy_file)
+    return Settings(bib, taxonomy, _shown(app, bib), _shown(app, taxonomy))
+
+
+_TAXONOMY_CACHE: dict[tuple[str, int, int], Taxonomy] = {}
+
+
+def get_taxonomy(app: Sphinx) -> Taxonomy:
+    path = settings(app).taxonomy_path
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _TAXONOMY_CACHE:
+        try:
+            _TAXONOMY_CACHE[key] = load_taxonomy(path)
+        except InputError as exc:
+            shown = [Problem(_shown(app, Path(p.path)), p.line, p.subtype, p.message) for p in exc.problems]
+            raise ConfigError("the taxonomy file has problems:\n" + "\n".join(str(p) for p in shown)) from None
+    return _TAXONOMY_CACHE[key]
+
+
+def get_bibliography(app: Sphinx) -> Bibliography:
+    """The parsed bib; its problems are logged once per build and bib version."""
+    conf = settings(app)
+    bib = load_bibliography(conf.bib_path, get_taxonomy(app), display_path=conf.shown_bib)
+    if getattr(app, "_tc_warned_for", None) is not bib:
+        app._tc_warned_for = bib  # type: ignore[attr-defined]
+        for problem in bib.problems:
+            warn_problem(problem)
+    return bib
+
+
+def warn_problem(problem: Problem) -> None:
+    logger.warning(problem.message, location=problem.location, type=WARNING_TYPE, subtype=problem.subtype)
+
+
+def preload(app: Sphinx, env, docnames: list[str]) -> None:
+    """Parse the bib in the main process before parallel reading forks.
+
+    Workers then share the parsed model and its warnings are logged once, not
+    once per worker.  Skipped when no page that shows papers is read.
+    """
+    from .domain import TCDomain
+
+    domain: TCDomain = env.get_domain("tc")  # type: ignore[assignment]
+    shows_papers = set(domain.tables)
+    if any(d in shows_papers or d not in env.all_docs for d in docnames):
+        get_bibliography(app)

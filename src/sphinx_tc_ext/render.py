@@ -1,0 +1,330 @@
+"""Turn ``paper_table`` placeholders into cards (HTML) or a readable list (other builders).
+
+Runs as a post-transform before Sphinx resolves references, once every document
+has been read, so permalinks point at each paper's canonical page.  All bib text
+enters the tree as docutils ``Text`` nodes and all attribute values go through
+the translator's ``starttag``: the HTML writer escapes both.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
+
+from .bibmodel import Bibliography, Paper
+from .config import WARNING_TYPE, get_bibliography, get_taxonomy, settings
+from .directive import UNGROUPED, paper_table
+from .domain import TCDomain
+from .filterbar import render_filterbar
+from .schema import LINK_FIELDS, SITE_ONLY_FIELDS
+from .taxonomy import Facet, Taxonomy
+
+logger = logging.getLogger(__name__)
+
+
+class tc_element(nodes.Element):
+    """An HTML element with a fixed tag and ``data-`` attributes; only used by HTML builders.
+
+    ``node["tag"]`` is the tag name, ``node["attrs"]`` extra attributes
+    (escaped by ``starttag``).  Our own node class, so other extensions'
+    ``container`` visitors are never affected.
+    """
+
+
+def visit_tc_element(self: Any, node: tc_element) -> None:
+    attrs = dict(node.get("attrs", {}))
+    self.body.append(self.starttag(node, node["tag"], "", **attrs))
+
+
+def depart_tc_element(self: Any, node: tc_element) -> None:
+    self.body.append(f"</{node['tag']}>")
+
+
+def el(tag: str, *children: nodes.Node, classes: list[str] | None = None, ids: list[str] | None = None,
+       **attrs: str) -> tc_element:
+    node = tc_element("", *children, tag=tag, attrs=attrs)
+    if classes:
+        node["classes"] = classes
+    if ids:
+        node["ids"] = ids
+    return node
+
+
+def text(value: str) -> nodes.Text:
+    return nodes.Text(value)
+
+
+class _Context:
+    """What every card of one page needs: the data, the page, and URI helpers."""
+
+    def __init__(self, transform: SphinxPostTransform) -> None:
+        self.app = transform.app
+        self.env = transform.env
+        self.builder = self.app.builder
+        self.docname = transform.env.docname
+        self.taxonomy: Taxonomy = get_taxonomy(self.app)
+        self.taxonomy_shown = settings(self.app).shown_taxonomy
+        self.bib: Bibliography = get_bibliography(self.app)
+        self.domain: TCDomain = self.env.get_domain("tc")  # type: ignore[assignment]
+        self.used_ids: set[str] = set(transform.document.ids)
+        self.html = self.builder.format == "html"
+        self.authors_shown = self.app.config.tc_authors_shown
+        self.show_bibtex = self.app.config.tc_show_bibtex
+
+    def unique_id(self, base: str) -> str:
+        candidate, n = base, 1
+        while candidate in self.used_ids:
+            n += 1
+            candidate = f"{base}-{n}"
+        self.used_ids.add(candidate)
+        return candidate
+
+    def page_uri(self, docname: str, anchor: str) -> str:
+        if docname == self.docname:
+            return "#" + anchor
+        return self.builder.get_relative_uri(self.docname, docname) + "#" + anchor
+
+    def section_uri(self, label: str) -> str | None:
+        """URI of the section a taxonomy value names, or None (warned once) if there is none."""
+        if not label:
+            return None
+        std = self.env.get_domain("std")
+        found = std.labels.get(label)  # type: ignore[attr-defined]
+        if found is None:
+            missing = getattr(self.app, "_tc_missing_labels", set())
+            if label not in missing:
+                self.app._tc_missing_labels = missing | {label}  # type: ignore[attr-defined]
+                logger.warning(f"taxonomy section label '{label}' is not defined in any page; add "
+                               f"'.. _{label}:' before that section or remove 'section' from the taxonomy file",
+                               location=f"{self.taxonomy_shown}:{self.taxonomy.line_of(label)}",
+                               type=WARNING_TYPE, subtype="reference")
+            return None
+        docname, labelid, _title = found
+        return self.page_uri(docname, labelid)
+
+
+class RenderPaperTables(SphinxPostTransform):
+    """Replace each ``paper_table`` placeholder with rendered papers."""
+
+    default_priority = 5  # before ReferencesResolver (10)
+
+    def run(self, **kwargs: Any) -> None:
+        tables = list(self.document.findall(paper_table))
+        if not tables:
+            return
+        ctx = _Context(self)
+        for node in tables:
+            level = sum(1 for a in _ancestors(node) if isinstance(a, nodes.section))
+            if ctx.html:
+                node.replace_self(render_html_table(ctx, node, level))
+            else:
+                node.replace_self(render_plain_table(ctx, node))
+
+
+def _ancestors(node: nodes.Node):
+    parent = node.parent
+    while parent is not None:
+        yield parent
+        parent = parent.parent
+
+
+def _group_label(facet: Facet, value_id: str) -> str:
+    if value_id == UNGROUPED:
+        return f"No {facet.label.lower()}"
+    value = facet.value(value_id)
+    return value.label if value else value_id
+
+
+def _count_keys(inner: list) -> int:
+    keys: set[str] = set()
+
+    def walk(items: list) -> None:
+        for item in items:
+            if isinstance(item, str):
+                keys.add(item)
+            else:
+                walk(item[2])
+
+    walk(inner)
+    return len(keys)
+
+
+# -- HTML ------------------------------------------------------------------------------------
+
+def render_html_table(ctx: _Context, node: paper_table, level: int) -> nodes.Node:
+    facets = node["facets"]
+    container = el("div", classes=["tc-paper-table", *node["classes"]], ids=[node["table_id"]], **{
+        "data-facets": " ".join(facets),
+        "data-group-by": " ".join(node["group_by"]),
+        "data-total": str(len(node["keys"])),
+    })
+    container += render_filterbar(ctx, node["table_id"], facets, node["keys"])
+    if not node["keys"]:
+        container += el("p", text("No paper matches this table's filter."), classes=["tc-empty"])
+        return container
+    container += el("p", text(f"{len(node['keys'])} papers"), classes=["tc-count"], role="status",
+                    **{"aria-live": "polite"})
+    _html_groups(ctx, container, node["groups"], node["group_by"], min(level + 1, 6))
+    return container
+
+
+def _html_groups(ctx: _Context, parent: nodes.Element, groups: list, group_by: list[str], level: int) -> None:
+    for value_id, anchor, inner in groups:
+        if value_id is None:  # ungrouped table
+            _html_cards(ctx, parent, inner)
+            continue
+        facet = ctx.taxonomy.facet(group_by[0])
+        assert facet is not None
+        section = el("section", classes=["tc-group"], **{"data-facet": facet.id, "data-value": value_id})
+        anchor = ctx.unique_id(anchor)
+        heading = el(f"h{level}", text(_group_label(facet, value_id) + " "), classes=["tc-group-title"],
+                     ids=[anchor])
+        heading += el("span", text(f"({_count_keys(inner)})"), classes=["tc-group-count"])
+        heading += el("a", text("¶"), classes=["headerlink"], href="#" + anchor,
+                      title="Link to this group")
+        section += heading
+        if inner and not isinstance(inner[0], str):
+            _html_groups(ctx, section, inner, group_by[1:], min(level + 1, 6))
+        else:
+            _html_cards(ctx, section, inner)
+        parent += section
+
+
+def _html_cards(ctx: _Context, parent: nodes.Element, keys: list[str]) -> None:
+    grid = el("div", classes=["tc-cards"])
+    for key in keys:
+        paper = ctx.bib.get(key)
+        if paper is not None:
+            grid += html_card(ctx, paper)
+    parent += grid
+
+
+def html_card(ctx: _Context, paper: Paper) -> tc_element:
+    attrs = {"data-key": paper.key, "data-kind": paper.venue_kind}
+    optional = {"data-year": str(paper.year or ""), "data-month": str(paper.month or ""),
+                "data-added": paper.added, "data-code": "1" if paper.has_code else ""}
+    for facet in ctx.taxonomy.facets:
+        optional[f"data-{facet.id}"] = " ".join(paper.facets.get(facet.id, ()))
+    attrs.update((name, value) for name, value in optional.items() if value)
+    card = el("article", classes=["tc-card", f"tc-{paper.venue_kind}"], ids=[ctx.unique_id(paper.anchor)], **attrs)
+
+    title = el("p", classes=["tc-title"])
+    title_text = text(paper.title or paper.key)
+    if "paper" in paper.links:
+        title += el("a", title_text, href=paper.links["paper"])
+    else:
+        title += title_text
+    home = ctx.domain.canonical_page(paper.key) or ctx.docname
+    title += el("a", text("#"), classes=["tc-permalink", "headerlink"], href=ctx.page_uri(home, paper.anchor),
+                title="Permalink to this paper", **{"aria-label": f"Permalink to {paper.title or paper.key}"})
+    card += title
+
+    if paper.authors:
+        authors = el("div", classes=["tc-authors"])
+        shown = paper.authors if len(paper.authors) <= ctx.authors_shown + 1 else paper.authors[:ctx.authors_shown]
+        authors += text(", ".join(shown))
+        if len(shown) < len(paper.authors):
+            rest = paper.authors[len(shown):]
+            more = el("details", classes=["tc-more-authors"])
+            more += el("summary", text(f"and {len(rest)} more"))
+            more += el("span", text(", ".join(rest)))
+            authors += more
+        card += authors
+
+    badges = el("ul", classes=["tc-badges"])
+    if paper.venue:
+        badges += el("li", el("span", text(paper.venue), classes=["tc-badge", "tc-venue", f"tc-{paper.venue_kind}"],
+                              title="Preprint" if paper.venue_kind == "preprint" else "Published"))
+    for facet in ctx.taxonomy.facets:
+        for vid in paper.facets.get(facet.id, ()):
+            value = facet.value(vid)
+            if value is None:
+                continue
+            uri = ctx.section_uri(value.section)
+            badge_attrs = {"data-facet": facet.id, "data-value": vid, "title": f"{facet.label}: {value.label}"}
+            classes = ["tc-badge", f"tc-facet-{facet.id}"]
+            if uri:
+                badges += el("li", el("a", text(value.label), classes=classes, href=uri, **badge_attrs))
+            else:
+                badges += el("li", el("span", text(value.label), classes=classes, **badge_attrs))
+    card += badges
+
+    links = el("p", classes=["tc-links"])
+    for name, label in (("paper", "Paper"), *LINK_FIELDS):
+        if name in paper.links:
+            links += el("a", text(label), classes=["tc-button", f"tc-link-{name}"], href=paper.links[name])
+    if paper.fields.get("note"):
+        card += el("p", text(paper.fields["note"]), classes=["tc-note"])
+    if len(links):
+        card += links
+    if ctx.show_bibtex:
+        hidden = SITE_ONLY_FIELDS | set(ctx.taxonomy.fields)
+        bibtex = el("details", classes=["tc-bibtex"])
+        bibtex += el("summary", text("BibTeX"))
+        bibtex += el("pre", text(paper.clean_bibtex(hidden)))
+        card += bibtex
+    return card
+
+
+# -- other builders: a readable list --------------------------------------------------------
+
+def render_plain_table(ctx: _Context, node: paper_table) -> list[nodes.Node]:
+    if not node["keys"]:
+        return [nodes.paragraph("", "No paper matches this table's filter.")]
+    result: list[nodes.Node] = []
+    _plain_groups(ctx, result, node["groups"], node["group_by"], prefix="")
+    return result
+
+
+def _plain_groups(ctx: _Context, out: list[nodes.Node], groups: list, group_by: list[str], prefix: str) -> None:
+    for value_id, _anchor, inner in groups:
+        if value_id is None:
+            out.append(_plain_list(ctx, inner))
+            continue
+        facet = ctx.taxonomy.facet(group_by[0])
+        assert facet is not None
+        label = prefix + _group_label(facet, value_id)
+        out.append(nodes.rubric("", f"{label} ({_count_keys(inner)})"))
+        if inner and not isinstance(inner[0], str):
+            _plain_groups(ctx, out, inner, group_by[1:], prefix=label + " / ")
+        else:
+            out.append(_plain_list(ctx, inner))
+
+
+def _plain_list(ctx: _Context, keys: list[str]) -> nodes.bullet_list:
+    items = nodes.bullet_list()
+    for key in keys:
+        paper = ctx.bib.get(key)
+        if paper is None:
+            continue
+        para = nodes.paragraph()
+        title = nodes.strong("", paper.title or paper.key)
+        if "paper" in paper.links:
+            para += nodes.reference("", "", title, refuri=paper.links["paper"])
+        else:
+            para += title
+        if paper.authors:
+            para += nodes.Text(". " + ", ".join(paper.authors))
+        if paper.venue:
+            para += nodes.Text(". ")
+            para += nodes.emphasis("", paper.venue)
+        labels = [facet.value(v).label for facet in ctx.taxonomy.facets
+                  for v in paper.facets.get(facet.id, ()) if facet.value(v)]
+        if labels:
+            para += nodes.Text(". " + ", ".join(labels))
+        para += nodes.Text(".")
+        for name, label in LINK_FIELDS:
+            if name in paper.links:
+                para += nodes.Text(" ")
+                para += nodes.reference("", f"[{label}]", refuri=paper.links[name])
+        items += nodes.list_item("", para)
+    return items
+
+
+def setup(app: Sphinx) -> None:
+    app.add_node(tc_element, html=(visit_tc_element, depart_tc_element))
+    app.add_post_transform(RenderPaperTables)
