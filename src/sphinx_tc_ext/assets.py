@@ -55,7 +55,7 @@ def write_taxonomy_css(app: Sphinx, exception: Exception | None) -> None:
         return
     target = Path(app.outdir, "_static", "tc-taxonomy.css")
     target.parent.mkdir(parents=True, exist_ok=True)
-    css = taxonomy_css(get_taxonomy(app))
+    css = taxonomy_css(get_taxonomy(app.config))
     if not target.exists() or target.read_text(encoding="utf-8") != css:
         target.write_text(css, encoding="utf-8")
 

@@ -257,7 +257,8 @@ def _make_paper(kind: str, key: str, raw_fields: list, chunk: str, path: str, li
                 raise ValueError
             date.fromisoformat(added)
         except ValueError:
-            report("added", "date", f"added date '{added}' is not YYYY-MM-DD; write e.g. added = {{2025-08-14}}")
+            report("added", "date",
+                   f"added date '{added}' is not a real YYYY-MM-DD date; write e.g. added = {{2025-08-14}}")
             added = ""
 
     facets: dict[str, tuple[str, ...]] = {}

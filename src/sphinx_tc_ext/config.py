@@ -44,14 +44,14 @@ def setup(app: Sphinx) -> None:
     app.connect("env-before-read-docs", preload)
 
 
-def _resolve(app: Sphinx, value: str) -> Path:
+def _resolve(confdir: str | os.PathLike, value: str) -> Path:
     path = Path(value)
-    return path if path.is_absolute() else Path(app.confdir, path)
+    return path if path.is_absolute() else Path(confdir, path)
 
 
-def _shown(app: Sphinx, path: Path) -> str:
+def _shown(confdir: str | os.PathLike, path: Path) -> str:
     try:
-        relative = os.path.relpath(path, app.confdir)
+        relative = os.path.relpath(path, confdir)
     except ValueError:  # another drive on Windows
         return str(path)
     return str(path) if relative.startswith("..") else relative
@@ -59,8 +59,9 @@ def _shown(app: Sphinx, path: Path) -> str:
 
 def validate_config(app: Sphinx, config: Config) -> None:
     """Fail early, with one clear message, on settings nothing can be built from."""
-    bib = _resolve(app, config.tc_bib_file)
-    tax = _resolve(app, config.tc_taxonomy_file)
+    config._tc_confdir = str(app.confdir)  # not pickled: Config drops "_" attributes
+    bib = _resolve(app.confdir, config.tc_bib_file)
+    tax = _resolve(app.confdir, config.tc_taxonomy_file)
     if not bib.is_file():
         raise ConfigError(f"tc_bib_file: {bib} does not exist; set tc_bib_file in conf.py to your .bib file")
     if not tax.is_file():
@@ -74,37 +75,40 @@ def validate_config(app: Sphinx, config: Config) -> None:
         parse_sort(config.tc_default_sort)
     except FilterError as exc:
         raise ConfigError(f"tc_default_sort: {exc}") from None
-    get_taxonomy(app)  # raises ConfigError listing every taxonomy problem
+    get_taxonomy(config)  # raises ConfigError listing every taxonomy problem
 
 
-def settings(app: Sphinx) -> Settings:
-    bib = _resolve(app, app.config.tc_bib_file)
-    taxonomy = _resolve(app, app.config.tc_taxonomy_file)
-    return Settings(bib, taxonomy, _shown(app, bib), _shown(app, taxonomy))
+def settings(config: Config) -> Settings:
+    """Absolute paths of the data files; needs :func:`validate_config` to have run."""
+    confdir = config._tc_confdir
+    bib = _resolve(confdir, config.tc_bib_file)
+    taxonomy = _resolve(confdir, config.tc_taxonomy_file)
+    return Settings(bib, taxonomy, _shown(confdir, bib), _shown(confdir, taxonomy))
 
 
 _TAXONOMY_CACHE: dict[tuple[str, int, int], Taxonomy] = {}
 
 
-def get_taxonomy(app: Sphinx) -> Taxonomy:
-    path = settings(app).taxonomy_path
+def get_taxonomy(config: Config) -> Taxonomy:
+    path = settings(config).taxonomy_path
     stat = path.stat()
     key = (str(path), stat.st_mtime_ns, stat.st_size)
     if key not in _TAXONOMY_CACHE:
         try:
             _TAXONOMY_CACHE[key] = load_taxonomy(path)
         except InputError as exc:
-            shown = [Problem(_shown(app, Path(p.path)), p.line, p.subtype, p.message) for p in exc.problems]
+            shown = [Problem(_shown(config._tc_confdir, Path(p.path)), p.line, p.subtype, p.message)
+                     for p in exc.problems]
             raise ConfigError("the taxonomy file has problems:\n" + "\n".join(str(p) for p in shown)) from None
     return _TAXONOMY_CACHE[key]
 
 
-def get_bibliography(app: Sphinx) -> Bibliography:
+def get_bibliography(config: Config) -> Bibliography:
     """The parsed bib; its problems are logged once per build and bib version."""
-    conf = settings(app)
-    bib = load_bibliography(conf.bib_path, get_taxonomy(app), display_path=conf.shown_bib)
-    if getattr(app, "_tc_warned_for", None) is not bib:
-        app._tc_warned_for = bib  # type: ignore[attr-defined]
+    conf = settings(config)
+    bib = load_bibliography(conf.bib_path, get_taxonomy(config), display_path=conf.shown_bib)
+    if getattr(config, "_tc_warned_for", None) is not bib:
+        config._tc_warned_for = bib
         for problem in bib.problems:
             warn_problem(problem)
     return bib
@@ -125,4 +129,4 @@ def preload(app: Sphinx, env, docnames: list[str]) -> None:
     domain: TCDomain = env.get_domain("tc")  # type: ignore[assignment]
     shows_papers = set(domain.tables)
     if any(d in shows_papers or d not in env.all_docs for d in docnames):
-        get_bibliography(app)
+        get_bibliography(app.config)

@@ -50,11 +50,11 @@ class PaperTableDirective(SphinxDirective):
     }
 
     def run(self) -> list[nodes.Node]:
-        conf = settings(self.env.app)
+        conf = settings(self.config)
         self.env.note_dependency(str(conf.bib_path))
         self.env.note_dependency(str(conf.taxonomy_path))
-        taxonomy = get_taxonomy(self.env.app)
-        bib = get_bibliography(self.env.app)
+        taxonomy = get_taxonomy(self.config)
+        bib = get_bibliography(self.config)
 
         try:
             papers = self.select(list(bib.papers.values()), taxonomy)

@@ -1,7 +1,7 @@
 """Turn ``paper_table`` placeholders into cards (HTML) or a readable list (other builders).
 
-Runs as a post-transform before Sphinx resolves references, once every document
-has been read, so permalinks point at each paper's canonical page.  All bib text
+Runs at ``doctree-resolved``, once every document has been read, so permalinks
+point at each paper's canonical page.  All bib text
 enters the tree as docutils ``Text`` nodes and all attribute values go through
 the translator's ``starttag``: the HTML writer escapes both.
 """
@@ -12,7 +12,6 @@ from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
-from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
 from .bibmodel import Bibliography, Paper
@@ -61,16 +60,16 @@ def text(value: str) -> nodes.Text:
 class _Context:
     """What every card of one page needs: the data, the page, and URI helpers."""
 
-    def __init__(self, transform: SphinxPostTransform) -> None:
-        self.app = transform.app
-        self.env = transform.env
-        self.builder = self.app.builder
-        self.docname = transform.env.docname
-        self.taxonomy: Taxonomy = get_taxonomy(self.app)
-        self.taxonomy_shown = settings(self.app).shown_taxonomy
-        self.bib: Bibliography = get_bibliography(self.app)
+    def __init__(self, app: Sphinx, doctree: nodes.document, docname: str) -> None:
+        self.app = app
+        self.env = app.env
+        self.builder = app.builder
+        self.docname = docname
+        self.taxonomy: Taxonomy = get_taxonomy(app.config)
+        self.taxonomy_shown = settings(app.config).shown_taxonomy
+        self.bib: Bibliography = get_bibliography(app.config)
         self.domain: TCDomain = self.env.get_domain("tc")  # type: ignore[assignment]
-        self.used_ids: set[str] = set(transform.document.ids)
+        self.used_ids: set[str] = set(doctree.ids)
         self.html = self.builder.format == "html"
         self.authors_shown = self.app.config.tc_authors_shown
         self.show_bibtex = self.app.config.tc_show_bibtex
@@ -107,16 +106,15 @@ class _Context:
         return self.page_uri(docname, labelid)
 
 
-class RenderPaperTables(SphinxPostTransform):
-    """Replace each ``paper_table`` placeholder with rendered papers."""
+def render_paper_tables(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Replace each ``paper_table`` placeholder with rendered papers (``doctree-resolved``).
 
-    default_priority = 5  # before ReferencesResolver (10)
-
-    def run(self, **kwargs: Any) -> None:
-        tables = list(self.document.findall(paper_table))
-        if not tables:
-            return
-        ctx = _Context(self)
+    Runs once all documents are read, so permalinks point at each paper's
+    canonical page; every link it makes is resolved here, none is left pending.
+    """
+    tables = list(doctree.findall(paper_table))
+    if tables:
+        ctx = _Context(app, doctree, docname)
         for node in tables:
             level = sum(1 for a in _ancestors(node) if isinstance(a, nodes.section))
             if ctx.html:
@@ -327,4 +325,4 @@ def _plain_list(ctx: _Context, keys: list[str]) -> nodes.bullet_list:
 
 def setup(app: Sphinx) -> None:
     app.add_node(tc_element, html=(visit_tc_element, depart_tc_element))
-    app.add_post_transform(RenderPaperTables)
+    app.connect("doctree-resolved", render_paper_tables)

@@ -1,0 +1,200 @@
+"""Sphinx builds of the test roots: cards, grouping, builders, parallel and incremental builds."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from sphinx.errors import ConfigError
+
+from conftest import read
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(read(path), "html.parser")
+
+
+def warnings_of(app) -> str:
+    return app.warning.getvalue()
+
+
+def test_html_cards(copy_root, build):
+    app = build(copy_root())
+    assert warnings_of(app) == ""
+    page = soup(app.outdir / "papers.html")
+    cards = page.select("article.tc-card")
+    assert {c["data-key"] for c in cards} == {"shao2025tokens", "shang2025llava", "zeng2025glimpse", "yeo2025mms",
+                                              "sch2024accents"}
+    table = page.select_one("div.tc-paper-table")
+    assert table["data-total"] == "5"
+    assert table["data-group-by"] == "area category"
+    # Groups: area first, in taxonomy order, then mechanism; headings carry anchors and counts.
+    top = [s["data-value"] for s in table.find_all("section", recursive=False)]
+    assert top == ["image", "video", "audio", "survey"]
+    image = table.find("section", attrs={"data-value": "image"})
+    heading = image.find(re.compile("h[1-6]"))
+    assert heading.name == "h2" and heading["id"] == "papers-image"
+    assert heading.get_text(" ", strip=True).startswith("Image LLM (3)")
+    inner = [s["data-value"] for s in image.find_all("section", recursive=False)]
+    assert inner == ["transformation", "attention", "_none"]
+    # Every id on the page is unique even though papers repeat across groups.
+    ids = [tag["id"] for tag in page.find_all(id=True)]
+    assert len(ids) == len(set(ids))
+    # The first card of a paper carries its canonical anchor.
+    card = page.find("article", id="paper-shang2025llava")
+    assert card["data-area"] == "image video"
+    assert card["data-category"] == "attention transformation"
+    assert card["data-cost"] == "training-free"
+    assert card["data-kind"] == "published" and card["data-code"] == "1" and card["data-year"] == "2025"
+    assert card.select_one(".tc-title a")["href"] == "https://arxiv.org/abs/2403.15388"
+    assert card.select_one(".tc-permalink")["href"] == "#paper-shang2025llava"
+    venue = card.select_one(".tc-venue")
+    assert venue.get_text() == "ICCV 2025" and "tc-published" in venue["class"]
+    badge = card.select_one('a.tc-badge[data-value="attention"]')
+    assert badge["href"] == "sections.html#mechanism-attention"
+    assert [a.get_text() for a in card.select(".tc-links a")] == ["Paper", "Code"]
+    bibtex = card.select_one("details.tc-bibtex pre").get_text()
+    assert bibtex.startswith("@inproceedings{shang2025llava,") and "areas" not in bibtex
+    # LaTeX in titles and names renders as text.
+    accents = page.find("article", id="paper-sch2024accents")
+    assert accents.select_one(".tc-title").get_text().startswith(
+        "Token Merging für Österreich: O(n^2) Costs & Benefits")
+    assert accents.select_one(".tc-authors").get_text() == "Zoë Schön, Jürgen Müller, Qwen Team"
+    # Long author lists are shortened with a way to see all.
+    survey = page.find("article", id="paper-shao2025tokens")
+    more = survey.select_one("details.tc-more-authors")
+    assert more.summary.get_text() == "and 4 more"
+    assert "Huan Wang" in more.get_text()
+    assert "tc-preprint" in survey.select_one(".tc-venue")["class"]
+
+
+def test_cards_link_back_to_canonical_page(copy_root, build):
+    app = build(copy_root())
+    page = soup(app.outdir / "area-image.html")
+    card = page.find("article", id="paper-shang2025llava")
+    assert card.select_one(".tc-permalink")["href"] == "papers.html#paper-shang2025llava"
+    index = soup(app.outdir / "index.html")
+    assert index.find("a", href="papers.html#paper-zeng2025glimpse") is not None
+
+
+def test_assets_only_on_pages_with_tables(copy_root, build):
+    app = build(copy_root())
+    assert 'tc.css' in read(app.outdir / "papers.html")
+    assert 'tc.css' not in read(app.outdir / "sections.html")
+    css = read(app.outdir / "_static" / "tc-taxonomy.css")
+    assert '.tc-badge[data-facet="area"][data-value="image"]{--tc-badge-bg:#6f42c1}' in css
+
+
+def test_myst_directive(copy_root, build):
+    app = build(copy_root())
+    page = soup(app.outdir / "markdown.html")
+    assert [c["data-key"] for c in page.select("article.tc-card")] == ["shang2025llava", "yeo2025mms"]
+
+
+@pytest.mark.parametrize("builder", ["text", "latex"])
+def test_other_builders_get_a_readable_list(copy_root, build, builder):
+    app = build(copy_root(), builder)
+    assert warnings_of(app) == ""
+    if builder == "text":
+        out = read(app.outdir / "papers.txt")
+        assert "Image LLM / Attention-based (2)" in out
+        assert "Token Merging für Österreich: O(n^2) Costs & Benefits" in out
+        assert "Yuzhang Shang, Mu Cai" in out
+    else:
+        tex = read(next(app.outdir.glob("*.tex")))
+        assert r"\sphinxhref{https://arxiv.org/abs/2403.15388}" in tex
+        assert "tc-card" not in tex
+
+
+def html_pages(outdir: Path) -> dict[str, str]:
+    return {str(p.relative_to(outdir)): read(p) for p in sorted(outdir.rglob("*.html"))}
+
+
+def test_parallel_build_equals_serial(copy_root, build):
+    serial = build(copy_root(dest="serial"))
+    parallel = build(copy_root(dest="parallel"), parallel=2)
+    assert warnings_of(parallel) == ""
+    assert html_pages(serial.outdir) == html_pages(parallel.outdir)
+
+
+def test_incremental_build_picks_up_bib_and_taxonomy_edits(copy_root, make_app):
+    src = copy_root()
+    app = make_app("html", srcdir=src)
+    app.build()
+    assert "LLaVA-PruMerge: Adaptive" in read(app.outdir / "papers.html")
+    bib = src / "refs" / "survey.bib"
+    bib.write_text(read(bib).replace("{LLaVA-PruMerge}: Adaptive", "{LLaVA-PruMerge}: Edited"), encoding="utf-8")
+    taxonomy = src / "refs" / "taxonomy.toml"
+    taxonomy.write_text(read(taxonomy).replace('label = "Query-based"', 'label = "Query-driven"'),
+                        encoding="utf-8")
+    app2 = make_app("html", srcdir=src)
+    app2.build()
+    for page in ("papers.html", "area-image.html", "area-video.html"):
+        text = read(app2.outdir / page)
+        assert "LLaVA-PruMerge: Edited" in text, page
+        assert "LLaVA-PruMerge: Adaptive" not in text, page
+    assert "Query-driven" in read(app2.outdir / "area-audio.html")
+
+
+def test_broken_input_warns_with_locations_and_builds_the_rest(copy_root, build):
+    app = build(copy_root("test-broken"))
+    warnings = warnings_of(app)
+    expected = [
+        "refs/broken.bib:9: WARNING: entry 'unbalanced2025' skipped",
+        "refs/broken.bib:20: WARNING: vocab2025: unknown area 'vidoe' in field 'areas' (did you mean 'video'?)",
+        "refs/broken.bib:25: WARNING: duplicate key 'good2025first' (first defined at refs/broken.bib:1)",
+        "refs/broken.bib:37: WARNING: links2025: url 'javascript:alert(1)' is not an http(s) link; link dropped "
+        "[tc.url]",
+        "refs/broken.bib:41: WARNING: notitle2025: no title; add a title field [tc.missing]",
+        "refs/broken.bib:65: WARNING: good2025last: month '13' is not a month",
+        "index.rst:6: WARNING: paper-table: bad :filter: 'areas has vidoe': unknown area value 'vidoe' "
+        "(did you mean 'video'?) [tc.filter]",
+        "index.rst:9: WARNING: paper-table: bad :filter: 'year >> 2020'",
+        "index.rst:12: WARNING: paper-table: :group-by: takes one or two facets [tc.filter]",
+        "index.rst:15: WARNING: paper-table: cannot sort by 'yeer' (did you mean 'year'?) [tc.filter]",
+    ]
+    for fragment in expected:
+        assert fragment in warnings
+    assert warnings.count("WARNING") == 16
+    assert "Traceback" not in warnings
+    page = soup(app.outdir / "index.html")
+    assert {c["data-key"] for c in page.select("article.tc-card")} == {
+        "good2025first", "vocab2025", "links2025", "notitle2025", "noyear", "noarea2025", "good2025last"}
+    assert page.find("a", href=re.compile("^(javascript|ftp):")) is None
+
+
+def test_suppress_warnings_silences_one_subtype(copy_root, build):
+    app = build(copy_root("test-broken"), confoverrides={"suppress_warnings": ["tc.vocabulary", "tc.filter"]})
+    warnings = warnings_of(app)
+    assert "[tc.vocabulary]" not in warnings and "[tc.filter]" not in warnings
+    assert "[tc.duplicate]" in warnings and "[tc.syntax]" in warnings
+
+
+def test_made_up_survey_with_its_own_taxonomy(copy_root, build):
+    app = build(copy_root("test-madeup"), warningiserror=True)
+    page = soup(app.outdir / "index.html")
+    first = page.select_one("div.tc-paper-table")
+    assert [s["data-value"] for s in first.find_all("section", recursive=False)] == ["soup", "cake"]
+    card = page.find("article", id="paper-baker2025cake")
+    assert card["data-dish"] == "cake soup" and card["data-skill"] == "cutting"
+    assert card.select_one('a.tc-badge[data-value="soup"]')["href"] == "#dish-soup"
+    assert card.select_one('span.tc-badge[data-value="cake"]') is not None
+    assert card.select_one(".tc-venue").get_text() == "arXiv 2025.03"
+    css = read(app.outdir / "_static" / "tc-taxonomy.css")
+    assert '[data-facet="dish"][data-value="cake"]{--tc-badge-bg:#9a3412}' in css
+
+
+def test_broken_taxonomy_is_a_config_error_naming_the_line(copy_root, make_app):
+    src = copy_root()
+    (src / "refs" / "taxonomy.toml").write_text('[[facets]]\nid = "x"\n  [[facets.values]]\n  id = "Bad"\n',
+                                                encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"refs/taxonomy.toml:4: value id 'Bad' of facet 'x'"):
+        make_app("html", srcdir=src)
+
+
+def test_missing_bib_is_a_config_error(copy_root, make_app):
+    src = copy_root()
+    with pytest.raises(ConfigError, match="tc_bib_file: .*nothing.bib does not exist"):
+        make_app("html", srcdir=src, confoverrides={"tc_bib_file": "nothing.bib"})
