@@ -196,5 +196,5 @@ def test_broken_taxonomy_is_a_config_error_naming_the_line(copy_root, make_app):
 
 def test_missing_bib_is_a_config_error(copy_root, make_app):
     src = copy_root()
-    with pytest.raises(ConfigError, match="tc_bib_file: .*nothing.bib does not exist"):
+    with pytest.raises(ConfigError, match=r"tc_bib_file: .*nothing\.bib does not exist"):
         make_app("html", srcdir=src, confoverrides={"tc_bib_file": "nothing.bib"})

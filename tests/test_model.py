@@ -56,7 +56,7 @@ def test_broken_bib_reports_every_problem_and_keeps_the_rest():
         (65, "date", "month '13' is not a month"),
     ]
     assert len(found) == len(expected_fragments)
-    for (line, subtype, message), (eline, esubtype, fragment) in zip(found, expected_fragments):
+    for (line, subtype, message), (eline, esubtype, fragment) in zip(found, expected_fragments, strict=True):
         assert (line, subtype) == (eline, esubtype), message
         assert fragment in message
     # One broken entry hides nothing: every other entry is still there.

@@ -66,4 +66,5 @@ WARNING_SUBTYPES: dict[str, str] = {
     "taxonomy": "The taxonomy file itself is malformed.",
     "filter": "A ``paper-table`` option (filter, sort, group-by, facets) is invalid.",
     "config": "A ``tc_*`` configuration value is invalid.",
+    "reference": "A taxonomy value names a section label that no page defines; its badges are not linked.",
 }
