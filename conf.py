@@ -16,7 +16,8 @@ sys.path.insert(0, str(HERE / "src"))  # use the extension from this checkout
 from sphinx_tc_ext import __version__  # noqa: E402
 
 project = "When Tokens Talk Too Much"
-author = "Kele Shao, Keda Tao, Kejia Zhang, Sicheng Feng, Mu Cai, Yuzhang Shang, Haoxuan You, Can Qin, Yang Sui, Huan Wang"
+author = ("Kele Shao, Keda Tao, Kejia Zhang, Sicheng Feng, Mu Cai, Yuzhang Shang, Haoxuan You, Can Qin, Yang Sui, "
+          "Huan Wang")
 copyright = "2025-2026, the survey's authors and the sphinx-tc-ext contributors"
 release = version = __version__
 

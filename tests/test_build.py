@@ -32,16 +32,16 @@ def test_html_cards(copy_root, build):
     assert table["data-group-by"] == "area category"
     # Groups: area first, in taxonomy order, then mechanism; headings carry anchors and counts.
     top = [s["data-value"] for s in table.find_all("section", recursive=False)]
-    assert top == ["image", "video", "audio", "survey"]
+    assert top == ["image", "video", "audio"]  # each paper once, under the first area it lists
     image = table.find("section", attrs={"data-value": "image"})
     heading = image.find(re.compile("h[1-6]"))
     assert heading.name == "h2" and heading["id"] == "papers-image"
     assert heading.get_text(" ", strip=True).startswith("Image LLM (3)")
     inner = [s["data-value"] for s in image.find_all("section", recursive=False)]
-    assert inner == ["transformation", "attention", "_none"]
-    # Every id on the page is unique even though papers repeat across groups.
+    assert inner == ["attention", "_none"]
     ids = [tag["id"] for tag in page.find_all(id=True)]
     assert len(ids) == len(set(ids))
+    assert len(cards) == 5  # one card per entry
     # The first card of a paper carries its canonical anchor.
     card = page.find("article", id="paper-shang2025llava")
     assert card["data-area"] == "image video"
@@ -68,6 +68,24 @@ def test_html_cards(copy_root, build):
     assert more.summary.get_text() == "and 4 more"
     assert "Huan Wang" in more.get_text()
     assert "tc-preprint" in survey.select_one(".tc-venue")["class"]
+
+
+def test_repeat_and_pseudo_groupings(copy_root, build):
+    app = build(copy_root())
+    page = soup(app.outdir / "repeat.html")
+    repeated, venues = page.select("div.tc-paper-table")
+    groups = {s["data-value"]: [c["data-key"] for c in s.select("article")]
+              for s in repeated.find_all("section", recursive=False)}
+    assert list(groups) == ["image", "video", "audio", "survey"]
+    assert groups["video"] == ["shao2025tokens", "shang2025llava", "sch2024accents"]
+    # Papers repeat across groups, ids stay unique; the first copy carries the canonical id.
+    ids = [tag["id"] for tag in page.find_all(id=True)]
+    assert len(ids) == len(set(ids))
+    assert "paper-shang2025llava-2" in ids
+    assert [s["data-value"] for s in venues.find_all("section", recursive=False)] == ["published", "preprint"]
+    published = venues.find("section", attrs={"data-value": "published"})
+    labels = [h.get_text(" ", strip=True) for h in published.select("section h3")]
+    assert labels == ["ACL 2025 Findings (1) ¶", "ICCV 2025 (1) ¶", "TMLR 2024 (1) ¶"]
 
 
 def test_cards_link_back_to_canonical_page(copy_root, build):

@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 #: Filter controls that are not taxonomy facets.
 EXTRA_CONTROLS = ("year", "kind", "code", "search", "sort", "group")
 UNGROUPED = "_none"
+#: Groupings that are not taxonomy facets.
+GROUP_PSEUDO_FACETS = ("kind", "venue", "year")
 
 
 class paper_table(nodes.General, nodes.Element):
@@ -45,6 +47,7 @@ class PaperTableDirective(SphinxDirective):
         "sort": directives.unchanged_required,
         "facets": directives.unchanged,
         "limit": directives.positive_int,
+        "repeat": directives.flag,
         "class": directives.class_option,
         "name": directives.unchanged,
     }
@@ -58,7 +61,8 @@ class PaperTableDirective(SphinxDirective):
 
         try:
             papers = self.select(list(bib.papers.values()), taxonomy)
-            group_by = parse_facet_list(self.options.get("group-by", ""), taxonomy, ":group-by:")
+            group_by = parse_facet_list(self.options.get("group-by", ""), taxonomy, ":group-by:",
+                                        extra=GROUP_PSEUDO_FACETS)
             if len(group_by) > 2:
                 raise FilterError(":group-by: takes one or two facets")
             default_facets = ",".join([f.id for f in taxonomy.facets] + list(EXTRA_CONTROLS))
@@ -78,7 +82,7 @@ class PaperTableDirective(SphinxDirective):
         node["group_by"] = group_by
         node["facets"] = facets
         node["filter"] = self.options.get("filter", "")
-        node["groups"] = group_papers(papers, group_by, taxonomy, table_id)
+        node["groups"] = group_papers(papers, group_by, taxonomy, table_id, repeat="repeat" in self.options)
         self.set_source_info(node)
         domain: TCDomain = self.env.get_domain("tc")  # type: ignore[assignment]
         domain.note_table(self.env.docname, table_id, node["keys"])
@@ -108,26 +112,55 @@ class PaperTableDirective(SphinxDirective):
         return candidate
 
 
-def group_papers(papers: list[Paper], group_by: list[str], taxonomy: Taxonomy, prefix: str) -> list:
-    """Nest papers by up to two facets, in taxonomy order, papers without a value last.
+def _group_values(name: str, taxonomy: Taxonomy, papers: list[Paper], repeat: bool):
+    """The groups of one grouping level: ``[(value id, label, predicate)]`` in display order."""
+    facet = taxonomy.facet(name)
+    if facet is not None:
+        def member(vid: str):
+            if vid == UNGROUPED:
+                return lambda p: not p.facets.get(facet.id)
+            if repeat:
+                return lambda p: vid in p.facets.get(facet.id, ())
+            return lambda p: p.facets.get(facet.id, ())[:1] == (vid,)
+        values = [(v.id, v.label) for v in facet.values]
+        return [(vid, label, member(vid)) for vid, label in [*values, (UNGROUPED, f"No {facet.label.lower()}")]]
+    if name == "kind":
+        return [(kind, label, lambda p, kind=kind: p.venue_kind == kind)
+                for kind, label in (("published", "Published"), ("preprint", "Preprints"))]
+    if name == "year":
+        years = sorted({p.year for p in papers if p.year}, reverse=True)
+        return [(str(y), str(y), lambda p, y=y: p.year == y) for y in years] + \
+            [(UNGROUPED, "No year", lambda p: not p.year)]
+    # venue: newest year first, then by name
+    venues = sorted({(p.year or 0, p.venue) for p in papers if p.venue}, key=lambda v: (-v[0], v[1].casefold()))
+    seen: list[str] = []
+    for _year, venue in venues:
+        if venue not in seen:
+            seen.append(venue)
+    return [(nodes.make_id(v) or "venue", v, lambda p, v=v: p.venue == v) for v in seen] + \
+        [(UNGROUPED, "No venue", lambda p: not p.venue)]
 
-    Returns ``[(value_id, anchor, [subgroups or keys])]``; with no grouping a single
-    group with value ``None``.  A paper with several values appears in each group.
+
+def group_papers(papers: list[Paper], group_by: list[str], taxonomy: Taxonomy, prefix: str,
+                 repeat: bool = False) -> list:
+    """Nest papers by up to two groupings, in taxonomy order, papers without a value last.
+
+    Returns ``[(value_id, label, anchor, inner)]`` where ``inner`` is a list of keys or
+    of subgroups; with no grouping a single group with value ``None``.  By default a
+    paper sits once, under the first value it lists (so a page shows one card per
+    paper); with ``repeat`` it appears under each of its values.
     """
     if not group_by:
-        return [(None, prefix + "-all", [p.key for p in papers])]
-    facet = taxonomy.facet(group_by[0])
-    assert facet is not None
+        return [(None, "", prefix + "-all", [p.key for p in papers])]
     groups = []
-    for vid in (*facet.value_ids, UNGROUPED):
-        members = [p for p in papers if (vid in p.facets.get(facet.id, ()) if vid != UNGROUPED
-                                         else not p.facets.get(facet.id))]
+    for vid, label, member in _group_values(group_by[0], taxonomy, papers, repeat):
+        members = [p for p in papers if member(p)]
         if not members:
             continue
         anchor = f"{prefix}-{vid.strip('_')}"
-        inner = group_papers(members, group_by[1:], taxonomy, anchor) if len(group_by) > 1 else \
+        inner = group_papers(members, group_by[1:], taxonomy, anchor, repeat) if len(group_by) > 1 else \
             [p.key for p in members]
-        groups.append((vid, anchor, inner))
+        groups.append((vid, label, anchor, inner))
     return groups
 
 

@@ -16,11 +16,11 @@ from sphinx.util import logging
 
 from .bibmodel import Bibliography, Paper
 from .config import WARNING_TYPE, get_bibliography, get_taxonomy, settings
-from .directive import UNGROUPED, paper_table
+from .directive import paper_table
 from .domain import TCDomain
 from .filterbar import render_filterbar
 from .schema import LINK_FIELDS, SITE_ONLY_FIELDS
-from .taxonomy import Facet, Taxonomy
+from .taxonomy import Taxonomy
 
 logger = logging.getLogger(__name__)
 
@@ -130,13 +130,6 @@ def _ancestors(node: nodes.Node):
         parent = parent.parent
 
 
-def _group_label(facet: Facet, value_id: str) -> str:
-    if value_id == UNGROUPED:
-        return f"No {facet.label.lower()}"
-    value = facet.value(value_id)
-    return value.label if value else value_id
-
-
 def _count_keys(inner: list) -> int:
     keys: set[str] = set()
 
@@ -145,7 +138,7 @@ def _count_keys(inner: list) -> int:
             if isinstance(item, str):
                 keys.add(item)
             else:
-                walk(item[2])
+                walk(item[3])
 
     walk(inner)
     return len(keys)
@@ -171,16 +164,13 @@ def render_html_table(ctx: _Context, node: paper_table, level: int) -> nodes.Nod
 
 
 def _html_groups(ctx: _Context, parent: nodes.Element, groups: list, group_by: list[str], level: int) -> None:
-    for value_id, anchor, inner in groups:
+    for value_id, label, anchor, inner in groups:
         if value_id is None:  # ungrouped table
             _html_cards(ctx, parent, inner)
             continue
-        facet = ctx.taxonomy.facet(group_by[0])
-        assert facet is not None
-        section = el("section", classes=["tc-group"], **{"data-facet": facet.id, "data-value": value_id})
+        section = el("section", classes=["tc-group"], **{"data-facet": group_by[0], "data-value": value_id})
         anchor = ctx.unique_id(anchor)
-        heading = el(f"h{level}", text(_group_label(facet, value_id) + " "), classes=["tc-group-title"],
-                     ids=[anchor])
+        heading = el(f"h{level}", text(label + " "), classes=["tc-group-title"], ids=[anchor])
         heading += el("span", text(f"({_count_keys(inner)})"), classes=["tc-group-count"])
         heading += el("a", text("¶"), classes=["headerlink"], href="#" + anchor,
                       title="Link to this group")
@@ -279,13 +269,11 @@ def render_plain_table(ctx: _Context, node: paper_table) -> list[nodes.Node]:
 
 
 def _plain_groups(ctx: _Context, out: list[nodes.Node], groups: list, group_by: list[str], prefix: str) -> None:
-    for value_id, _anchor, inner in groups:
+    for value_id, label, _anchor, inner in groups:
         if value_id is None:
             out.append(_plain_list(ctx, inner))
             continue
-        facet = ctx.taxonomy.facet(group_by[0])
-        assert facet is not None
-        label = prefix + _group_label(facet, value_id)
+        label = prefix + label
         out.append(nodes.rubric("", f"{label} ({_count_keys(inner)})"))
         if inner and not isinstance(inner[0], str):
             _plain_groups(ctx, out, inner, group_by[1:], prefix=label + " / ")
