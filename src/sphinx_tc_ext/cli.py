@@ -17,6 +17,9 @@ from . import __version__
 #: sets ``func`` on its parsers (``func(args) -> int`` returns the exit code).
 COMMAND_MODULES: tuple[str, ...] = (
     "sphinx_tc_ext.awesome",
+    "sphinx_tc_ext.lint",
+    "sphinx_tc_ext.fmt",
+    "sphinx_tc_ext.scaffold",
     "sphinx_tc_ext.export",
 )
 
