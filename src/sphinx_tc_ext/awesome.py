@@ -243,7 +243,13 @@ class Badge:
 
     @property
     def text(self) -> str:
+        """Label and message joined by a dash (how taxonomy badges spell one term)."""
         return f"{self.label}-{self.message}" if self.label and self.message else (self.label or self.message)
+
+    @property
+    def shown(self) -> str:
+        """Label and message as a reader sees them on the badge."""
+        return " ".join(p for p in (self.label, self.message) if p)
 
 
 def parse_badge(alt: str, src: str, href: str) -> Badge:
@@ -710,11 +716,13 @@ def load_venues(path: str | Path | None = None) -> VenueTable:
 
 # -- BibTeX text -------------------------------------------------------------------------------
 
-_ESCAPES = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-            "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+# BibTeX counts every brace, escaped or not, so literal braces become commands.
+_ESCAPES = {"\\": r"\textbackslash{}", "{": r"\textbraceleft{}", "}": r"\textbraceright{}", "&": r"\&",
+            "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
 _ESCAPE_RE = re.compile(r"[\\{}&%$#_~^]")
-_UNESCAPE_RE = re.compile(r"\\textbackslash\{\}|\\textasciitilde\{\}|\\textasciicircum\{\}|\\[{}&%$#_]")
-_EXACT = re.compile(r"(?:\\textbackslash\{\}|\\textasciitilde\{\}|\\textasciicircum\{\}|\\[{}&%$#_]|[^\\{}~^$])*")
+_COMMANDS = r"\\text(?:backslash|braceleft|braceright|asciitilde|asciicircum)\{\}"
+_UNESCAPE_RE = re.compile(_COMMANDS + r"|\\[&%$#_]")
+_EXACT = re.compile(r"(?:" + _COMMANDS + r"|\\[&%$#_]|[^\\{}~^$])*")
 _UNESCAPES = {v: k for k, v in _ESCAPES.items()}
 
 
@@ -744,14 +752,20 @@ def normalise_title(title: str) -> str:
 
 
 def to_bibtex_name(name: str) -> str:
-    """``First Middle von Last Jr.`` as a BibTeX name ``von Last, Jr., First Middle``; corporate names braced."""
+    """``First Middle von Last Jr.`` as a BibTeX name ``von Last, Jr., First Middle``.
+
+    Corporate names (last word Team, Lab, Group...), single-word names and names the
+    list already braces are written braced: ``{Qwen Team}``.
+    """
     words = name.split()
     if not words:
         return ""
+    if name.startswith("{") and name.endswith("}") and _balanced_inside(name):  # braced by the list's author
+        return "{" + text_to_bib(" ".join(name[1:-1].split())) + "}"
     if len(words) > 1 and words[-1].lower().rstrip(".") in {w.rstrip(".") for w in CORPORATE_WORDS}:
         return "{" + text_to_bib(" ".join(words)) + "}"
-    if len(words) == 1:
-        return text_to_bib(words[0])
+    if len(words) == 1:  # a mononym is almost always an organisation (NVIDIA, ASLP@NPU): brace it
+        return "{" + text_to_bib(words[0]) + "}"
     suffix = ""
     if words[-1] in _SUFFIXES and len(words) > 2:
         suffix = words.pop()
@@ -952,9 +966,11 @@ class _UnionFind:
 
 
 def _row_eprint(row: Row, problems: list[Problem] | None) -> str | None:
+    seen: set[str] = set()
     for url in (row.title_url, row.links.get("url", "")):
-        if not url:
+        if not url or url in seen:
             continue
+        seen.add(url)
         eprint, is_arxiv = _arxiv_from_url(url)
         if eprint:
             return eprint
@@ -1055,7 +1071,7 @@ def build_entry(group: list[Row], taxonomy: Taxonomy, venues: VenueTable, proble
     arxiv_date = parse_arxiv_id(eprint) if eprint else None
 
     # Venue: a venue badge wins over an arXiv badge; the most frequent one wins.
-    venue_rows = [(r, r.venue.text) for r in group if r.venue is not None]
+    venue_rows = [(r, r.venue.shown) for r in group if r.venue is not None]
     preprint_rows = [(r, r.preprint) for r in group if r.preprint is not None]
     section_years = [int(m.group(1)) for r in group for m in [_YEAR.search(r.section)] if m]
     year: int | None = None
@@ -1078,7 +1094,7 @@ def build_entry(group: list[Row], taxonomy: Taxonomy, venues: VenueTable, proble
             label = " ".join(_YEAR.sub(" ", label).split())
         else:
             year = arxiv_date[0] if arxiv_date else (section_years[0] if section_years else None)
-            _note(problems, venue_row.path, venue_row.line, "venue-no-year", f"venue badge '{badge.text}' has no year",
+            _note(problems, venue_row.path, venue_row.line, "venue-no-year", f"venue badge '{badge.shown}' has no year",
                   f"year {year} taken from the {'arXiv id' if arxiv_date else 'section'}" if year
                   else "no year written")
         venue, base, qualifiers = venues.resolve(label)
@@ -1103,9 +1119,13 @@ def build_entry(group: list[Row], taxonomy: Taxonomy, venues: VenueTable, proble
     else:
         entry_type, container_field = "article", "journal"
         badge_date: tuple[int, int] | None = None
+        badge_year: int | None = None
         for row, badge in preprint_rows:
             m = re.fullmatch(r"\s*(\d{4})[.\-/](\d{1,2})\s*", badge.message or "")
-            if m and 1 <= int(m.group(2)) <= 12:
+            year_only = re.fullmatch(r"\s*(\d{4})\s*", badge.message or "")
+            if year_only:  # a year without a month: kept as it is
+                badge_year = badge_year or int(year_only.group(1))
+            elif m and 1 <= int(m.group(2)) <= 12:
                 badge_date = badge_date or (int(m.group(1)), int(m.group(2)))
                 if arxiv_date and (int(m.group(1)), int(m.group(2))) != arxiv_date[:2]:
                     _note(problems, row.path, row.line, "badge-date",
@@ -1115,11 +1135,13 @@ def build_entry(group: list[Row], taxonomy: Taxonomy, venues: VenueTable, proble
                 done = (f"date {arxiv_date[0]}.{arxiv_date[1]:02d} taken from the arXiv id" if arxiv_date
                         else "date taken from the section" if section_years else "no date written")
                 _note(problems, row.path, row.line, "badge-no-date",
-                      f"arXiv badge '{badge.text or badge.src}' has no YYYY.MM date", done)
+                      f"arXiv badge '{badge.shown or badge.src}' has no YYYY.MM date", done)
         if arxiv_date:
             year, month = arxiv_date[0], arxiv_date[1]
         elif badge_date:
             year, month = badge_date
+        elif badge_year:
+            year = badge_year
         elif section_years:
             year = section_years[0]
         container = f"arXiv preprint arXiv:{eprint}" if eprint else "arXiv preprint"
