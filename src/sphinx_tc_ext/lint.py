@@ -149,15 +149,20 @@ CODES: tuple[CheckCode, ...] = (
               "'arXiv:' prefix in eprint.",
               "eprint = {arXiv:2508.1548},"),
     CheckCode("TC161", "year-before-arxiv", ERROR, "date",
-              "The year is earlier than the arXiv identifier's (2508.01548 was posted in 2025-08); "
-              "a published version may be later, never earlier.",
-              "eprint = {2508.01548},\n  year = {2024},"),
+              "A preprint whose year is earlier than its arXiv identifier's (2508.01548 was posted in "
+              "2025-08): a preprint cannot predate its posting.",
+              "journal = {arXiv preprint arXiv:2508.01548},\n  eprint = {2508.01548},\n  year = {2024},"),
     CheckCode("TC162", "arxiv-date-mismatch", WARNING, "date",
               "A preprint whose year/month or 'arXiv YYYY.MM' badge differ from its arXiv identifier.",
               "eprint = {2508.01548},\n  month = jul,\n  shortvenue = {arXiv 2025.07},"),
     CheckCode("TC163", "arxiv-id-conflict", ERROR, "syntax",
               "eprint, url and journal of one entry name different arXiv papers.",
               "eprint = {2508.01548},\n  url = {https://arxiv.org/abs/2507.20198},"),
+    CheckCode("TC164", "published-before-arxiv", WARNING, "date",
+              "A published paper whose year is earlier than its arXiv identifier's. Usually the year is "
+              "wrong (a published version is as late as the preprint or later), but some papers are posted "
+              "to arXiv after the proceedings appear: check the venue's year.",
+              "booktitle = {Findings of EMNLP 2024},\n  eprint = {2507.02279},\n  year = {2024},"),
     CheckCode("TC170", "latex-special-char", ERROR, "syntax",
               "An unescaped &, %, #, _ or ^ outside math and outside URL fields: LaTeX stops on it "
               "(write \\&, \\%, \\#, \\_, or put it in $...$).",
@@ -632,10 +637,15 @@ class Checker:
             else ""
         macro = month_macro(raw_month) if raw_month else None
         month = MONTH_MACROS.index(macro) + 1 if macro else None
+        preprint = _is_preprint(kind, values)
         if year is not None and year < pyear:
-            add("TC161", "year", f"year {year} is earlier than arXiv {arxiv_id} (posted {pyear}-{pmonth:02d}); "
-                f"the year is {pyear} or later")
-        elif _is_preprint(kind, values):
+            if preprint:
+                add("TC161", "year", f"preprint arXiv {arxiv_id} was posted {pyear}-{pmonth:02d} but year = "
+                    f"{year}; write year = {{{pyear}}}")
+            else:
+                add("TC164", "year", f"year {year} is earlier than arXiv {arxiv_id} (posted {pyear}-{pmonth:02d}); "
+                    "fine if it was published before it was posted, otherwise fix the year")
+        elif preprint:
             stamp = f"{pyear}-{pmonth:02d}"
             if year is not None and year != pyear:
                 add("TC162", "year", f"preprint arXiv {arxiv_id} was posted {stamp} but year = {year}")
