@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -216,3 +217,72 @@ def test_missing_bib_is_a_config_error(copy_root, make_app):
     src = copy_root()
     with pytest.raises(ConfigError, match=r"tc_bib_file: .*nothing\.bib does not exist"):
         make_app("html", srcdir=src, confoverrides={"tc_bib_file": "nothing.bib"})
+
+
+def _docs_in(status: str, phase: str) -> set[str]:
+    """Docnames Sphinx reported in the 'reading sources' or 'writing output' phase of a build log."""
+    found = set()
+    for line in re.sub(r"\x1b\[[0-9;]*m", "", status).splitlines():
+        match = re.match(rf"{phase}\.\.\. \[\s*\d+%\] (\S+)", line.strip())
+        if match:
+            found.add(match.group(1))
+    return found
+
+
+def _rebuild(make_app, src):
+    app = make_app("html", srcdir=src)
+    app.build()
+    app.cleanup()
+    status = app.status.getvalue()
+    return app, _docs_in(status, "reading sources"), _docs_in(status, "writing output")
+
+
+def test_editing_one_entry_rewrites_only_the_pages_that_show_it(copy_root, make_app):
+    src = copy_root()
+    _rebuild(make_app, src)
+    bib = src / "refs" / "survey.bib"
+    bib.write_text(read(bib).replace("{MMS-LLaMA}: Efficient", "{MMS-LLaMA}: Renamed"), encoding="utf-8")
+    app, reread, rewritten = _rebuild(make_app, src)
+    assert reread == {"sections"}  # its sphinxcontrib-bibtex bibliography depends on the whole bib
+    # index is rewritten by Sphinx itself: its toctree contains the re-read page.
+    assert rewritten == {"papers", "area-audio", "markdown", "repeat", "sections", "index"}
+    for page in ("papers", "area-audio", "markdown", "repeat"):
+        assert "MMS-LLaMA: Renamed" in read(app.outdir / f"{page}.html")
+    # Nothing changed: nothing is read or written, and the bib is not even parsed.
+    app, reread, rewritten = _rebuild(make_app, src)
+    assert reread == set() and rewritten == set()
+
+
+def test_moving_an_entry_between_groups_rereads_pages_whose_selection_changed(copy_root, make_app):
+    src = copy_root()
+    _rebuild(make_app, src)
+    bib = src / "refs" / "survey.bib"
+    bib.write_text(read(bib).replace("categories = {similarity}", "categories = {attention}"), encoding="utf-8")
+    app, reread, rewritten = _rebuild(make_app, src)
+    assert reread == {"area-video", "papers", "sections"}  # grouped by category, and the bibliography
+    assert {"area-video", "papers", "repeat"} <= rewritten
+    clean = src.parent / "clean"
+    shutil.copytree(src, clean, ignore=shutil.ignore_patterns("_build"))
+    clean_app = make_app("html", srcdir=clean)
+    clean_app.build()
+    assert html_pages(app.outdir) == html_pages(clean_app.outdir)
+    video = soup(app.outdir / "area-video.html")
+    attention = video.find("section", attrs={"data-value": "attention"})
+    assert "sch2024accents" in [c["data-key"] for c in attention.select("article")]
+
+
+def test_discussed_in_and_citations_land_on_cards(copy_root, build):
+    app = build(copy_root())
+    page = soup(app.outdir / "papers.html")
+    survey = page.find("article", id="paper-shao2025tokens")
+    links = {a["href"]: a.get_text() for a in survey.select(".tc-discussed a")}
+    assert links == {"area-audio.html#area-audio": "Area audio", "area-image.html#area-image": "Area image",
+                     "area-video.html#area-video": "Area video", "index.html#test-survey": "Test survey"}
+    index = soup(app.outdir / "index.html")
+    cite = index.select_one(".bibtex-citation a")
+    assert cite["href"] == "papers.html#paper-shao2025tokens"
+    # Every "Discussed in" link resolves to an existing anchor.
+    for card in page.select("article.tc-card"):
+        for link in card.select(".tc-discussed a"):
+            target_page, _, anchor = link["href"].partition("#")
+            assert soup(app.outdir / target_page).find(id=anchor) is not None, link

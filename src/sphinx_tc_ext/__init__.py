@@ -12,12 +12,14 @@ if TYPE_CHECKING:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the extension; each concern lives in its own module."""
-    from . import assets, config, directive, domain, render
+    from . import assets, citations, config, directive, domain, render, tracking
 
     config.setup(app)
     domain.setup(app)
     directive.setup(app)
     render.setup(app)
+    tracking.setup(app)
+    citations.setup(app)
     assets.setup(app)
     return {
         "version": __version__,

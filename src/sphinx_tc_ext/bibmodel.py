@@ -9,6 +9,7 @@ parses the bib once however many pages show papers.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import os
 import re
 from collections.abc import Iterable
@@ -69,6 +70,12 @@ class Paper:
     @property
     def has_code(self) -> bool:
         return "code" in self.links
+
+    @property
+    def digest(self) -> str:
+        """Changes whenever anything shown about the paper changes (fields, names, position)."""
+        text = repr((self.entry_type, self.key, self.line, sorted(self.fields.items()), self.authors_raw))
+        return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
     def clean_bibtex(self, site_only: Iterable[str]) -> str:
         """The entry as an author pastes it into a paper: site-only fields removed."""

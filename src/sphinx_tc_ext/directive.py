@@ -8,15 +8,18 @@ happens here so the domain knows, after reading, which page shows which paper.
 
 from __future__ import annotations
 
+import hashlib
+from typing import NamedTuple
+
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from .bibmodel import Paper
+from .bibmodel import Bibliography, Paper
 from .config import WARNING_TYPE, get_bibliography, get_taxonomy, settings
-from .domain import TCDomain
+from .domain import TableRecord, TCDomain
 from .filters import FilterError, compile_filter, parse_facet_list, parse_sort, sort_papers
 from .taxonomy import Taxonomy
 
@@ -25,6 +28,8 @@ logger = logging.getLogger(__name__)
 #: Filter controls that are not taxonomy facets.
 EXTRA_CONTROLS = ("year", "kind", "code", "search", "sort", "group")
 UNGROUPED = "_none"
+#: Options that decide which papers a table shows and how they are grouped.
+SELECTION_OPTIONS = ("filter", "sort", "limit", "repeat", "group-by", "facets")
 #: Groupings that are not taxonomy facets.
 GROUP_PSEUDO_FACETS = ("kind", "venue", "year")
 
@@ -53,21 +58,14 @@ class PaperTableDirective(SphinxDirective):
     }
 
     def run(self) -> list[nodes.Node]:
-        conf = settings(self.config)
-        self.env.note_dependency(str(conf.bib_path))
-        self.env.note_dependency(str(conf.taxonomy_path))
+        # The bib is not a note_dependency: tracking.py re-checks each table against an
+        # edited bib, so editing one entry re-reads only pages whose selection changed.
+        self.env.note_dependency(str(settings(self.config).taxonomy_path))
         taxonomy = get_taxonomy(self.config)
         bib = get_bibliography(self.config)
-
+        options = {name: value for name, value in self.options.items() if name in SELECTION_OPTIONS}
         try:
-            papers = self.select(list(bib.papers.values()), taxonomy)
-            group_by = parse_facet_list(self.options.get("group-by", ""), taxonomy, ":group-by:",
-                                        extra=GROUP_PSEUDO_FACETS)
-            if len(group_by) > 2:
-                raise FilterError(":group-by: takes one or two facets")
-            default_facets = ",".join([f.id for f in taxonomy.facets] + list(EXTRA_CONTROLS))
-            facets = parse_facet_list(self.options.get("facets", default_facets), taxonomy, ":facets:",
-                                      extra=EXTRA_CONTROLS)
+            selection = select_table(bib, taxonomy, options, self.config.tc_default_sort, "papers")
         except FilterError as exc:
             logger.warning(f"paper-table: {exc}", location=(self.env.docname, self.lineno),
                            type=WARNING_TYPE, subtype="filter")
@@ -78,28 +76,16 @@ class PaperTableDirective(SphinxDirective):
         node["table_id"] = table_id
         node["ids"] = [table_id]
         node["classes"] = self.options.get("class", [])
-        node["keys"] = [p.key for p in papers]
-        node["group_by"] = group_by
-        node["facets"] = facets
+        node["keys"] = selection.keys
+        node["group_by"] = selection.group_by
+        node["facets"] = selection.facets
         node["filter"] = self.options.get("filter", "")
-        node["groups"] = group_papers(papers, group_by, taxonomy, table_id, repeat="repeat" in self.options)
+        node["groups"] = _prefix_anchors(selection.groups, table_id)
         self.set_source_info(node)
         domain: TCDomain = self.env.get_domain("tc")  # type: ignore[assignment]
-        domain.note_table(self.env.docname, table_id, node["keys"])
+        domain.note_table(self.env.docname, TableRecord(table_id, options, tuple(selection.keys),
+                                                         selection.digest))
         return [node]
-
-    def select(self, papers: list[Paper], taxonomy: Taxonomy) -> list[Paper]:
-        if "filter" in self.options:
-            try:
-                predicate = compile_filter(self.options["filter"], taxonomy)
-            except FilterError as exc:
-                raise FilterError(f"bad :filter: {self.options['filter']!r}: {exc}") from None
-            papers = [p for p in papers if predicate(p)]
-        sort = self.options.get("sort") or self.config.tc_default_sort
-        papers = sort_papers(papers, parse_sort(sort))
-        if "limit" in self.options:
-            papers = papers[: self.options["limit"]]
-        return papers
 
     def unique_id(self, base: str) -> str:
         document = self.state.document
@@ -139,6 +125,52 @@ def _group_values(name: str, taxonomy: Taxonomy, papers: list[Paper], repeat: bo
             seen.append(venue)
     return [(nodes.make_id(v) or "venue", v, lambda p, v=v: p.venue == v) for v in seen] + \
         [(UNGROUPED, "No venue", lambda p: not p.venue)]
+
+
+class Selection(NamedTuple):
+    keys: list[str]
+    group_by: list[str]
+    facets: list[str]
+    groups: list
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha1(repr((self.keys, self.groups)).encode()).hexdigest()[:16]
+
+
+def select_table(bib: Bibliography, taxonomy: Taxonomy, options: dict, default_sort: str,
+                 prefix: str) -> Selection:
+    """Evaluate a table's options against the bib; raise :class:`FilterError` on bad options.
+
+    Pure, so :mod:`sphinx_tc_ext.tracking` can re-run it on an edited bib without
+    re-reading the page.
+    """
+    papers = list(bib.papers.values())
+    if "filter" in options:
+        try:
+            predicate = compile_filter(options["filter"], taxonomy)
+        except FilterError as exc:
+            raise FilterError(f"bad :filter: {options['filter']!r}: {exc}") from None
+        papers = [p for p in papers if predicate(p)]
+    papers = sort_papers(papers, parse_sort(options.get("sort") or default_sort))
+    if "limit" in options:
+        papers = papers[: options["limit"]]
+    group_by = parse_facet_list(options.get("group-by", ""), taxonomy, ":group-by:", extra=GROUP_PSEUDO_FACETS)
+    if len(group_by) > 2:
+        raise FilterError(":group-by: takes one or two facets")
+    default_facets = ",".join([f.id for f in taxonomy.facets] + list(EXTRA_CONTROLS))
+    facets = parse_facet_list(options.get("facets", default_facets), taxonomy, ":facets:", extra=EXTRA_CONTROLS)
+    groups = group_papers(papers, group_by, taxonomy, prefix, repeat="repeat" in options)
+    return Selection([p.key for p in papers], group_by, facets, groups)
+
+
+def _prefix_anchors(groups: list, table_id: str) -> list:
+    """Re-base group anchors from the neutral ``papers-`` prefix onto the table's id."""
+    if table_id == "papers":
+        return groups
+    return [(vid, label, table_id + anchor[len("papers"):],
+             inner if not inner or isinstance(inner[0], str) else _prefix_anchors(inner, table_id))
+            for vid, label, anchor, inner in groups]
 
 
 def group_papers(papers: list[Paper], group_by: list[str], taxonomy: Taxonomy, prefix: str,

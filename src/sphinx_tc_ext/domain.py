@@ -1,17 +1,17 @@
-"""The ``tc`` domain: which page shows which paper, merged safely across parallel reads.
+"""The ``tc`` domain: which page shows or cites which paper, merged safely across parallel reads.
 
 Per-document data keyed by docname, with ``clear_doc`` and ``merge_domaindata``,
 is what makes ``parallel_read_safe = True`` true.  The domain also gives every
-paper one canonical home (its permalink) and the ``:tc:paper:`key``` role.
+paper one canonical home (its permalink), answers "where is this paper
+discussed?", and provides the ``:tc:paper:`key``` role.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
-from docutils import nodes
 from docutils.nodes import Element
 from sphinx.addnodes import pending_xref
 from sphinx.application import Sphinx
@@ -27,59 +27,102 @@ def paper_anchor(key: str) -> str:
     return "paper-" + re.sub(r"[^A-Za-z0-9_-]", "-", key)
 
 
+class Mention(NamedTuple):
+    """A place that discusses a paper: a section that cites it or a filtered table that lists it."""
+
+    docname: str
+    section_id: str
+    title: str  # "Page › Section", or the page title for a page's top section
+    kind: str  # "cites" or "lists"
+
+
+class TableRecord(NamedTuple):
+    """What a ``paper-table`` selected, and how, so a bib edit can be re-checked without re-reading."""
+
+    table_id: str
+    options: dict[str, Any]
+    keys: tuple[str, ...]
+    groups_digest: str
+
+
 class TCDomain(Domain):
     name = "tc"
     label = "Survey papers"
     roles = {"paper": XRefRole()}
     initial_data: dict[str, Any] = {
-        # docname -> list of (table id, keys shown in that table, in order)
-        "tables": {},
+        "tables": {},  # docname -> [TableRecord]
+        "mentions": {},  # docname -> {key: [Mention]}
+        "entry_digests": {},  # key -> digest of the entry as last parsed
+        "bib_stamp": None,  # (mtime_ns, size) of the bib those digests describe
+        "signatures": {},  # docname -> digest of what its rendering depends on, as last written
     }
-    data_version = 1
+    data_version = 2
+
+    # -- per-document data --------------------------------------------------------------
 
     @property
-    def tables(self) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
-        return self.data.setdefault("tables", {})
+    def tables(self) -> dict[str, list[TableRecord]]:
+        return self.data["tables"]
 
-    def note_table(self, docname: str, table_id: str, keys: Iterable[str]) -> None:
-        self.tables.setdefault(docname, []).append((table_id, tuple(keys)))
+    @property
+    def mentions(self) -> dict[str, dict[str, list[Mention]]]:
+        return self.data["mentions"]
+
+    def note_table(self, docname: str, record: TableRecord) -> None:
+        self._derived_cache = None
+        self.tables.setdefault(docname, []).append(record)
+
+    def note_mention(self, key: str, mention: Mention) -> None:
+        self._derived_cache = None
+        places = self.mentions.setdefault(mention.docname, {}).setdefault(key, [])
+        if mention not in places:
+            places.append(mention)
 
     def clear_doc(self, docname: str) -> None:
+        self._derived_cache = None
         self.tables.pop(docname, None)
+        self.mentions.pop(docname, None)
+        self.data["signatures"].pop(docname, None)
 
     def merge_domaindata(self, docnames: Iterable[str], otherdata: dict[str, Any]) -> None:
+        self._derived_cache = None
         for docname in docnames:
-            if docname in otherdata.get("tables", {}):
-                self.tables[docname] = otherdata["tables"][docname]
+            for name in ("tables", "mentions"):
+                if docname in otherdata.get(name, {}):
+                    self.data[name][docname] = otherdata[name][docname]
 
-    def pages_showing(self) -> dict[str, list[str]]:
-        """key -> docnames whose tables show it, sorted by docname."""
-        result: dict[str, list[str]] = {}
+    # -- derived views (recomputed when the per-document data changes) -----------------
+
+    _derived_cache: dict[str, Any] | None = None  # on the instance, never pickled
+
+    def _derived(self) -> dict[str, Any]:
+        if self._derived_cache is not None:
+            return self._derived_cache
+        pages: dict[str, list[str]] = {}
         for docname in sorted(self.tables):
-            for _table_id, keys in self.tables[docname]:
-                for key in keys:
-                    pages = result.setdefault(key, [])
-                    if not pages or pages[-1] != docname:
-                        pages.append(docname)
-        return result
+            for record in self.tables[docname]:
+                for key in record.keys:
+                    shown = pages.setdefault(key, [])
+                    if not shown or shown[-1] != docname:
+                        shown.append(docname)
+        home = self.env.config.tc_papers_page
+        canonical = {key: (home if home in docs else docs[0]) for key, docs in pages.items()}
+        backlinks: dict[str, list[Mention]] = {}
+        for docname in sorted(self.mentions):
+            for key, places in self.mentions[docname].items():
+                backlinks.setdefault(key, []).extend(places)
+        self._derived_cache = {"canonical": canonical, "backlinks": backlinks}
+        return self._derived_cache
 
     def canonical_page(self, key: str) -> str | None:
         """The one page whose card is the paper's permalink target."""
-        pages = self._canonical_map().get(key)
-        return pages
+        return self._derived()["canonical"].get(key)
 
-    def _canonical_map(self) -> dict[str, str]:
-        # Recomputed when the set of tables changes; cached on the env for the write phase.
-        stamp = tuple((d, tuple(t for t, _ in v)) for d, v in sorted(self.tables.items()))
-        cached = getattr(self.env, "_tc_canonical", None)
-        if cached is not None and cached[0] == stamp:
-            return cached[1]
-        home = self.env.config.tc_papers_page
-        mapping: dict[str, str] = {}
-        for key, pages in self.pages_showing().items():
-            mapping[key] = home if home in pages else pages[0]
-        self.env._tc_canonical = (stamp, mapping)  # type: ignore[attr-defined]
-        return mapping
+    def backlinks(self, key: str) -> list[Mention]:
+        """Every section that cites the paper or whose filtered table lists it, in page order."""
+        return self._derived()["backlinks"].get(key, [])
+
+    # -- the :tc:paper: role --------------------------------------------------------------
 
     def resolve_xref(self, env: BuildEnvironment, fromdocname: str, builder: Builder, typ: str, target: str,
                      node: pending_xref, contnode: Element) -> Element | None:
@@ -94,12 +137,9 @@ class TCDomain(Domain):
         return [("tc:paper", ref)] if ref is not None else []
 
     def get_objects(self) -> Iterable[tuple[str, str, str, str, str, int]]:
-        for key, docname in sorted(self._canonical_map().items()):
+        for key, docname in sorted(self._derived()["canonical"].items()):
             yield key, key, "paper", docname, paper_anchor(key), 1
 
 
 def setup(app: Sphinx) -> None:
     app.add_domain(TCDomain)
-
-
-__all__ = ["TCDomain", "nodes", "paper_anchor"]

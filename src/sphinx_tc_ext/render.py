@@ -73,6 +73,7 @@ class _Context:
         self.html = self.builder.format == "html"
         self.authors_shown = self.app.config.tc_authors_shown
         self.show_bibtex = self.app.config.tc_show_bibtex
+        self.section_id = ""  # section of the table being rendered
 
     def unique_id(self, base: str) -> str:
         candidate, n = base, 1
@@ -117,6 +118,8 @@ def render_paper_tables(app: Sphinx, doctree: nodes.document, docname: str) -> N
         ctx = _Context(app, doctree, docname)
         for node in tables:
             level = sum(1 for a in _ancestors(node) if isinstance(a, nodes.section))
+            ctx.section_id = next((a["ids"][0] for a in _ancestors(node)
+                                   if isinstance(a, nodes.section) and a["ids"]), "")
             if ctx.html:
                 node.replace_self(render_html_table(ctx, node, level))
             else:
@@ -249,6 +252,9 @@ def html_card(ctx: _Context, paper: Paper) -> tc_element:
         card += el("p", text(paper.fields["note"]), classes=["tc-note"])
     if len(links):
         card += links
+    discussed = discussed_in(ctx, paper.key)
+    if discussed is not None:
+        card += discussed
     if ctx.show_bibtex:
         hidden = SITE_ONLY_FIELDS | set(ctx.taxonomy.fields)
         bibtex = el("details", classes=["tc-bibtex"])
@@ -256,6 +262,27 @@ def html_card(ctx: _Context, paper: Paper) -> tc_element:
         bibtex += el("pre", text(paper.clean_bibtex(hidden)))
         card += bibtex
     return card
+
+
+def discussed_in(ctx: _Context, key: str) -> tc_element | None:
+    """Links to every other section that cites the paper or lists it in a filtered table."""
+    seen: set[tuple[str, str]] = {(ctx.docname, ctx.section_id)}
+    links = []
+    for mention in ctx.domain.backlinks(key):
+        place = (mention.docname, mention.section_id)
+        if place in seen:
+            continue
+        seen.add(place)
+        links.append(el("a", text(mention.title), href=ctx.page_uri(*place),
+                        **({"data-cites": "1"} if mention.kind == "cites" else {})))
+    if not links:
+        return None
+    para = el("p", text("Discussed in: "), classes=["tc-discussed"])
+    for i, link in enumerate(links):
+        if i:
+            para += text(", ")
+        para += link
+    return para
 
 
 # -- other builders: a readable list --------------------------------------------------------

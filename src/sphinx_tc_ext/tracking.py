@@ -1,0 +1,155 @@
+"""Incremental builds at the granularity of one bib entry, and "Discussed in" bookkeeping.
+
+Sphinx's own dependency tracking works per file: noting the bib as a dependency
+would re-read every page with a table whenever any entry changes.  Instead:
+
+* after a page is read, record where it cites papers and which filtered tables
+  list them (:class:`~sphinx_tc_ext.domain.Mention`), with the enclosing section;
+* ``env-get-outdated``: when the bib changed, re-run every stored table selection
+  on the new bib and re-read only pages whose selection (keys or groups) changed;
+* ``env-get-updated``: re-write (without re-reading) every page whose rendering
+  inputs changed — an edited entry it shows, a new backlink, a moved canonical
+  page — by comparing a digest of those inputs with the one last written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+
+from docutils import nodes
+from sphinx.addnodes import pending_xref
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+
+from .config import get_bibliography, get_taxonomy, settings
+from .directive import paper_table, select_table
+from .domain import Mention, TCDomain
+from .filters import FilterError
+
+_CITE_KEY = re.compile(r"^\s*(?:\{[^{}]*\})?\s*([^{},\s]+)")
+
+
+def _domain(env: BuildEnvironment) -> TCDomain:
+    return env.get_domain("tc")  # type: ignore[return-value]
+
+
+def _section_of(node: nodes.Node, page_title: str) -> tuple[str, str]:
+    parent = node.parent
+    while parent is not None and not isinstance(parent, nodes.section):
+        parent = parent.parent
+    if parent is None or not parent["ids"]:
+        return "", page_title
+    title = parent.next_node(nodes.title)
+    section_title = title.astext() if title is not None else page_title
+    is_top = isinstance(parent.parent, nodes.document)
+    return parent["ids"][0], page_title if is_top or section_title == page_title else \
+        f"{page_title} › {section_title}"
+
+
+def cited_keys(node: pending_xref) -> list[str]:
+    """Keys of a sphinxcontrib-bibtex citation (``{pre}key{post}, key2``)."""
+    keys = []
+    for part in str(node.get("reftarget", "")).split(","):
+        found = _CITE_KEY.match(part)
+        if found:
+            keys.append(found.group(1))
+    return keys
+
+
+def record_mentions(app: Sphinx, doctree: nodes.document) -> None:
+    """``doctree-read``: note where this page cites papers and which filtered tables list them."""
+    env = app.env
+    docname = env.docname
+    domain = _domain(env)
+    first_title = doctree.next_node(nodes.title)
+    page_title = first_title.astext() if first_title is not None else docname
+    for table in doctree.findall(paper_table):
+        if not table.get("filter"):
+            continue  # a table of everything says nothing about one paper
+        section_id, title = _section_of(table, page_title)
+        for key in table["keys"]:
+            domain.note_mention(key, Mention(docname, section_id or table["table_id"], title, "lists"))
+    for ref in doctree.findall(pending_xref):
+        if ref.get("refdomain") != "cite":
+            continue
+        section_id, title = _section_of(ref, page_title)
+        for key in cited_keys(ref):
+            domain.note_mention(key, Mention(docname, section_id, title, "cites"))
+
+
+def _bib_stamp(app: Sphinx) -> tuple[int, int] | None:
+    try:
+        stat = settings(app.config).bib_path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+def outdated_by_bib(app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str],
+                    removed: set[str]) -> list[str]:
+    """``env-get-outdated``: pages whose table selection differs under the edited bib."""
+    domain = _domain(env)
+    stamp = _bib_stamp(app)
+    if stamp == domain.data["bib_stamp"]:
+        return []
+    bib = get_bibliography(app.config)
+    taxonomy = get_taxonomy(app.config)
+    outdated = []
+    for docname, records in domain.tables.items():
+        if docname in added or docname in changed or docname in removed:
+            continue
+        for record in records:
+            try:
+                selection = select_table(bib, taxonomy, record.options, app.config.tc_default_sort, "papers")
+            except FilterError:
+                outdated.append(docname)  # re-read so the warning is shown again
+                break
+            if selection.digest != record.groups_digest:
+                outdated.append(docname)
+                break
+    domain.data["entry_digests"] = {key: paper.digest for key, paper in bib.papers.items()}
+    domain.data["bib_stamp"] = stamp
+    return outdated
+
+
+def _render_inputs(app: Sphinx, env: BuildEnvironment, docname: str) -> str:
+    """Digest of everything outside the page's own source that its rendering depends on."""
+    domain = _domain(env)
+    digests = domain.data["entry_digests"]
+    parts: list[object] = []
+    for record in domain.tables.get(docname, ()):
+        for key in record.keys:
+            parts.append((key, digests.get(key), domain.canonical_page(key), domain.backlinks(key)))
+    for key in domain.mentions.get(docname, {}):
+        parts.append((key, domain.canonical_page(key)))
+    if domain.tables.get(docname):
+        std = env.get_domain("std")
+        taxonomy = get_taxonomy(app.config)
+        labels = [v.section for f in taxonomy.facets for v in f.values if v.section]
+        parts.append([std.labels.get(label) for label in labels])  # type: ignore[attr-defined]
+    return hashlib.sha1(repr(parts).encode("utf-8")).hexdigest()
+
+
+def rewrite_dependents(app: Sphinx, env: BuildEnvironment) -> Iterable[str]:
+    """``env-get-updated``: pages to write again because something they show changed elsewhere."""
+    domain = _domain(env)
+    if domain.data["bib_stamp"] is None:  # first build, or the bib was never needed
+        domain.data["bib_stamp"] = _bib_stamp(app)
+        bib = get_bibliography(app.config) if domain.tables else None
+        domain.data["entry_digests"] = {k: p.digest for k, p in bib.papers.items()} if bib else {}
+    signatures = domain.data["signatures"]
+    dependents = []
+    for docname in sorted(set(domain.tables) | set(domain.mentions)):
+        signature = _render_inputs(app, env, docname)
+        if signatures.get(docname) != signature:
+            signatures[docname] = signature
+            dependents.append(docname)
+    return dependents
+
+
+def setup(app: Sphinx) -> None:
+    app.connect("doctree-read", record_mentions)
+    app.connect("env-get-outdated", outdated_by_bib)
+    app.connect("env-get-updated", rewrite_dependents)
