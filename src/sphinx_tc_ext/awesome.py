@@ -188,20 +188,13 @@ def md_unescape(text: str) -> str:
     return _MD_ESCAPE.sub(r"\1", text)
 
 
+_UNDERSCORES = re.compile(r"__|_|[^_]+")
+_DASHES = re.compile(r"--|-|[^-]+")
+
+
 def unescape_badge_part(part: str) -> str:
     """One ``-``-separated part of a shields.io badge path as text: ``_`` is a space, ``__`` an underscore."""
-    out: list[str] = []
-    i = 0
-    while i < len(part):
-        if part.startswith("__", i):
-            out.append("_")
-            i += 2
-        elif part[i] == "_":
-            out.append(" ")
-            i += 1
-        else:
-            out.append(part[i])
-            i += 1
+    out = [{"__": "_", "_": " "}.get(token, token) for token in _UNDERSCORES.findall(part)]
     return unquote("".join(out))
 
 
@@ -209,18 +202,12 @@ def split_badge_path(path: str) -> list[str]:
     """Split a badge path ``label-message-color`` on single dashes (``--`` is a literal dash)."""
     parts: list[str] = []
     current: list[str] = []
-    i = 0
-    while i < len(path):
-        if path.startswith("--", i):
-            current.append("-")
-            i += 2
-        elif path[i] == "-":
+    for token in _DASHES.findall(path):
+        if token == "-":
             parts.append("".join(current))
             current = []
-            i += 1
         else:
-            current.append(path[i])
-            i += 1
+            current.append("-" if token == "--" else token)
     parts.append("".join(current))
     return [unescape_badge_part(p) for p in parts]
 
@@ -279,27 +266,20 @@ def badge_url(label: str, message: str, color: str) -> str:
 
 # -- Markdown tables ---------------------------------------------------------------------------
 
+_CELL_TOKEN = re.compile(r"\\\||\\.?|[^\\|]+|\|", re.DOTALL)
+
+
 def split_cells(line: str) -> list[str]:
     r"""Split a Markdown table row on unescaped pipes; ``\|`` becomes ``|``, other escapes stay."""
     text = line.strip()
     cells: list[str] = []
     current: list[str] = []
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\" and i + 1 < len(text):
-            if text[i + 1] == "|":
-                current.append("|")
-            else:
-                current.append(text[i:i + 2])
-            i += 2
-            continue
-        if ch == "|":
+    for token in _CELL_TOKEN.findall(text):
+        if token == "|":
             cells.append("".join(current))
             current = []
         else:
-            current.append(ch)
-        i += 1
+            current.append("|" if token == "\\|" else token)
     cells.append("".join(current))
     if text.startswith("|"):
         cells = cells[1:]
