@@ -98,7 +98,7 @@ def _search(ctx: _Context, table_id: str) -> tc_element:
     search_id = ctx.unique_id(f"{table_id}-q")
     hint_id = ctx.unique_id(f"{table_id}-q-hint")
     return el("div",
-              el("label", nodes.Text("Search"), classes=["tc-search-label"], **{"for": search_id}),
+              el("label", nodes.Text("Search papers"), classes=["tc-search-label"], **{"for": search_id}),
               el("input", type="search", name="q", ids=[search_id], classes=["tc-search"],
                  placeholder="Title, author, venue or key", autocomplete="off", spellcheck="false",
                  **{"aria-describedby": hint_id}),
@@ -113,8 +113,10 @@ def _checkbox_group(ctx: _Context, table_id: str, name: str, legend: str,
 
     fieldset = el("fieldset", classes=["tc-facet"], **{"data-facet": name})
     fieldset += el("legend", nodes.Text(legend))
+    wrap = el("div", classes=["tc-options"])
+    fieldset += wrap
     for value, label, count in options:
-        fieldset += el("label",
+        wrap += el("label",
                        el("input", type="checkbox", name=name, value=value),
                        el("span", nodes.Text(label), classes=["tc-option-label"]),
                        el("span", nodes.Text(str(count)), classes=["tc-option-count"]),
@@ -127,14 +129,16 @@ def _year_range(ctx: _Context, table_id: str, years: list[int]) -> tc_element:
 
     fieldset = el("fieldset", classes=["tc-facet", "tc-year"], **{"data-facet": "year"})
     fieldset += el("legend", nodes.Text("Year"))
+    wrap = el("div", classes=["tc-options"])
+    fieldset += wrap
     for name, label, default in (("year-from", "From", years[0]), ("year-to", "To", years[-1])):
         control_id = ctx.unique_id(f"{table_id}-{name}")
         select = el("select", name=name, ids=[control_id])
         for year in years:
             attrs = {"selected": "selected"} if year == default else {}
             select += el("option", nodes.Text(str(year)), value=str(year), **attrs)
-        fieldset += el("span", el("label", nodes.Text(label), **{"for": control_id}), select,
-                       classes=["tc-control"])
+        wrap += el("span", el("label", nodes.Text(label), **{"for": control_id}), select,
+                   classes=["tc-control"])
     return fieldset
 
 

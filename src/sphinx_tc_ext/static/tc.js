@@ -1,0 +1,782 @@
+/* sphinx-tc-ext reader UI: filter, search, sort, group and copy on paper tables.
+ *
+ * Progressive enhancement.  Without this file every card is shown, grouped, and
+ * the server-rendered filter bar (filterbar.py) stays `hidden`; this script
+ * un-hides it and wires its controls up.
+ *
+ * Filtering.  Within a facet the checked values combine with OR, across facets
+ * (and the year range, venue type, code and search) with AND.  The count next to
+ * a value is the number of papers that would be shown if that value were checked
+ * alongside the other active filters, i.e. it ignores the value's own facet.
+ * A paper shown in several groups (ids paper-KEY, paper-KEY-2 ...) counts once.
+ *
+ * Search.  Title, authors, venue and key; every word must match; case and
+ * accents are ignored ("zoe" finds "Zoë").  Matches in titles, authors and
+ * venues are wrapped in <mark class="tc-mark"> built with DOM calls.
+ *
+ * URL state.  The first table on a page that has a filter bar owns the query
+ * string; other tables on the page filter independently and keep no URL state.
+ *   ?area=video&area=image   facet values (parameter = taxonomy facet id; a
+ *                            comma-separated list is accepted too)
+ *   &q=token+pruning         search
+ *   &year=2023-2025          year range (also 2024, 2023-, -2024)
+ *   &kind=preprint           venue type: published or preprint
+ *   &code=1                  only papers with code
+ *   &sort=newest             newest, oldest, title or venue (default: as built)
+ *   &group=flat              one flat list instead of groups
+ * A discrete change (checkbox, select, button) pushes a history entry; typing in
+ * the search box replaces the entry it started, so back/forward step through
+ * filter states.  Unknown parameters are kept untouched; a bad value is ignored.
+ *
+ * Safety.  No innerHTML, no eval, no inline code, no request to anywhere:
+ * bib text only ever reaches the page through textContent and text nodes.
+ */
+(function () {
+  'use strict';
+
+  const MARKS = /[\u0300-\u036f]/g;
+  const EXTRA = /[ßæœøłđðþı]/g;
+  const EXTRA_FOLD = { 'ß': 'ss', 'æ': 'ae', 'œ': 'oe', 'ø': 'o', 'ł': 'l', 'đ': 'd', 'ð': 'd', 'þ': 'th', 'ı': 'i' };
+  const SORTS = ['', 'newest', 'oldest', 'title', 'venue'];
+  const NARROW = '(max-width: 40em)';
+  const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
+
+  /** Lowercase, strip accents: the form both the index and the query take. */
+  function fold(s) {
+    return s.normalize('NFD').replace(MARKS, '').toLowerCase().replace(EXTRA, (c) => EXTRA_FOLD[c]);
+  }
+
+  /** fold() character by character, remembering where each folded unit came from. */
+  function foldMap(s) {
+    let text = '';
+    const starts = [];
+    const ends = [];
+    let i = 0;
+    for (const ch of s) {
+      const f = fold(ch);
+      const end = i + ch.length;
+      if (f.length === 0) {
+        if (ends.length) ends[ends.length - 1] = end; // a lone combining mark sticks to its letter
+      } else {
+        for (let k = 0; k < f.length; k++) { starts.push(i); ends.push(end); }
+      }
+      text += f;
+      i = end;
+    }
+    return { text, starts, ends };
+  }
+
+  /** Merged [start, end, start, end ...] ranges of every occurrence of every word. */
+  function findRanges(text, words) {
+    const found = [];
+    for (const w of words) {
+      let at = text.indexOf(w);
+      while (at !== -1) {
+        found.push([at, at + w.length]);
+        at = text.indexOf(w, at + 1);
+      }
+    }
+    if (!found.length) return found;
+    found.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+    const out = [found[0][0], found[0][1]];
+    for (let k = 1; k < found.length; k++) {
+      const [a, b] = found[k];
+      if (a <= out[out.length - 1]) out[out.length - 1] = Math.max(out[out.length - 1], b);
+      else out.push(a, b);
+    }
+    return out;
+  }
+
+  function words(query) {
+    return fold(query).split(/\s+/).filter(Boolean);
+  }
+
+  function plural(n, one, many) {
+    return `${n} ${n === 1 ? one : many}`;
+  }
+
+  function make(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  async function copyText(text) {
+    try {
+      if (navigator.clipboard && window.isSecureContext) {
+        await navigator.clipboard.writeText(text);
+        return true;
+      }
+    } catch (err) {
+      // fall through to the legacy path (permission denied, insecure context ...)
+    }
+    const active = document.activeElement;
+    const area = document.createElement('textarea');
+    area.value = text;
+    area.setAttribute('readonly', '');
+    area.style.position = 'fixed';
+    area.style.top = '0';
+    area.style.opacity = '0';
+    document.body.append(area);
+    area.select();
+    let ok = false;
+    try {
+      ok = document.execCommand('copy');
+    } catch (err) {
+      ok = false;
+    }
+    area.remove();
+    if (active && active.focus) active.focus();
+    return ok;
+  }
+
+  /** Text nodes of a card that search results are highlighted in. */
+  function collectSegments(card) {
+    const segs = [];
+    const roots = [card.querySelector('.tc-title'), card.querySelector('.tc-authors'), card.querySelector('.tc-venue')];
+    for (const root of roots) {
+      if (!root) continue;
+      const walker = document.createTreeWalker(root, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT, {
+        acceptNode(node) {
+          if (node.nodeType === 1) {
+            return node.classList.contains('tc-permalink') || node.tagName === 'SUMMARY'
+              ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_SKIP;
+          }
+          return node.data.trim() ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_SKIP;
+        },
+      });
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const more = node.parentNode.closest('.tc-more-authors');
+        segs.push({ node, wrap: null, src: node.data, map: null, key: '', more });
+      }
+    }
+    return segs;
+  }
+
+  /** Show `ranges` of a segment as <mark>s; no-op if they did not change. */
+  function paintSegment(seg, ranges) {
+    const key = ranges.join(',');
+    if (key === seg.key) return;
+    seg.key = key;
+    if (!ranges.length) {
+      if (seg.wrap) seg.wrap.textContent = seg.src;
+      return;
+    }
+    if (!seg.wrap) {
+      seg.wrap = make('span', 'tc-hl');
+      seg.node.replaceWith(seg.wrap);
+    }
+    const { starts, ends } = seg.map;
+    const src = seg.src;
+    const frag = document.createDocumentFragment();
+    let pos = 0;
+    for (let k = 0; k < ranges.length; k += 2) {
+      const a = starts[ranges[k]];
+      const b = ends[ranges[k + 1] - 1];
+      if (a > pos) frag.append(src.slice(pos, a));
+      frag.append(make('mark', 'tc-mark', src.slice(a, b)));
+      pos = b;
+    }
+    if (pos < src.length) frag.append(src.slice(pos));
+    seg.wrap.replaceChildren(frag);
+  }
+
+  class PaperTable {
+    constructor(root, ownsUrl) {
+      this.root = root;
+      this.id = root.id || 'papers';
+      this.ownsUrl = ownsUrl;
+      this.bar = root.querySelector(':scope > .tc-filterbar');
+      this.form = this.bar ? this.bar.querySelector('form') : null;
+      this.countEl = root.querySelector(':scope > .tc-count');
+      this.grouped = Boolean((root.getAttribute('data-group-by') || '').trim());
+      this.flat = false;
+      this.sort = '';
+      this.query = '';
+      this.words = [];
+      this.lastPushWasSearch = false;
+      this.cardState = new Map();
+      this.indexCards();
+      if (this.cards.length > 150) root.classList.add('tc-many');
+      this.addCardButtons();
+      if (!this.form) return;
+      this.readControls();
+      this.sections = Array.from(root.querySelectorAll('section.tc-group'), (el) => {
+        const papers = new Set();
+        for (const card of el.querySelectorAll('article.tc-card')) papers.add(this.paperOf.get(card));
+        return { el, countEl: el.querySelector(':scope > .tc-group-title .tc-group-count'), papers: [...papers], shown: -1 };
+      });
+      this.live = make('p', 'tc-sr-only');
+      this.live.setAttribute('role', 'status');
+      this.live.setAttribute('aria-live', 'polite');
+      root.insertBefore(this.live, this.countEl ? this.countEl.nextSibling : this.bar.nextSibling);
+      this.bind();
+      if (this.ownsUrl) this.fromUrl();
+      this.applyView();
+      this.refresh();
+      if (this.panel && window.matchMedia && window.matchMedia(NARROW).matches && !this.activeFilterCount()) {
+        this.panel.open = false;
+      }
+      this.bar.hidden = false;
+      root.classList.add('tc-enhanced');
+    }
+
+    // -- the data ------------------------------------------------------------------------
+
+    indexCards() {
+      this.cards = Array.from(this.root.querySelectorAll('article.tc-card'));
+      this.papers = [];
+      this.paperOf = new Map();
+      const byKey = new Map();
+      for (const card of this.cards) {
+        const key = card.getAttribute('data-key') || card.id;
+        let paper = byKey.get(key);
+        if (!paper) {
+          const segs = collectSegments(card);
+          this.cardState.set(card, { segs, query: '', opened: false });
+          const titleEl = card.querySelector('.tc-title');
+          const venueEl = card.querySelector('.tc-venue');
+          let title = '';
+          for (const seg of segs) {
+            if (titleEl && titleEl.contains(seg.node)) title += seg.src;
+          }
+          paper = {
+            key,
+            i: this.papers.length,
+            cards: [],
+            primary: card,
+            vals: null,
+            year: Number(card.getAttribute('data-year')) || 0,
+            month: Number(card.getAttribute('data-month')) || 0,
+            title: title.trim(),
+            venue: venueEl ? venueEl.textContent.trim() : '',
+            text: fold(segs.map((s) => s.src).join('\n') + '\n' + key),
+            visible: true,
+          };
+          byKey.set(key, paper);
+          this.papers.push(paper);
+        }
+        paper.cards.push(card);
+        this.paperOf.set(card, paper);
+      }
+      this.grids = Array.from(this.root.querySelectorAll('.tc-cards'), (el) => ({
+        el, cards: Array.from(el.querySelectorAll(':scope > article.tc-card')),
+      }));
+    }
+
+    addCardButtons() {
+      for (const paper of this.papers) {
+        for (const card of paper.cards) {
+          let row = card.querySelector(':scope > .tc-links');
+          if (!row) {
+            row = make('p', 'tc-links');
+            card.insertBefore(row, card.querySelector(':scope > .tc-bibtex'));
+          }
+          if (card.querySelector(':scope > .tc-bibtex pre')) {
+            row.append(make('button', 'tc-button tc-copy tc-copy-bibtex', 'Copy BibTeX'));
+          }
+          row.append(make('button', 'tc-button tc-copy tc-copy-key', 'Copy key'));
+        }
+      }
+      for (const button of this.root.querySelectorAll('.tc-card .tc-copy')) button.type = 'button';
+      this.root.addEventListener('click', (event) => {
+        const button = event.target.closest('.tc-card .tc-copy');
+        if (!button || !this.root.contains(button)) return;
+        const card = button.closest('.tc-card');
+        const paper = this.paperOf.get(card);
+        if (!paper) return;
+        if (button.classList.contains('tc-copy-bibtex')) {
+          const pre = card.querySelector('.tc-bibtex pre');
+          this.copy(button, pre.textContent.trim() + '\n', `BibTeX of ${paper.key}`);
+        } else {
+          this.copy(button, paper.key, `key ${paper.key}`);
+        }
+      });
+    }
+
+    async copy(button, text, what) {
+      const ok = await copyText(text);
+      const label = button.getAttribute('data-label') || button.textContent;
+      button.setAttribute('data-label', label);
+      button.textContent = ok ? 'Copied ✓' : 'Copy failed';
+      button.classList.toggle('tc-copied', ok);
+      this.say(ok ? `Copied ${what} to the clipboard.` : `Could not copy ${what}; select the text and copy it by hand.`);
+      clearTimeout(button.tcTimer);
+      button.tcTimer = setTimeout(() => {
+        button.textContent = label;
+        button.classList.remove('tc-copied');
+      }, 2000);
+    }
+
+    say(message) {
+      if (!this.live) return;
+      // Re-setting the same text is not announced again: clear first.
+      this.live.textContent = '';
+      setTimeout(() => { this.live.textContent = message; }, 50);
+    }
+
+    // -- the controls -------------------------------------------------------------------------
+
+    readControls() {
+      const form = this.form;
+      this.search = form.querySelector('input[name="q"]');
+      this.panel = form.querySelector('.tc-filter-panel');
+      this.activeCountEl = form.querySelector('.tc-active-count');
+      this.sortEl = form.querySelector('select[name="sort"]');
+      this.groupEl = form.querySelector('input[name="group"]');
+      if (this.groupEl && !this.grouped) {
+        this.groupEl.closest('.tc-group-switch').remove();
+        this.groupEl = null;
+      }
+      this.yearFrom = form.querySelector('select[name="year-from"]');
+      this.yearTo = form.querySelector('select[name="year-to"]');
+      this.years = this.yearFrom ? Array.from(this.yearFrom.options, (o) => Number(o.value)) : [];
+      this.downloadEl = form.querySelector('.tc-download');
+      // One "dimension" per checkbox group: taxonomy facets, kind and code.
+      this.dims = [];
+      for (const fieldset of form.querySelectorAll('fieldset.tc-facet[data-facet]')) {
+        const name = fieldset.getAttribute('data-facet');
+        if (name === 'year') continue;
+        const inputs = Array.from(fieldset.querySelectorAll('input[type="checkbox"]'));
+        const dim = {
+          name,
+          slot: this.dims.length,
+          inputs,
+          values: inputs.map((input) => input.value),
+          options: inputs.map((input) => input.closest('.tc-option')),
+          countEls: inputs.map((input) => input.closest('.tc-option').querySelector('.tc-option-count')),
+          shownCounts: inputs.map(() => -1),
+          counts: new Int32Array(inputs.length),
+          sel: new Uint8Array(inputs.length),
+          active: false,
+        };
+        this.dims.push(dim);
+      }
+      for (const paper of this.papers) {
+        paper.vals = this.dims.map((dim) => {
+          let raw;
+          if (dim.name === 'kind') raw = [paper.primary.getAttribute('data-kind') || ''];
+          else if (dim.name === 'code') raw = paper.primary.getAttribute('data-code') === '1' ? ['1'] : [];
+          else raw = (paper.primary.getAttribute(`data-${dim.name}`) || '').split(/\s+/);
+          const out = [];
+          for (const v of raw) {
+            const at = dim.values.indexOf(v);
+            if (at !== -1) out.push(at);
+          }
+          return out;
+        });
+      }
+      this.paramNames = new Set(this.dims.map((d) => d.name));
+      if (this.search) this.paramNames.add('q');
+      if (this.yearFrom) this.paramNames.add('year');
+      if (this.sortEl) this.paramNames.add('sort');
+      if (this.groupEl) this.paramNames.add('group');
+    }
+
+    bind() {
+      this.form.addEventListener('submit', (event) => event.preventDefault());
+      this.form.addEventListener('change', (event) => {
+        const target = event.target;
+        if (target === this.search) return;
+        if (target === this.yearFrom || target === this.yearTo) this.fixYears(target);
+        if (target === this.sortEl || target === this.groupEl) this.applyView();
+        this.refresh();
+        this.toUrl(false);
+      });
+      if (this.search) {
+        this.search.addEventListener('input', () => {
+          this.refresh();
+          this.toUrl(true);
+        });
+        this.search.addEventListener('keydown', (event) => {
+          if (event.key === 'Escape' && this.search.value) {
+            event.preventDefault();
+            this.search.value = '';
+            this.refresh();
+            this.toUrl(true);
+          }
+        });
+      }
+      this.form.querySelector('.tc-clear').addEventListener('click', () => {
+        this.clear();
+        this.refresh();
+        this.toUrl(false);
+        this.say('All filters cleared.');
+      });
+      if (this.downloadEl) this.downloadEl.addEventListener('click', () => this.download());
+      const keys = this.form.querySelector('.tc-copy-keys');
+      keys.addEventListener('click', () => {
+        const list = this.shownPapers().map((p) => p.key);
+        this.copy(keys, list.join(','), plural(list.length, 'key', 'keys'));
+      });
+      if (this.ownsUrl) {
+        window.addEventListener('popstate', () => {
+          this.fromUrl();
+          this.applyView();
+          this.refresh();
+          this.lastPushWasSearch = false;
+        });
+      }
+    }
+
+    fixYears(changed) {
+      if (!this.yearFrom) return;
+      if (Number(this.yearFrom.value) > Number(this.yearTo.value)) {
+        if (changed === this.yearFrom) this.yearTo.value = this.yearFrom.value;
+        else this.yearFrom.value = this.yearTo.value;
+      }
+    }
+
+    clear() {
+      for (const dim of this.dims) for (const input of dim.inputs) input.checked = false;
+      if (this.yearFrom) {
+        this.yearFrom.value = String(this.years[0]);
+        this.yearTo.value = String(this.years[this.years.length - 1]);
+      }
+      if (this.search) this.search.value = '';
+    }
+
+    yearRange() {
+      if (!this.yearFrom) return null;
+      const from = Number(this.yearFrom.value);
+      const to = Number(this.yearTo.value);
+      if (from <= this.years[0] && to >= this.years[this.years.length - 1]) return null;
+      return [from, to];
+    }
+
+    activeFilterCount() {
+      let n = this.yearRange() ? 1 : 0;
+      for (const dim of this.dims) for (const input of dim.inputs) if (input.checked) n++;
+      return n;
+    }
+
+    // -- filtering ------------------------------------------------------------------------
+
+    refresh() {
+      const dims = this.dims;
+      for (const dim of dims) {
+        dim.active = false;
+        for (let k = 0; k < dim.inputs.length; k++) {
+          dim.sel[k] = dim.inputs[k].checked ? 1 : 0;
+          if (dim.sel[k]) dim.active = true;
+        }
+        dim.counts.fill(0);
+      }
+      const active = dims.filter((d) => d.active);
+      const years = this.yearRange();
+      const query = this.search ? this.search.value.trim() : '';
+      const ws = words(query);
+      const queryKey = ws.join(' ');
+      let shown = 0;
+      for (const p of this.papers) {
+        // The paper fails nothing (shown), one dimension (counts for that one) or several.
+        let fails = 0;
+        let failed = null;
+        if (years && (p.year < years[0] || p.year > years[1])) fails = 2;
+        if (fails < 2 && ws.length) {
+          const text = p.text;
+          for (let w = 0; w < ws.length; w++) {
+            if (text.indexOf(ws[w]) === -1) { fails = 2; break; }
+          }
+        }
+        for (let d = 0; d < active.length && fails < 2; d++) {
+          const dim = active[d];
+          const vs = p.vals[dim.slot];
+          let hit = false;
+          for (let k = 0; k < vs.length; k++) if (dim.sel[vs[k]]) { hit = true; break; }
+          if (!hit) { fails++; failed = dim; }
+        }
+        const visible = fails === 0;
+        if (visible) {
+          shown++;
+          for (let d = 0; d < dims.length; d++) {
+            const vs = p.vals[d];
+            const counts = dims[d].counts;
+            for (let k = 0; k < vs.length; k++) counts[vs[k]]++;
+          }
+        } else if (fails === 1 && failed) {
+          const vs = p.vals[failed.slot];
+          for (let k = 0; k < vs.length; k++) failed.counts[vs[k]]++;
+        }
+        if (visible !== p.visible) {
+          p.visible = visible;
+          for (const card of p.cards) card.hidden = !visible;
+        }
+      }
+      this.shown = shown;
+      this.paintCounts(dims);
+      this.paintSections();
+      this.paintTotal(shown, active.length > 0 || years !== null || ws.length > 0);
+      if (queryKey !== this.query) {
+        this.query = queryKey;
+        this.words = ws;
+      }
+      this.paintHighlights();
+    }
+
+    paintCounts(dims) {
+      for (const dim of dims) {
+        for (let k = 0; k < dim.values.length; k++) {
+          const n = dim.counts[k];
+          if (n !== dim.shownCounts[k]) {
+            if ((n === 0) !== (dim.shownCounts[k] === 0)) dim.options[k].classList.toggle('tc-zero', n === 0);
+            dim.shownCounts[k] = n;
+            dim.countEls[k].textContent = String(n);
+          }
+        }
+      }
+      if (this.activeCountEl) {
+        const n = this.activeFilterCount();
+        const text = n ? ` (${n} active)` : '';
+        if (this.activeCountEl.textContent !== text) this.activeCountEl.textContent = text;
+      }
+    }
+
+    paintSections() {
+      for (const section of this.sections) {
+        let n = 0;
+        for (const p of section.papers) if (p.visible) n++;
+        if (n !== section.shown) {
+          section.shown = n;
+          if (section.countEl) section.countEl.textContent = `(${n})`;
+          section.el.hidden = n === 0;
+        }
+      }
+    }
+
+    paintTotal(shown, filtered) {
+      if (!this.countEl) return;
+      const total = this.papers.length;
+      let text = plural(total, 'paper', 'papers');
+      if (filtered) {
+        text = shown ? `${shown} of ${plural(total, 'paper', 'papers')} shown`
+          : `No paper matches these filters (0 of ${total}).`;
+      }
+      if (this.countEl.textContent !== text) this.countEl.textContent = text;
+    }
+
+    paintHighlights() {
+      const ws = this.words;
+      const query = this.query;
+      for (const p of this.papers) {
+        if (!p.visible) continue;
+        for (const card of p.cards) {
+          let st = this.cardState.get(card);
+          if (st && st.query === query) continue;
+          if (this.flat && card !== p.primary) continue;
+          if (!st) {
+            if (!query) continue; // never highlighted, nothing to clear
+            st = { segs: collectSegments(card), query: '', opened: false };
+            this.cardState.set(card, st);
+          }
+          st.query = query;
+          let inMore = false;
+          for (const seg of st.segs) {
+            let ranges = [];
+            if (ws.length) {
+              if (!seg.map) seg.map = foldMap(seg.src);
+              ranges = findRanges(seg.map.text, ws);
+            }
+            paintSegment(seg, ranges);
+            if (ranges.length && seg.more) inMore = seg.more;
+          }
+          // A match among the authors folded under "and N more": unfold them while it lasts.
+          if (inMore && !inMore.open) {
+            inMore.open = true;
+            st.opened = inMore;
+          } else if (!inMore && st.opened) {
+            st.opened.open = false;
+            st.opened = false;
+          }
+        }
+      }
+    }
+
+    shownPapers() {
+      const seen = new Set();
+      const out = [];
+      for (const card of this.root.querySelectorAll('article.tc-card')) {
+        const p = this.paperOf.get(card);
+        if (p && p.visible && !seen.has(p)) {
+          seen.add(p);
+          out.push(p);
+        }
+      }
+      return out;
+    }
+
+    download() {
+      const parts = [];
+      const seen = new Set();
+      for (const p of this.shownPapers()) {
+        if (seen.has(p.key)) continue;
+        seen.add(p.key);
+        const pre = p.primary.querySelector('.tc-bibtex pre');
+        if (pre) parts.push(pre.textContent.trim());
+      }
+      const blob = new Blob([parts.join('\n\n') + '\n'], { type: 'application/x-bibtex;charset=utf-8' });
+      const url = URL.createObjectURL(blob);
+      const link = make('a');
+      link.href = url;
+      link.download = `${this.id}.bib`;
+      link.hidden = true;
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+      this.say(`Downloading ${plural(parts.length, 'BibTeX entry', 'BibTeX entries')} as ${this.id}.bib.`);
+    }
+
+    // -- sorting and grouping ---------------------------------------------------------------
+
+    applyView() {
+      this.sort = this.sortEl ? this.sortEl.value : '';
+      const flat = this.groupEl ? !this.groupEl.checked : false;
+      if (flat !== this.flat) {
+        this.flat = flat;
+        this.root.classList.toggle('tc-is-flat', flat);
+        if (flat && !this.flatGrid) {
+          this.flatGrid = make('div', 'tc-cards tc-flat');
+          this.root.insertBefore(this.flatGrid, this.live.nextSibling);
+        }
+        if (this.flatGrid) this.flatGrid.hidden = !flat;
+        for (const card of this.cards) {
+          const st = this.cardState.get(card);
+          if (st) st.query = null; // repaint highlights of cards that come back into view
+        }
+      }
+      const cmp = this.comparator();
+      if (this.flat) {
+        const order = cmp ? this.papers.slice().sort(cmp) : this.listedOrder();
+        this.flatGrid.append(...order.map((p) => p.primary));
+      } else {
+        for (const grid of this.grids) {
+          const want = cmp ? grid.cards.slice().sort((a, b) => cmp(this.paperOf.get(a), this.paperOf.get(b)))
+            : grid.cards;
+          const have = grid.el.children;
+          let same = have.length === want.length;
+          for (let k = 0; same && k < want.length; k++) same = have[k] === want[k];
+          if (!same) grid.el.append(...want);
+        }
+      }
+    }
+
+    comparator() {
+      const byTitle = (a, b) => collator.compare(a.title, b.title);
+      const newest = (a, b) => b.year - a.year || b.month - a.month || byTitle(a, b);
+      switch (this.sort) {
+        case 'newest': return newest;
+        case 'oldest': return (a, b) => a.year - b.year || a.month - b.month || byTitle(a, b);
+        case 'title': return (a, b) => byTitle(a, b) || newest(a, b);
+        case 'venue': return (a, b) => collator.compare(a.venue, b.venue) || newest(a, b);
+        default: return null;
+      }
+    }
+
+    /** The order the table was built in: every group lists its papers in that order, so merge them. */
+    listedOrder() {
+      if (this.listed) return this.listed;
+      const n = this.papers.length;
+      const next = Array.from({ length: n }, () => []);
+      const indegree = new Int32Array(n);
+      for (const grid of this.grids) {
+        let prev = null;
+        for (const card of grid.cards) {
+          const p = this.paperOf.get(card);
+          if (prev && prev !== p) {
+            next[prev.i].push(p.i);
+            indegree[p.i]++;
+          }
+          prev = p;
+        }
+      }
+      const queue = [];
+      for (let i = 0; i < n; i++) if (!indegree[i]) queue.push(i);
+      const done = new Uint8Array(n);
+      const out = [];
+      for (let q = 0; q < queue.length; q++) {
+        const i = queue[q];
+        done[i] = 1;
+        out.push(this.papers[i]);
+        for (const j of next[i]) if (--indegree[j] === 0) queue.push(j);
+      }
+      for (let i = 0; i < n; i++) if (!done[i]) out.push(this.papers[i]); // inconsistent orders: keep the rest
+      this.listed = out;
+      return out;
+    }
+
+    // -- the URL ----------------------------------------------------------------------------------
+
+    fromUrl() {
+      const params = new URLSearchParams(window.location.search);
+      const listOf = (name) => params.getAll(name).join(',').split(',').map((s) => s.trim()).filter(Boolean);
+      for (const dim of this.dims) {
+        const wanted = new Set(listOf(dim.name));
+        for (const input of dim.inputs) input.checked = wanted.has(input.value);
+      }
+      if (this.yearFrom) {
+        const first = this.years[0];
+        const last = this.years[this.years.length - 1];
+        let from = first;
+        let to = last;
+        const m = /^\s*(\d{4})?\s*(-)?\s*(\d{4})?\s*$/.exec(params.get('year') || '');
+        if (m && (m[1] || m[3])) {
+          const lo = m[1] ? Number(m[1]) : -Infinity;
+          const hi = m[3] ? Number(m[3]) : (m[2] ? Infinity : lo);
+          const inside = this.years.filter((y) => y >= lo && y <= hi);
+          if (inside.length) {
+            from = inside[0];
+            to = inside[inside.length - 1];
+          }
+        }
+        this.yearFrom.value = String(from);
+        this.yearTo.value = String(to);
+      }
+      if (this.search) this.search.value = params.get('q') || '';
+      if (this.sortEl) {
+        const sort = params.get('sort') || '';
+        this.sortEl.value = SORTS.includes(sort) ? sort : '';
+      }
+      if (this.groupEl) this.groupEl.checked = params.get('group') !== 'flat';
+    }
+
+    toUrl(fromSearch) {
+      if (!this.ownsUrl) return;
+      const params = new URLSearchParams(window.location.search);
+      for (const name of this.paramNames) params.delete(name);
+      for (const dim of this.dims) {
+        for (const input of dim.inputs) if (input.checked) params.append(dim.name, input.value);
+      }
+      const years = this.yearRange();
+      if (years) params.set('year', years[0] === years[1] ? String(years[0]) : `${years[0]}-${years[1]}`);
+      const q = this.search ? this.search.value.trim() : '';
+      if (q) params.set('q', q);
+      if (this.sort) params.set('sort', this.sort);
+      if (this.flat) params.set('group', 'flat');
+      const qs = params.toString();
+      const url = window.location.pathname + (qs ? `?${qs}` : '') + window.location.hash;
+      const here = window.location.pathname + window.location.search + window.location.hash;
+      if (url === here) return;
+      if (fromSearch && this.lastPushWasSearch) {
+        window.history.replaceState(window.history.state, '', url);
+      } else {
+        window.history.pushState(null, '', url);
+      }
+      this.lastPushWasSearch = fromSearch;
+    }
+  }
+
+  function init() {
+    let owner = true;
+    for (const root of document.querySelectorAll('.tc-paper-table')) {
+      const hasBar = Boolean(root.querySelector(':scope > .tc-filterbar form'));
+      const table = new PaperTable(root, owner && hasBar);
+      if (hasBar) owner = false;
+      root.tcTable = table;
+    }
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
+  else init();
+}());

@@ -1,0 +1,74 @@
+"""Build a copy of a test root and serve it on 127.0.0.1: shared by the browser tests,
+``screenshots.py`` and ``benchmarks/browser_filter.py``."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+ROOT = REPO / "tests" / "roots" / "test-survey"
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def copy_root(dest: Path, root: Path = ROOT) -> Path:
+    shutil.copytree(root, dest)
+    return dest
+
+
+def build_command(src: Path, out: Path, theme: str | None = None) -> list[str]:
+    cmd = [sys.executable, "-m", "sphinx", "-nW", "--keep-going", "-q", "-b", "html", str(src), str(out)]
+    if theme:
+        cmd += ["-D", f"html_theme={theme}"]
+    return cmd
+
+
+def build(src: Path, out: Path, theme: str | None = None) -> Path:
+    """Build ``src`` into ``out`` (warnings are errors); return ``out``."""
+    result = subprocess.run(build_command(src, out, theme), capture_output=True, text=True, check=False)
+    if result.returncode:
+        raise RuntimeError(f"sphinx-build failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return out
+
+
+def build_many(jobs: list[tuple[Path, Path, str | None]]) -> None:
+    """Run several builds at once (they are independent)."""
+    procs = [(subprocess.Popen(build_command(*job), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True), job)
+             for job in jobs]
+    errors = []
+    for proc, job in procs:
+        output, _ = proc.communicate()
+        if proc.returncode:
+            errors.append(f"sphinx-build {job} failed ({proc.returncode}):\n{output}")
+    if errors:
+        raise RuntimeError("\n".join(errors))
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def serve(directory: Path) -> Iterator[str]:
+    """Serve ``directory`` on a free port of 127.0.0.1 in a thread; yield the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
