@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sphinx_tc_ext.fmt",
     "sphinx_tc_ext.scaffold",
     "sphinx_tc_ext.export",
+    "sphinx_tc_ext.init",
 )
 
 
