@@ -616,3 +616,17 @@ def test_exported_rows_read_back(taxonomy, venues, title, names):
     assert len(rows) == 1
     assert rows[0].title == title
     assert rows[0].authors == [" ".join(n.split()) for n in names]
+
+
+def test_merge_keeps_the_preamble_and_expands_strings(taxonomy, venues, tmp_path):
+    bib = tmp_path / "survey.bib"
+    bib.write_text('@preamble{"\\newcommand{\\tc}{TC}"}\n@string{ws = "Workshop on Tokens"}\n\n'
+                   "@inproceedings{hand2023ws,\n  title = {A Workshop Paper},\n  booktitle = ws,\n"
+                   "  year = 2023,\n  month = 7,\n  areas = {image}\n}\n", encoding="utf-8")
+    result = import_awesome(MADEUP, bib, taxonomy, venues)
+    assert "@preamble{{\\newcommand{\\tc}{TC}}}" in result.text
+    merged = parse_bib_text(result.text, str(bib), taxonomy)
+    assert merged.problems == [] and merged.preamble == "\\newcommand{\\tc}{TC}"
+    hand = merged.papers["hand2023ws"]
+    assert hand.fields["booktitle"] == "Workshop on Tokens" and hand.month == 7
+    assert "  month = jul,\n" in result.text

@@ -872,7 +872,7 @@ def render_bib(entries: Iterable[Entry], name: str = "survey.bib", preamble: str
     ordered = sorted(entries, key=Entry.sort_key)
     parts = [BIB_HEADER.format(name=name)]
     if preamble:
-        parts.append(f"@preamble{{{preamble}}}\n")
+        parts.append(f"@preamble{{{{{preamble}}}}}\n")
     parts.extend(format_entry(e) + "\n" for e in ordered)
     return "\n".join(parts)
 
