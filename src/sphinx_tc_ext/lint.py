@@ -31,7 +31,6 @@ from .fmt import (
     MONTH_MACROS,
     Block,
     RawField,
-    _Positions,
     flatten,
     known_fields,
     month_macro,
@@ -191,9 +190,9 @@ REQUIRED_BY_TYPE: dict[str, tuple[str, ...]] = {
     "techreport": ("institution",),
     "unpublished": ("note",),
 }
-#: Types whose author may be replaced by an editor, and types that need neither.
+#: Every paper names its authors; books may name editors instead, proceedings only editors.
 _EDITOR_OK = ("book", "inbook", "proceedings")
-_NO_AUTHOR = ("proceedings", "manual", "booklet", "misc")
+_NO_AUTHOR = ("proceedings",)
 _URL_KINDS = frozenset(f.name for f in FIELDS if f.kind == "url") | {"doi", "eprint", "urldate"}
 _KEY_OK = re.compile(r"^[A-Za-z0-9_:.+/-]+$")
 _ARXIV_NEW = re.compile(r"^(\d{2})(\d{2})\.(\d{4,5})(v\d+)?$")
@@ -396,7 +395,6 @@ class Checker:
     def check_text(self, text: str, path: str) -> list[Problem]:
         start = len(self.problems)
         blocks = tokenize(text)
-        where = _Positions(text)
         bib = parse_bib_text(text, path, self.taxonomy)
         field_columns: dict[int, list[tuple[int, str]]] = {}
         entry_columns: dict[int, int] = {}
@@ -436,11 +434,11 @@ class Checker:
                 f = block.fields[0]
                 macros[f.lname] = flatten(f.pieces, macros)
             elif block.kind == "entry":
-                self.check_entry(block, path, where, macros, keys_in_file)
+                self.check_entry(block, path, macros, keys_in_file)
         self.problems[start:] = sorted(self.problems[start:], key=lambda p: (p.line, p.column, p.code))
         return self.problems[start:]
 
-    def check_entry(self, block: Block, path: str, where: _Positions, macros: dict[str, str],
+    def check_entry(self, block: Block, path: str, macros: dict[str, str],
                     keys_in_file: set[str]) -> None:
         kind = block.entry_type.lower()
         line, col = block.line, block.column
@@ -465,15 +463,13 @@ class Checker:
             suggestion = f" (did you mean '@{hint[0]}'?)" if hint and hint[1] <= 3 else \
                 f"; use one of {', '.join(ENTRY_TYPES)}"
             add("TC109", None, f"unknown entry type '@{block.entry_type}'{suggestion}")
-        key_offset = block.start + block.source.index(block.key, block.source.index(block.delimiter))
-        kline, kcol = where.line_col(key_offset)
         if not _KEY_OK.match(block.key):
             bad = "".join(sorted({c for c in block.key if not re.match(r"[A-Za-z0-9_:.+/-]", c)}))
-            self.add("TC110", path, kline, kcol, f"key '{block.key}' contains {bad!r}, which \\cite cannot "
+            self.add("TC110", path, line, col, f"key '{block.key}' contains {bad!r}, which \\cite cannot "
                      "take; use letters, digits and _ : . + / -")
         folded = block.key.lower()
         if folded in self.keys and folded not in keys_in_file:
-            self.add("TC111", path, kline, kcol, f"duplicate key '{block.key}' (first defined as "
+            self.add("TC111", path, line, col, f"duplicate key '{block.key}' (first defined as "
                      f"{self.keys[folded].where()}); rename or delete one")
         keys_in_file.add(folded)
         self.keys.setdefault(folded, _Seen(path, line, block.key))
@@ -507,7 +503,7 @@ class Checker:
         # links
         for name in sorted(_URL_KINDS & fields.keys()):
             url = values[name].strip()
-            if not url or name in ("doi", "eprint", "urldate"):
+            if not re.match(r"(?i)^https?://", url) or name in ("doi", "eprint", "urldate"):
                 continue
             if _doubled(url):
                 add("TC130", name, f"{name} link '{url}' has a doubled prefix or a second URL inside; "
@@ -551,10 +547,10 @@ class Checker:
 
         # duplicates across entries
         seen = _Seen(path, line, block.key)
-        for arxiv_id in sorted(arxiv_ids):
+        for arxiv_id, source in sorted(arxiv_ids.items()):
             first = self.arxiv.setdefault(arxiv_id, seen)
             if first is not seen:
-                add("TC112", None, f"arXiv {arxiv_id} is also {first.where()}; keep one entry")
+                add("TC112", source, f"arXiv {arxiv_id} is also {first.where()}; keep one entry")
         if bare_doi:
             first = self.dois.setdefault(bare_doi.lower(), seen)
             if first is not seen:
@@ -598,7 +594,9 @@ class Checker:
                     "separate names with ' and ' (Last, First and Last, First)")
                 return
 
-    def check_arxiv(self, kind: str, fields: dict[str, RawField], values: dict[str, str], add) -> set[str]:
+    def check_arxiv(self, kind: str, fields: dict[str, RawField], values: dict[str, str],
+                    add) -> dict[str, str]:
+        """Check the arXiv ids of an entry; return them with the field each came from."""
         found: dict[str, str] = {}  # id -> field it came from
         prefix = values.get("archiveprefix", values.get("eprinttype", "")).strip().lower()
         eprint = values.get("eprint", "").strip()
@@ -622,14 +620,14 @@ class Checker:
             found.setdefault(strip_version(candidate), name)
         if len(found) > 1:
             listed = ", ".join(f"{i} ({n})" for i, n in found.items())
-            add("TC163", next(iter(found.values())), f"different arXiv ids in one entry: {listed}; keep one paper")
-            return set(found)
+            add("TC163", list(found.values())[1], f"different arXiv ids in one entry: {listed}; keep one paper")
+            return found
         if not found:
-            return set()
+            return found
         arxiv_id = next(iter(found))
         posted = arxiv_date(arxiv_id)
         if not posted:
-            return set(found)
+            return found
         pyear, pmonth = posted
         year_text = values.get("year", "").strip()
         year = int(year_text) if re.fullmatch(r"\d{4}", year_text) else None
@@ -656,7 +654,7 @@ class Checker:
             if badge and (int(badge.group(1)), int(badge.group(2))) != (pyear, pmonth):
                 add("TC162", "shortvenue", f"badge '{values['shortvenue']}' does not match arXiv {arxiv_id}; "
                     f"write shortvenue = {{arXiv {pyear}.{pmonth:02d}}}")
-        return set(found)
+        return found
 
 
 # -- output ------------------------------------------------------------------------------

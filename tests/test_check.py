@@ -1,0 +1,314 @@
+"""``tc-survey check``: every code has a bib that triggers it and one that passes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from sphinx_tc_ext import cli, lint
+from sphinx_tc_ext.problems import Problem
+from sphinx_tc_ext.schema import WARNING_SUBTYPES
+from sphinx_tc_ext.taxonomy import load_taxonomy
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data" / "check"
+TAXONOMY = ROOT / "tests" / "roots" / "test-survey" / "refs" / "taxonomy.toml"
+CODES = [c.code for c in lint.CODES]
+
+
+def run(*argv: str) -> int:
+    parser = argparse.ArgumentParser()
+    lint.register(parser.add_subparsers())
+    args = parser.parse_args(["check", "--taxonomy", str(TAXONOMY), *argv])
+    return args.func(args)
+
+
+def check(*paths: Path) -> list[Problem]:
+    return lint.check_paths([str(p) for p in paths], load_taxonomy(TAXONOMY))
+
+
+def expected_location(path: Path) -> tuple[int, int]:
+    header = path.read_bytes().split(b"\n", 1)[0].decode()
+    found = re.search(r"triggers (TC\d+) at (\d+):(\d+)", header)
+    assert found, f"{path.name} has no 'triggers TCnnn at line:col' header"
+    return int(found.group(2)), int(found.group(3))
+
+
+# -- the table ---------------------------------------------------------------------------
+
+
+def test_codes_table_is_well_formed():
+    assert len(set(CODES)) == len(CODES)
+    assert sorted(CODES) == CODES
+    names = [c.name for c in lint.CODES]
+    assert len(set(names)) == len(names)
+    for code in lint.CODES:
+        assert re.fullmatch(r"TC\d{3}", code.code)
+        assert code.severity in (lint.ERROR, lint.WARNING)
+        assert code.subtype in WARNING_SUBTYPES, code
+        assert code.description and code.example
+
+
+def test_every_code_has_a_bad_and_a_good_bib():
+    on_disk = {p.name.split(".")[0] for p in DATA.glob("TC*.bib")}
+    assert on_disk == set(CODES)
+    for code in CODES:
+        assert (DATA / f"{code}.bad.bib").is_file()
+        assert (DATA / f"{code}.good.bib").is_file()
+
+
+# -- each code ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_bad_bib_triggers_exactly_its_code_at_the_field(code):
+    path = DATA / f"{code}.bad.bib"
+    problems = check(path)
+    assert [p.code for p in problems] == [code], [str(p) for p in problems]
+    line, column = expected_location(path)
+    assert (problems[0].line, problems[0].column) == (line, column), problems[0]
+    assert problems[0].path == str(path)
+    assert problems[0].message
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_good_bib_passes(code):
+    problems = check(DATA / f"{code}.good.bib")
+    assert problems == [], [f"{p.code} {p}" for p in problems]
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_exit_status_follows_severity(code, capsys):
+    bad = DATA / f"{code}.bad.bib"
+    expected = 1 if lint.CODES_BY_ID[code].severity == lint.ERROR else 0
+    assert run(str(bad)) == expected
+    assert run("--strict", str(bad)) == 1
+    assert run(str(DATA / f"{code}.good.bib")) == 0
+    assert run("--strict", str(DATA / f"{code}.good.bib")) == 0
+
+
+# -- messages ----------------------------------------------------------------------------
+
+
+def test_did_you_mean_for_vocabulary_and_fields():
+    (vocabulary,) = check(DATA / "TC105.bad.bib")
+    assert "unknown area 'vidoe'" in vocabulary.message
+    assert "did you mean 'video'?" in vocabulary.message
+    (field,) = check(DATA / "TC104.bad.bib")
+    assert "did you mean 'categories'?" in field.message
+    (etype,) = check(DATA / "TC109.bad.bib")
+    assert "did you mean '@inproceedings'?" in etype.message
+
+
+def test_duplicates_name_the_first_entry():
+    (dup,) = check(DATA / "TC112.bad.bib")
+    assert "2403.15388" in dup.message and "'shang2025llava'" in dup.message
+    assert f"{DATA / 'TC112.bad.bib'}:3" in dup.message
+
+
+def test_duplicate_keys_across_files(tmp_path):
+    other = tmp_path / "other.bib"
+    other.write_text((DATA / "TC111.good.bib").read_text().replace("zeng2025glimpse", "SHANG2025LLAVA"))
+    problems = check(DATA / "TC111.good.bib", other)
+    codes = [p.code for p in problems]
+    assert "TC111" in codes and problems[codes.index("TC111")].path == str(other)
+    # the copy also repeats the first file's papers
+    assert {"TC112", "TC114"} <= set(codes)
+
+
+def test_text_output_is_file_line_col_code_message(capsys):
+    assert run(str(DATA / "TC105.bad.bib")) == 1
+    out, err = capsys.readouterr()
+    assert out.strip() == (f"{DATA / 'TC105.bad.bib'}:11:3: TC105 unknown area 'vidoe' in field 'areas' "
+                           "(did you mean 'video'?); value ignored")
+    assert "1 error(s), 0 warning(s)" in err
+
+
+def test_json_output(capsys):
+    assert run("--format", "json", str(DATA / "TC106.bad.bib")) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data == [{
+        "path": str(DATA / "TC106.bad.bib"), "line": 11, "column": 3, "code": "TC106",
+        "name": "value-alias", "severity": "warning", "message": data[0]["message"],
+    }]
+    assert run("--format", "json", str(DATA / "TC106.good.bib")) == 0
+    assert json.loads(capsys.readouterr().out) == []
+
+
+def test_github_output(capsys):
+    assert run("--format", "github", str(DATA / "TC105.bad.bib"), str(DATA / "TC162.bad.bib")) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(f"::error file={DATA / 'TC105.bad.bib'},line=11,col=3,title=TC105::unknown area")
+    assert len(lines) == 2
+    assert lines[1].startswith(f"::warning file={DATA / 'TC162.bad.bib'},line=7,col=3,title=TC162::")
+
+
+def test_github_escaping():
+    problem = Problem("a,b:c.bib", 2, "url", "100% wrong\nreally", 3, "TC131")
+    assert lint.render([problem], "github") == \
+        "::error file=a%2Cb%3Ac.bib,line=2,col=3,title=TC131::100%25 wrong%0Areally"
+
+
+def test_select_and_ignore(capsys):
+    bad = str(DATA / "TC105.bad.bib")
+    assert run("--ignore", "TC105", bad) == 0
+    assert run("--ignore", "TC10", bad) == 0
+    assert run("--select", "TC13", bad) == 0
+    assert run("--select", "TC105", bad) == 1
+    assert run("--ignore", "TC999", bad) == 2
+    assert "unknown check code" in capsys.readouterr().err
+
+
+def test_invalid_taxonomy_is_reported(tmp_path, capsys):
+    broken = tmp_path / "taxonomy.toml"
+    broken.write_text("[[facets]]\nid = 'Bad Id'\n")
+    parser = argparse.ArgumentParser()
+    lint.register(parser.add_subparsers())
+    args = parser.parse_args(["check", "--taxonomy", str(broken), str(DATA / "TC105.good.bib")])
+    assert args.func(args) == 1
+    assert "TC100" in capsys.readouterr().out
+
+
+def test_missing_file_is_reported(tmp_path, capsys):
+    assert run(str(tmp_path / "nope.bib")) == 1
+    assert f"{tmp_path / 'nope.bib'}:1:1: TC100 cannot read the bib file" in capsys.readouterr().out
+
+
+def test_registered_in_the_cli():
+    assert {"sphinx_tc_ext.lint", "sphinx_tc_ext.fmt", "sphinx_tc_ext.scaffold"} <= set(cli.COMMAND_MODULES)
+
+
+# -- individual rules --------------------------------------------------------------------
+
+
+def lint_entry(body: str, entry_type: str = "misc") -> list[str]:
+    text = f"@{entry_type}{{k2025x,\n  title = {{X}},\n  author = {{A, B}},\n  year = {{2025}},\n" \
+           f"  areas = {{image}},\n{body}\n}}\n"
+    checker = lint.Checker(load_taxonomy(TAXONOMY))
+    return [p.code for p in checker.check_text(text, "t.bib")]
+
+
+@pytest.mark.parametrize(("url", "ok"), [
+    ("https://github.com/owner/repo", True),
+    ("https://github.com/owner/repo/tree/main/src", True),
+    ("https://www.github.com/owner/repo.git", True),
+    ("https://gitlab.com/group/sub/repo", True),
+    ("https://gitlab.example.edu/team/repo", True),
+    ("https://bitbucket.org/owner/repo", True),
+    ("https://huggingface.co/spaces/owner/demo", True),
+    ("https://github.com/owner", False),
+    ("https://huggingface.co/owner/model", False),
+    ("https://owner.github.io/project", False),
+    ("https://example.org/code.zip", False),
+])
+def test_repository_urls(url, ok):
+    assert lint.is_repository_url(url) is ok
+    assert ("TC133" in lint_entry(f"  code = {{{url}}},")) is not ok
+
+
+@pytest.mark.parametrize(("url", "doubled"), [
+    ("https://github.com/https://github.com/o/r", True),
+    ("https://https://github.com/o/r", True),
+    ("https://github.com/github.com/o/r", True),
+    ("https://github.com/o/r", False),
+    ("https://example.org/redirect?to=https://x.org", False),
+])
+def test_doubled_urls(url, doubled):
+    assert ("TC130" in lint_entry(f"  project = {{{url}}},")) is doubled
+
+
+@pytest.mark.parametrize(("arxiv_id", "ok"), [
+    ("2508.01548", True), ("2508.01548v3", True), ("0704.0001", True), ("1412.9999", True),
+    ("hep-th/9901001", True), ("math.GT/0309136", True),
+    ("2508.1548", False), ("1412.12345", False), ("2513.01548", False), ("0612.0001", False), ("arXiv", False),
+])
+def test_arxiv_ids(arxiv_id, ok):
+    assert lint.valid_arxiv_id(arxiv_id) is ok
+
+
+def test_arxiv_dates():
+    assert lint.arxiv_date("2508.01548") == (2025, 8)
+    assert lint.arxiv_date("hep-th/9901001") == (1999, 1)
+    assert lint.arxiv_date("math.GT/0309136") == (2003, 9)
+
+
+@pytest.mark.parametrize(("text", "char"), [
+    ("Tokens & Frames", "&"), ("50% fewer", "%"), ("Top_k", "_"), ("C# tokens", "#"), ("x^2", "^"),
+    ("Tokens \\& Frames", None), ("50\\% fewer", None), ("$x_i^2$ and $\\#$", None),
+    ("\\(a_b\\) ok", None), ("see \\url{https://x.org/a_b%20c#d}", None), ("{\\\"o}", None),
+    ("$O(n)", "$"), ("\\\\& x", "&"),
+])
+def test_latex_special_characters(text, char):
+    found = lint._latex_problem(text)
+    assert (found[0] if found else None) == char
+
+
+def test_url_fields_may_hold_special_characters():
+    assert lint_entry("  url = {https://x.org/a_b%20c#d&e},") == []
+    assert lint_entry("  note = {a_b},") == ["TC170"]
+
+
+def test_required_fields_per_type():
+    assert "TC120" in lint_entry("", "article")
+    assert "TC120" not in lint_entry("  journal = {TMLR},", "article")
+    assert "TC120" in lint_entry("", "phdthesis")
+    assert "TC120" not in lint_entry("", "misc")
+
+
+def test_missing_author():
+    text = "@misc{k,\n  title = {X},\n  year = {2025},\n  areas = {image},\n}\n"
+    problems = lint.Checker(load_taxonomy(TAXONOMY)).check_text(text, "t.bib")
+    assert [(p.code, p.line) for p in problems] == [("TC120", 1)]
+    assert "author" in problems[0].message
+
+
+@pytest.mark.parametrize(("authors", "code"), [
+    ("", "TC140"),
+    ("Shao, Kele and", "TC140"),
+    ("and Shao, Kele", "TC140"),
+    ("Shao, Kele; Tao, Keda", "TC141"),
+    ("Shao, Kele et al.", "TC141"),
+    ("Shao, Kele, Tao, Keda", "TC141"),
+    ("Shao, Kele and others", None),
+    ("King, Jr, Martin Luther", None),
+    ("{Qwen Team} and Shao, Kele", None),
+    ("{Research, Inc.} and Shao, Kele", None),
+])
+def test_author_lists(authors, code):
+    text = f"@misc{{k,\n  title = {{X}},\n  author = {{{authors}}},\n  year = {{2025}},\n  areas = {{image}},\n}}\n"
+    codes = [p.code for p in lint.Checker(load_taxonomy(TAXONOMY)).check_text(text, "t.bib")]
+    assert codes == ([code] if code else [])
+
+
+def test_undefined_macro_is_a_syntax_error():
+    assert "TC101" in lint_entry("  journal = tmlr,", "article")
+    text = "@string{tmlr = {Transactions on Machine Learning Research}}\n\n" \
+           "@article{k,\n  title = {X},\n  author = {A, B},\n  year = {2025},\n  journal = tmlr,\n" \
+           "  areas = {image},\n}\n"
+    assert lint.Checker(load_taxonomy(TAXONOMY)).check_text(text, "t.bib") == []
+
+
+def test_nearest_uses_edit_distance():
+    assert lint.nearest("yaer", ["year", "note"]) == ("year", 1)
+    assert lint._osa_distance("catgories", "categories") == 1
+
+
+def test_code_for_every_bibmodel_subtype():
+    assert lint.code_for(Problem("f", 1, "syntax", "entry 'x' skipped (...): unbalanced braces; close")) == "TC102"
+    assert lint.code_for(Problem("f", 1, "duplicate", "duplicate key 'x'")) == "TC111"
+    assert lint.code_for(Problem("f", 1, "missing", "k: no year; add a year field")) == "TC120"
+    assert lint.code_for(Problem("f", 1, "url", "k: url 'x' is not an http(s) link")) == "TC131"
+    assert lint.code_for(Problem("f", 1, "date", "k: month 'x' is not a month")) == "TC151"
+
+
+def test_survey_bib_has_no_errors():
+    bib = ROOT / "refs" / "survey.bib"
+    if not bib.is_file():
+        pytest.skip("refs/survey.bib does not exist yet")
+    problems = lint.check_paths([str(bib)], load_taxonomy(ROOT / "refs" / "taxonomy.toml"))
+    errors = [str(p) + f" [{p.code}]" for p in problems if lint.severity(p) == lint.ERROR]
+    assert errors == []
