@@ -1,0 +1,486 @@
+"""Scale and speed benchmark of the survey site (GitHub issue 8).
+
+One command, no network::
+
+    .venv/bin/python benchmarks/run.py            # 1k, 5k and 20k entries, reference at 1k and 5k
+    .venv/bin/python benchmarks/run.py --quick    # 1k only (about two minutes)
+
+For each size N it grows a bib to N entries by copying the real entries under new keys
+(``benchmarks/synth.py``), copies the whole site (``conf.py``, ``docs/``, ``refs/``) into a
+temporary folder with that bib, and measures, each build in a fresh ``sphinx-build`` process:
+
+* the full (clean) build, ``-j 1`` and ``-j 2``, wall time and peak RSS (``wait4`` rusage of the
+  child: the largest single process, so for ``-j 2`` it is the parent or one worker, not the sum);
+* a rebuild with nothing changed;
+* a rebuild after editing one entry's title, with the pages Sphinx re-read and re-wrote (parsed
+  from its output) against the pages that actually show that entry;
+* the size of the all-papers page per card;
+* a "one page" site (only the all-papers table, every paper once) and the reference: a site with
+  ``.. bibliography:: :all:`` of sphinxcontrib-bibtex and furo on the same bib, built in the same run;
+* at 20k (full run only), also a bib with 5% broken entries (``synth.grow_broken``).
+
+Writes ``benchmarks/RESULTS.md`` (table, machine, date) and ``benchmarks/out/results-<date>.json``.
+``--profile`` additionally runs the 5k full build and the 5k one-entry rebuild under cProfile
+and writes the top functions to ``benchmarks/out/profile-*.txt`` (see ``PROFILE.md``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import synth  # noqa: E402
+
+REPO = HERE.parent
+OUT = HERE / "out"
+PYTHON = sys.executable
+# "-j 1" prints one document per line; "-j N" one chunk per line ("first .. last")
+STEP = re.compile(r"^(reading sources|writing output)\.\.\. \[\s*\d+%\] (\S+(?: \.\. \S+)?)\s*$", re.MULTILINE)
+UPDATING = re.compile(r"updating environment: (?:\[[^\]]*\] )?(\d+) added, (\d+) changed, (\d+) removed")
+CARD = re.compile(r'<article class="tc-card[^"]*"[^>]*>.*?</article>', re.DOTALL)
+REFERENCE_CONF = """\
+extensions = ["sphinxcontrib.bibtex"]
+project = "reference"
+bibtex_bibfiles = ["refs/survey.bib"]
+bibtex_default_style = "plain"
+html_theme = "furo"
+exclude_patterns = ["_build"]
+"""
+REFERENCE_INDEX = "Reference\n=========\n\n.. bibliography::\n   :all:\n"
+ONE_PAGE = "# All papers\n\n```{paper-table}\n:group-by: area, category\n:sort: -date, title\n```\n"
+
+
+# -- sites -----------------------------------------------------------------------------------
+
+def write_bib(path: Path, n: int, broken: float = 0.0) -> dict:
+    if broken:
+        text, keys, bad = synth.grow_broken(n, broken)
+    else:
+        (text, keys), bad = synth.grow(n), {}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return {"keys": keys, "broken": bad, "bytes": len(text.encode())}
+
+
+def make_site(root: Path, n: int, kind: str = "site", broken: float = 0.0) -> tuple[Path, dict]:
+    """A copy of the site (``kind="site"``), one all-papers page (``"onepage"``) or the reference."""
+    if root.exists():
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    if kind == "reference":
+        # conf.py next to docs/, like ours; sphinxcontrib-bibtex resolves bib files against the srcdir
+        bibfile = str(root / "refs" / "survey.bib")
+        (root / "conf.py").write_text(REFERENCE_CONF.replace('"refs/survey.bib"', repr(bibfile)), encoding="utf-8")
+        (root / "docs").mkdir()
+        (root / "docs" / "index.rst").write_text(REFERENCE_INDEX, encoding="utf-8")
+    else:
+        shutil.copy2(REPO / "conf.py", root / "conf.py")
+        shutil.copytree(REPO / "refs", root / "refs")
+        if kind == "onepage":
+            (root / "docs").mkdir()
+            (root / "docs" / "index.md").write_text(ONE_PAGE, encoding="utf-8")
+        else:
+            shutil.copytree(REPO / "docs", root / "docs", ignore=shutil.ignore_patterns("_build"))
+    info = write_bib(root / "refs" / "survey.bib", n, broken)
+    return root, info
+
+
+# -- builds ----------------------------------------------------------------------------------
+
+def build(root: Path, jobs: int = 1, strict: bool = True, profile: Path | None = None, outdir: str = "_build/html"
+          ) -> dict:
+    """One ``sphinx-build`` in a fresh process; wall time, peak RSS and what it read and wrote."""
+    args = ["-m", "sphinx", "-b", "html", "-c", ".", "docs", outdir, "--keep-going", "-n"]
+    if strict:
+        args.append("-W")
+    if jobs != 1:
+        args += ["-j", str(jobs)]
+    if profile is not None:
+        args = ["-m", "cProfile", "-o", str(profile), *args]
+    logs = root / "_logs"
+    logs.mkdir(exist_ok=True)
+    stamp = f"{time.monotonic_ns()}"
+    out_path, err_path = logs / f"{stamp}.out", logs / f"{stamp}.err"
+    load_before = os.getloadavg()[0]
+    with out_path.open("wb") as out, err_path.open("wb") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen([PYTHON, *args], cwd=root, stdout=out, stderr=err,
+                                env={**os.environ, "PYTHONHASHSEED": "0", "LC_ALL": "C.UTF-8"})
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    stdout = out_path.read_text(encoding="utf-8", errors="replace")
+    stderr = err_path.read_text(encoding="utf-8", errors="replace")
+    steps = STEP.findall(stdout)
+    result = {
+        "seconds": round(seconds, 2),
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "loadavg_before": round(load_before, 2),
+        "returncode": proc.returncode,
+        "read": sorted({doc for what, doc in steps if what == "reading sources"}),
+        "written": sorted({doc for what, doc in steps if what == "writing output"}),
+        "updating": [int(x) for x in m.groups()] if (m := UPDATING.search(stdout)) else None,
+        "warnings": stderr.count("WARNING"),
+        "traceback": "Traceback" in stderr,
+    }
+    if proc.returncode != 0 and strict:
+        result["stderr_tail"] = stderr[-2000:]
+    return result
+
+
+def pages_showing(outdir: Path, key: str) -> list[str]:
+    needle = f'data-key="{key}"'
+    return sorted(str(p.relative_to(outdir).with_suffix("")) for p in outdir.rglob("*.html")
+                  if needle in p.read_text(encoding="utf-8"))
+
+
+def page_stats(page: Path) -> dict:
+    html = page.read_text(encoding="utf-8")
+    cards = CARD.findall(html)
+    size = len(html.encode())
+    return {"page": page.name, "page_bytes": size, "cards": len(cards),
+            "bytes_per_card": round(size / len(cards)) if cards else None,
+            "card_markup_bytes": round(sum(len(c.encode()) for c in cards) / len(cards)) if cards else None}
+
+
+def html_bytes(outdir: Path) -> int:
+    return sum(p.stat().st_size for p in outdir.rglob("*.html"))
+
+
+def edit_one_entry(bib: Path, key: str) -> str:
+    """Change the title of ``key`` (nothing else), as an author fixing a typo would."""
+    text = bib.read_text(encoding="utf-8")
+    start = text.index("{" + key + ",")
+    m = re.compile(r"title\s*=\s*\{", re.IGNORECASE).search(text, start)
+    marker = "Edited Benchmark Title "
+    bib.write_text(text[:m.end()] + marker + text[m.end():], encoding="utf-8")
+    return marker.strip()
+
+
+def bump_mtime(path: Path) -> None:
+    """Make an edit visible however coarse the file system's timestamps are."""
+    later = time.time() + 2
+    os.utime(path, (later, later))
+
+
+# -- scenarios -------------------------------------------------------------------------------
+
+def run_site(work: Path, n: int, log, with_parallel: bool = True, with_edit: bool = True) -> dict:
+    root, info = make_site(work / f"site-{n}", n)
+    res: dict = {"n": n, "bib_bytes": info["bytes"]}
+    log(f"[{n}] site: full build -j 1")
+    res["full"] = build(root)
+    outdir = root / "_build" / "html"
+    res["html_bytes"] = html_bytes(outdir)
+    res["papers_page"] = page_stats(outdir / "papers.html")
+    res["doctree_bytes"] = sum(p.stat().st_size for p in (outdir / ".doctrees").rglob("*") if p.is_file())
+    log(f"[{n}] site: no-change rebuild")
+    res["noop"] = build(root)
+    if with_edit:
+        key = info["keys"][len(info["keys"]) // 2]
+        shows = pages_showing(outdir, key)
+        bib = root / "refs" / "survey.bib"
+        marker = edit_one_entry(bib, key)
+        bump_mtime(bib)
+        log(f"[{n}] site: rebuild after editing {key}")
+        edit = build(root)
+        edit["key"] = key
+        edit["pages_showing_entry"] = shows
+        edit["edit_visible_on"] = sorted(p for p in shows if marker in (outdir / f"{p}.html").read_text("utf-8"))
+        res["edit"] = edit
+    if with_parallel:
+        log(f"[{n}] site: full build -j 2")
+        res["parallel"] = build(root, jobs=2, outdir="_build/html-j2")
+    shutil.rmtree(root)
+    return res
+
+
+def run_onepage(work: Path, n: int, log) -> dict:
+    root, _info = make_site(work / f"onepage-{n}", n, "onepage")
+    log(f"[{n}] one-page site: full build")
+    res = build(root)
+    res["page"] = page_stats(root / "_build" / "html" / "index.html")
+    shutil.rmtree(root)
+    return res
+
+
+def run_reference(work: Path, n: int, log, with_noop: bool = False) -> dict:
+    root, _info = make_site(work / f"reference-{n}", n, "reference")
+    log(f"[{n}] reference (sphinxcontrib-bibtex :all: + furo): full build")
+    res = {"full": build(root, strict=False)}
+    page = root / "_build" / "html" / "index.html"
+    res["page_bytes"] = page.stat().st_size
+    if with_noop:
+        log(f"[{n}] reference: no-change rebuild")
+        res["noop"] = build(root, strict=False)
+    shutil.rmtree(root)
+    return res
+
+
+def run_broken(work: Path, n: int, log) -> dict:
+    root, info = make_site(work / f"broken-{n}", n, broken=0.05)
+    log(f"[{n}] site with 5% broken entries: full build (warnings expected)")
+    res = build(root, strict=False)
+    res["broken_entries"] = len(info["broken"])
+    outdir = root / "_build" / "html"
+    res["cards_on_papers_page"] = page_stats(outdir / "papers.html")["cards"] if (outdir / "papers.html").exists() \
+        else 0
+    res["intact_entries"] = len(info["keys"])
+    shutil.rmtree(root)
+    return res
+
+
+def run_profiles(work: Path, n: int, log) -> dict:
+    import pstats
+
+    root, info = make_site(work / f"profile-{n}", n)
+    OUT.mkdir(exist_ok=True)
+    found = {}
+    for name in ("full", "edit"):
+        if name == "edit":
+            key = info["keys"][len(info["keys"]) // 2]
+            bib = root / "refs" / "survey.bib"
+            edit_one_entry(bib, key)
+            bump_mtime(bib)
+        prof = OUT / f"profile-{n}-{name}.prof"
+        log(f"[{n}] cProfile: {name}")
+        found[name] = build(root, profile=prof)
+        with (OUT / f"profile-{n}-{name}.txt").open("w", encoding="utf-8") as fh:
+            stats = pstats.Stats(str(prof), stream=fh)
+            stats.sort_stats("cumulative").print_stats(60)
+            stats.sort_stats("tottime").print_stats(40)
+    shutil.rmtree(root)
+    return found
+
+
+# -- report ----------------------------------------------------------------------------------
+
+def machine() -> dict:
+    cpu = ""
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                   if line.startswith("model name"))
+    except (OSError, StopIteration):
+        cpu = platform.processor()
+    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    versions = {name: metadata.version(name) for name in ("sphinx", "pybtex", "sphinxcontrib-bibtex", "furo",
+                                                          "myst-parser", "docutils")}
+    return {"date": dt.datetime.now().astimezone().isoformat(timespec="seconds"), "cpu": cpu,
+            "cores": os.cpu_count(), "memory_gib": round(mem_gb, 1), "python": platform.python_version(),
+            "platform": platform.platform(), **versions}
+
+
+def git(*args: str) -> str:
+    try:
+        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def site_pages() -> str:
+    pages = [p for p in (REPO / "docs").rglob("*") if p.suffix in (".md", ".rst")]
+    tables = [p for p in pages if "paper-table" in p.read_text(encoding="utf-8")]
+    return f"{len(pages)} pages, {len(tables)} with paper tables"
+
+
+def verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("PASS" if ok else "FAIL")
+
+
+def t(build: dict) -> str:
+    """Wall time with CPU time (user + system of the process tree) in parentheses."""
+    return f"{build['seconds']:.1f} s ({build['cpu_seconds']:.1f})"
+
+
+def ok(build: dict) -> str:
+    return "ok" if build["returncode"] == 0 else f"exit {build['returncode']}, {build['warnings']} warnings"
+
+
+def report(results: dict) -> str:
+    m = results["machine"]
+    lines = [
+        "# Benchmark results (issue 8)",
+        "",
+        f"Measured {m['date']} on {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, Python {m['python']}, "
+        f"Sphinx {m['sphinx']}, docutils {m['docutils']}, pybtex {m['pybtex']}, "
+        f"sphinxcontrib-bibtex {m['sphinxcontrib-bibtex']}, furo {m['furo']}, myst-parser {m['myst-parser']}.",
+        f"Command: `.venv/bin/python benchmarks/run.py{' --quick' if results['quick'] else ''}` "
+        f"({results['total_seconds']:.0f} s in all). Every build is a fresh `sphinx-build` process "
+        "(`-n -W --keep-going`, like `scripts/build-site`); times are wall clock with the CPU time "
+        "(user + system) in parentheses; peak RSS is the largest single process (for `-j 2` not the sum).",
+        f"Code measured: commit {results['commit']}"
+        + (" with uncommitted changes in `src/`" if results["src_dirty"] else "") + f"; seed bib `{results['seed']}`.",
+        f"Load average (1 min) before the builds: {results['load']} — the machine is shared, so wall times "
+        "are inflated when it is busy; the verdicts on serial builds use CPU time, `-j 2` uses wall time.",
+        "",
+        f"## Our site (`conf.py` + `docs/`: {results['site_pages']}) on a grown bib",
+        "",
+        "| N | full -j1 | peak RSS | no-change rebuild | edit one entry | re-read / re-written / showing it "
+        "| full -j2 | HTML total | all-papers page | per card | exit |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for s in results["sites"]:
+        edit = s.get("edit")
+        par = s.get("parallel")
+        pp = s["papers_page"]
+        lines.append(
+            f"| {s['n']:,} | {t(s['full'])} | {s['full']['peak_rss_mb']:.0f} MB | {t(s['noop'])} | "
+            + (f"{t(edit)} = {edit['cpu_seconds'] / s['full']['cpu_seconds']:.0%} | "
+               f"{len(edit['read'])} / {len(edit['written'])} / {len(edit['pages_showing_entry'])} | "
+               if edit else "– | – | ")
+            + (f"{t(par)} | " if par else "– | ")
+            + f"{s['html_bytes'] / 2**20:.1f} MB | {pp['page_bytes'] / 2**20:.1f} MB | "
+            f"{pp['bytes_per_card'] or 0:,} B | {ok(s['full'])} |")
+    edits = [s for s in results["sites"] if s.get("edit")]
+    if edits:
+        lines += ["", "Pages after editing one entry's title (key in the middle of the bib):", ""]
+        for s in edits:
+            e = s["edit"]
+            lines.append(f"- N={s['n']:,}, `{e['key']}`: shown on {', '.join(e['pages_showing_entry'])}; "
+                         f"re-read {', '.join(e['read']) or 'none'}; re-written {', '.join(e['written']) or 'none'}; "
+                         f"edit visible on {len(e['edit_visible_on'])}/{len(e['pages_showing_entry'])} of them.")
+    lines += ["", "## Against the reference (same bib, same run)", "",
+              "| N | reference `:all:` full | our site full | CPU ratio | one-page site full | CPU ratio | "
+              "reference no-change | reference page per entry | reference peak RSS |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for n, ref in sorted(results["reference"].items(), key=lambda kv: int(kv[0])):
+        site = next((s for s in results["sites"] if s["n"] == int(n)), None)
+        one = results["onepage"].get(n)
+        rf = ref["full"]["cpu_seconds"]
+        lines.append(
+            f"| {int(n):,} | {t(ref['full'])} | "
+            + (f"{t(site['full'])} | {site['full']['cpu_seconds'] / rf:.2f} | " if site else "– | – | ")
+            + (f"{t(one)} | {one['cpu_seconds'] / rf:.2f} | " if one else "– | – | ")
+            + (f"{t(ref['noop'])} | " if ref.get("noop") else "– | ")
+            + f"{ref['page_bytes'] / int(n):,.0f} B | {ref['full']['peak_rss_mb']:.0f} MB |")
+    lines += ["", "The one-page site is `conf.py` with a single page holding the all-papers table "
+              "(every paper once, like the reference's one `:all:` page)."]
+    if results.get("broken"):
+        b = results["broken"]
+        lines += ["", "## Hostile input", "",
+                  f"{b['intact_entries'] + b['broken_entries']:,} entries with {b['broken_entries']:,} broken: "
+                  f"{t(b)}, peak RSS {b['peak_rss_mb']:.0f} MB, exit code {b['returncode']}, "
+                  f"{b['warnings']:,} warnings, traceback: {'yes' if b['traceback'] else 'no'}, "
+                  f"{b['cards_on_papers_page']:,} cards on the all-papers page "
+                  f"({b['intact_entries']:,} intact entries)."]
+    lines += ["", "## Targets", "", "| target | measured | verdict |", "|---|---|---|"]
+    for name, measured, passed in targets(results):
+        lines.append(f"| {name} | {measured} | {verdict(passed)} |")
+    lines += ["", "Raw numbers: `benchmarks/out/results-*.json`. Profile findings: `benchmarks/PROFILE.md`.", ""]
+    return "\n".join(lines)
+
+
+def targets(results: dict) -> list[tuple[str, str, bool | None]]:
+    by_n = {s["n"]: s for s in results["sites"]}
+    big = by_n.get(5000) or by_n[max(by_n)]
+    n = big["n"]
+    full = big["full"]["cpu_seconds"]
+    out = []
+    ref = results["reference"].get(str(n))
+    if ref:
+        ratio = full / ref["full"]["cpu_seconds"]
+        out.append((f"full build ≤ 0.5 × reference at N={n:,} (CPU)",
+                    f"{ratio:.2f}× ({full:.1f} s vs {ref['full']['cpu_seconds']:.1f} s)", ratio <= 0.5))
+        one = results["onepage"].get(str(n))
+        if one:
+            r1 = one["cpu_seconds"] / ref["full"]["cpu_seconds"]
+            out.append(("… the one-page site instead (same content as the reference)", f"{r1:.2f}×", r1 <= 0.5))
+    noop = big["noop"]
+    out.append((f"no-change rebuild ≤ 2 s at N={n:,}",
+                f"{noop['seconds']:.1f} s wall, {noop['cpu_seconds']:.1f} s CPU", noop["cpu_seconds"] <= 2))
+    if big.get("edit"):
+        e = big["edit"]
+        share = e["cpu_seconds"] / full
+        out.append((f"one-entry edit ≤ 25% of full at N={n:,} (CPU)", f"{share:.0%} ({e['cpu_seconds']:.1f} s)",
+                    share <= 0.25))
+        shows = set(e["pages_showing_entry"])
+        only = set(e["written"]) <= shows and set(e["read"]) <= shows
+        out.append(("edit re-reads/re-writes only pages showing the entry",
+                    f"read {len(e['read'])}, wrote {len(e['written'])}, shown on {len(shows)}", only))
+    if 20000 in by_n:
+        rss = by_n[20000]["full"]["peak_rss_mb"]
+        out.append(("N=20,000 peak RSS ≤ 2 GiB", f"{rss:.0f} MB", rss <= 2048))
+    if len(by_n) > 1:
+        ns = sorted(by_n)
+        per = [by_n[k]["full"]["cpu_seconds"] / k * 1000 for k in ns]
+        rss = [by_n[k]["full"]["peak_rss_mb"] / k * 1000 for k in ns]
+        desc = ", ".join(f"{k:,}: {p:.1f} ms, {r:.0f} kB" for k, p, r in zip(ns, per, rss, strict=True))
+        out.append(("near-linear time and memory (CPU ms and peak kB per entry)", desc, max(per) <= 1.5 * min(per)))
+    if big.get("parallel"):
+        p, s1 = big["parallel"]["seconds"], big["full"]["seconds"]
+        out.append((f"-j 2 no slower than -j 1 at N={n:,} (wall)", f"{p:.1f} s vs {s1:.1f} s", p <= s1 * 1.02))
+    per_card = big["papers_page"]["bytes_per_card"] or 0
+    out.append((f"all-papers page ≤ 2 KB per card at N={n:,}",
+                f"{per_card:,} B (card markup alone {big['papers_page']['card_markup_bytes']:,} B)",
+                per_card <= 2048))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="1k entries only, about two minutes")
+    parser.add_argument("--sizes", help="comma-separated sizes (default 1000,5000,20000; --quick: 1000)")
+    parser.add_argument("--reference-sizes", help="sizes to build the reference at (default 1000,5000; quick: 1000)")
+    parser.add_argument("--no-broken", action="store_true", help="skip the 20k build with 5%% broken entries")
+    parser.add_argument("--profile", action="store_true", help="also profile the 5k full build and edit rebuild")
+    parser.add_argument("--profile-only", action="store_true", help="only the cProfile runs")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary sites")
+    args = parser.parse_args(argv)
+
+    sizes = [int(s) for s in (args.sizes or ("1000" if args.quick else "1000,5000,20000")).split(",")]
+    ref_sizes = [int(s) for s in (args.reference_sizes or ("1000" if args.quick else "1000,5000")).split(",") if s]
+    start = time.perf_counter()
+
+    def log(msg: str) -> None:
+        print(f"{time.perf_counter() - start:7.1f}s  {msg}", flush=True)
+
+    work = Path(tempfile.mkdtemp(prefix="tc-bench-"))
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    results: dict = {"machine": machine(), "load": load, "commit": git("rev-parse", "--short", "HEAD"),
+                     "src_dirty": bool(git("status", "--porcelain", "--", "src")), "site_pages": site_pages(),
+                     "quick": args.quick, "seed": str(synth.seed_path().relative_to(REPO)),
+                     "sites": [], "onepage": {}, "reference": {}}
+    try:
+        if args.profile or args.profile_only:
+            results["profile"] = run_profiles(work, 5000, log)
+            if args.profile_only:
+                return 0
+        for n in sizes:
+            biggest = n >= 20000
+            results["sites"].append(run_site(work, n, log, with_parallel=not biggest, with_edit=not biggest))
+            if n in ref_sizes:
+                results["onepage"][str(n)] = run_onepage(work, n, log)
+                results["reference"][str(n)] = run_reference(work, n, log, with_noop=n <= 1000)
+        if not args.quick and not args.no_broken and max(sizes) >= 20000:
+            results["broken"] = run_broken(work, 20000, log)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    results["total_seconds"] = time.perf_counter() - start
+    OUT.mkdir(exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    (OUT / f"results-{stamp}{'-quick' if args.quick else ''}.json").write_text(json.dumps(results, indent=1),
+                                                                                encoding="utf-8")
+    md = report(results)
+    (HERE / ("RESULTS-quick.md" if args.quick else "RESULTS.md")).write_text(md, encoding="utf-8")
+    print(md)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
