@@ -186,3 +186,14 @@ def test_import_awesome_fills_the_scaffold(tmp_path):
     papers = (site / "_build" / "html" / "papers.html").read_text(encoding="utf-8")
     assert papers.count('class="tc-card') > 50
     assert 'href="category/attention-based.html#category-attention-based"' in papers
+
+
+@pytest.mark.skipif(importlib.util.find_spec("sphinx_tc_ext.lint") is None
+                    or importlib.util.find_spec("sphinx_tc_ext.fmt") is None,
+                    reason="tc-survey check/fmt (lint.py, fmt.py) are not available")
+def test_scaffold_passes_check_and_fmt(tmp_path, monkeypatch, capsys):
+    """What the pre-commit hooks run on the scaffold passes as created (default paths: refs/)."""
+    init_site(tmp_path, facet_specs=["area:areas=image,video", "method:methods=pruning,merging"])
+    monkeypatch.chdir(tmp_path)
+    assert tc_survey("check") == 0, capsys.readouterr()
+    assert tc_survey("fmt", "--check") == 0, capsys.readouterr()
