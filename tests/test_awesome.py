@@ -597,7 +597,9 @@ def test_bib_escaping_round_trips(text):
     assert depth == 0
 
 
-_WORD = st.text(st.characters(whitelist_categories=("Lu", "Ll")), min_size=1, max_size=8)
+# "and" inside a name cannot survive the list's comma/"and"-separated author cells (like commas).
+_WORD = st.text(st.characters(whitelist_categories=("Lu", "Ll")), min_size=1, max_size=8).filter(
+    lambda w: w.lower() != "and")
 
 
 @settings(max_examples=40, deadline=None)

@@ -245,7 +245,7 @@ def test_editing_one_entry_rewrites_only_the_pages_that_show_it(copy_root, make_
     app, reread, rewritten = _rebuild(make_app, src)
     assert reread == {"sections"}  # its sphinxcontrib-bibtex bibliography depends on the whole bib
     # index is rewritten by Sphinx itself: its toctree contains the re-read page.
-    assert rewritten == {"papers", "area-audio", "markdown", "repeat", "sections", "index"}
+    assert rewritten == {"papers", "area-audio", "markdown", "repeat", "overview", "sections", "index"}
     for page in ("papers", "area-audio", "markdown", "repeat"):
         assert "MMS-LLaMA: Renamed" in read(app.outdir / f"{page}.html")
     # Nothing changed: nothing is read or written, and the bib is not even parsed.
@@ -259,7 +259,8 @@ def test_moving_an_entry_between_groups_rereads_pages_whose_selection_changed(co
     bib = src / "refs" / "survey.bib"
     bib.write_text(read(bib).replace("categories = {similarity}", "categories = {attention}"), encoding="utf-8")
     app, reread, rewritten = _rebuild(make_app, src)
-    assert reread == {"area-video", "papers", "sections"}  # grouped by category, and the bibliography
+    # grouped by category, counted in the matrix and charts, and the bibliography
+    assert reread == {"area-video", "papers", "overview", "sections"}
     assert {"area-video", "papers", "repeat"} <= rewritten
     clean = src.parent / "clean"
     shutil.copytree(src, clean, ignore=shutil.ignore_patterns("_build"))
@@ -277,7 +278,8 @@ def test_discussed_in_and_citations_land_on_cards(copy_root, build):
     survey = page.find("article", id="paper-shao2025tokens")
     links = {a["href"]: a.get_text() for a in survey.select(".tc-discussed a")}
     assert links == {"area-audio.html#area-audio": "Area audio", "area-image.html#area-image": "Area image",
-                     "area-video.html#area-video": "Area video", "index.html#test-survey": "Test survey"}
+                     "area-video.html#area-video": "Area video", "index.html#test-survey": "Test survey",
+                     "overview.html#recent": "Overview › Recent"}
     index = soup(app.outdir / "index.html")
     cite = index.select_one(".bibtex-citation a")
     assert cite["href"] == "papers.html#paper-shao2025tokens"

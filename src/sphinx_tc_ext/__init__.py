@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the extension; each concern lives in its own module."""
-    from . import assets, citations, config, directive, domain, render, tracking
+    from . import assets, citations, config, directive, domain, feed, matrix, render, stats, tracking
 
     config.setup(app)
     domain.setup(app)
@@ -20,6 +20,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     render.setup(app)
     tracking.setup(app)
     citations.setup(app)
+    matrix.setup(app)
+    stats.setup(app)
+    feed.setup(app)
     assets.setup(app)
     return {
         "version": __version__,

@@ -746,6 +746,8 @@ def to_bibtex_name(name: str) -> str:
         return "{" + text_to_bib(" ".join(words)) + "}"
     if len(words) == 1:  # a mononym is almost always an organisation (NVIDIA, ASLP@NPU): brace it
         return "{" + text_to_bib(words[0]) + "}"
+    if any(w.lower() == "and" for w in words):  # "and" would split the name in BibTeX: keep it whole
+        return "{" + text_to_bib(" ".join(words)) + "}"
     suffix = ""
     if words[-1] in _SUFFIXES and len(words) > 2:
         suffix = words.pop()

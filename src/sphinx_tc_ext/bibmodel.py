@@ -72,6 +72,16 @@ class Paper:
         return "code" in self.links
 
     @property
+    def publication_month(self) -> int:
+        """Month of publication: the ``month`` field, else the arXiv id's month in the same year, else 1."""
+        if self.month:
+            return self.month
+        found = _ARXIV_NEW.match(self.fields.get("eprint", ""))
+        if found and self.year and 2000 + int(found.group(1)) == self.year:
+            return int(found.group(2))
+        return 1
+
+    @property
     def digest(self) -> str:
         """Changes whenever anything shown about the paper changes (fields, names, position)."""
         text = repr((self.entry_type, self.key, self.line, sorted(self.fields.items()), self.authors_raw))

@@ -8,6 +8,7 @@ and its data in ``refs/``.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +41,7 @@ def setup(app: Sphinx) -> None:
     app.add_config_value("tc_authors_shown", 6, "env", types=[int])
     app.add_config_value("tc_default_sort", "-date, title", "env", types=[str])
     app.add_config_value("tc_show_bibtex", True, "env", types=[bool])
+    app.add_config_value("tc_recent_date", "", "env", types=[str])
     app.connect("config-inited", validate_config)
     app.connect("env-before-read-docs", preload)
 
@@ -67,6 +69,9 @@ def validate_config(app: Sphinx, config: Config) -> None:
     if not tax.is_file():
         raise ConfigError(f"tc_taxonomy_file: {tax} does not exist; set tc_taxonomy_file in conf.py "
                           "to your taxonomy TOML file")
+    if config.tc_recent_date and not re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", config.tc_recent_date):
+        raise ConfigError(f"tc_recent_date: {config.tc_recent_date!r} is not YYYY-MM-DD; "
+                          "leave it empty to count from the newest 'added' date")
     if config.tc_authors_shown < 1:
         raise ConfigError("tc_authors_shown must be 1 or more")
     from .filters import FilterError, parse_sort

@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 EXTRA_CONTROLS = ("year", "kind", "code", "search", "sort", "group")
 UNGROUPED = "_none"
 #: Options that decide which papers a table shows and how they are grouped.
-SELECTION_OPTIONS = ("filter", "sort", "limit", "repeat", "group-by", "facets")
+SELECTION_OPTIONS = ("filter", "sort", "limit", "repeat", "group-by", "facets", "recent")
 #: Groupings that are not taxonomy facets.
 GROUP_PSEUDO_FACETS = ("kind", "venue", "year")
 
@@ -53,6 +53,8 @@ class PaperTableDirective(SphinxDirective):
         "facets": directives.unchanged,
         "limit": directives.positive_int,
         "repeat": directives.flag,
+        "recent": directives.positive_int,
+        "layout": lambda arg: directives.choice(arg, ("cards", "list")),
         "class": directives.class_option,
         "name": directives.unchanged,
     }
@@ -64,6 +66,8 @@ class PaperTableDirective(SphinxDirective):
         taxonomy = get_taxonomy(self.config)
         bib = get_bibliography(self.config)
         options = {name: value for name, value in self.options.items() if name in SELECTION_OPTIONS}
+        if "recent" in options:
+            options["recent_from"] = self.config.tc_recent_date
         try:
             selection = select_table(bib, taxonomy, options, self.config.tc_default_sort, "papers")
         except FilterError as exc:
@@ -79,7 +83,8 @@ class PaperTableDirective(SphinxDirective):
         node["keys"] = selection.keys
         node["group_by"] = selection.group_by
         node["facets"] = selection.facets
-        node["filter"] = self.options.get("filter", "")
+        node["filter"] = self.options.get("filter", "") or ("recent" if "recent" in options else "")
+        node["layout"] = self.options.get("layout", "cards")
         node["groups"] = _prefix_anchors(selection.groups, table_id)
         self.set_source_info(node)
         domain: TCDomain = self.env.get_domain("tc")  # type: ignore[assignment]
@@ -152,6 +157,8 @@ def select_table(bib: Bibliography, taxonomy: Taxonomy, options: dict, default_s
         except FilterError as exc:
             raise FilterError(f"bad :filter: {options['filter']!r}: {exc}") from None
         papers = [p for p in papers if predicate(p)]
+    if "recent" in options:
+        papers = recent_papers(papers, bib, options["recent"], options.get("recent_from", ""))
     papers = sort_papers(papers, parse_sort(options.get("sort") or default_sort))
     if "limit" in options:
         papers = papers[: options["limit"]]
@@ -162,6 +169,25 @@ def select_table(bib: Bibliography, taxonomy: Taxonomy, options: dict, default_s
     facets = parse_facet_list(options.get("facets", default_facets), taxonomy, ":facets:", extra=EXTRA_CONTROLS)
     groups = group_papers(papers, group_by, taxonomy, prefix, repeat="repeat" in options)
     return Selection([p.key for p in papers], group_by, facets, groups)
+
+
+def reference_month(bib: Bibliography, configured: str) -> tuple[int, int]:
+    """The month "recent" counts back from: ``tc_recent_date`` or the newest ``added`` date.
+
+    Never today's date, so that a build is reproducible.
+    """
+    stamp = configured or max((p.added for p in bib.papers.values() if p.added), default="")
+    if not stamp:
+        stamp = max((f"{p.year:04d}-{p.month or 12:02d}" for p in bib.papers.values() if p.year), default="1970-01")
+    return int(stamp[:4]), int(stamp[5:7])
+
+
+def recent_papers(papers: list[Paper], bib: Bibliography, months: int, configured: str) -> list[Paper]:
+    """Papers published in the ``months`` months before the reference month, and in it."""
+    year, month = reference_month(bib, configured)
+    newest = year * 12 + month - 1
+    oldest = newest - months
+    return [p for p in papers if p.year and oldest <= p.year * 12 + (p.publication_month - 1) <= newest]
 
 
 def _prefix_anchors(groups: list, table_id: str) -> list:

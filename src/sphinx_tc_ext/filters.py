@@ -277,7 +277,7 @@ def compile_filter(source: str, taxonomy: Taxonomy) -> Predicate:
 _SORT_KEYS: dict[str, Callable[[Paper], object]] = {
     "year": lambda p: p.year or 0,
     "month": lambda p: p.month or 0,
-    "date": lambda p: ((p.year or 0), (p.month or 0)),
+    "date": lambda p: ((p.year or 0), p.publication_month if p.year else 0),
     "title": lambda p: p.title.casefold(),
     "key": lambda p: p.key.casefold(),
     "venue": lambda p: p.venue.casefold(),

@@ -34,13 +34,18 @@ class tc_element(nodes.Element):
     """
 
 
+VOID_ELEMENTS = frozenset({"img", "input", "br", "hr", "meta", "link", "source"})
+
+
 def visit_tc_element(self: Any, node: tc_element) -> None:
     attrs = dict(node.get("attrs", {}))
-    self.body.append(self.starttag(node, node["tag"], "", **attrs))
+    empty = node["tag"] in VOID_ELEMENTS
+    self.body.append(self.starttag(node, node["tag"], "", empty=empty, **attrs))
 
 
 def depart_tc_element(self: Any, node: tc_element) -> None:
-    self.body.append(f"</{node['tag']}>")
+    if node["tag"] not in VOID_ELEMENTS:
+        self.body.append(f"</{node['tag']}>")
 
 
 def el(tag: str, *children: nodes.Node, classes: list[str] | None = None, ids: list[str] | None = None,
@@ -120,7 +125,7 @@ def render_paper_tables(app: Sphinx, doctree: nodes.document, docname: str) -> N
             level = sum(1 for a in _ancestors(node) if isinstance(a, nodes.section))
             ctx.section_id = next((a["ids"][0] for a in _ancestors(node)
                                    if isinstance(a, nodes.section) and a["ids"]), "")
-            if ctx.html:
+            if ctx.html and node.get("layout", "cards") == "cards":
                 node.replace_self(render_html_table(ctx, node, level))
             else:
                 node.replace_self(render_plain_table(ctx, node))
@@ -290,7 +295,7 @@ def discussed_in(ctx: _Context, key: str) -> tc_element | None:
 def render_plain_table(ctx: _Context, node: paper_table) -> list[nodes.Node]:
     if not node["keys"]:
         return [nodes.paragraph("", "No paper matches this table's filter.")]
-    result: list[nodes.Node] = []
+    result: list[nodes.Node] = [nodes.target("", "", ids=[node["table_id"]])] if ctx.html else []
     _plain_groups(ctx, result, node["groups"], node["group_by"], prefix="")
     return result
 

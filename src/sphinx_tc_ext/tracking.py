@@ -27,6 +27,8 @@ from .config import get_bibliography, get_taxonomy, settings
 from .directive import paper_table, select_table
 from .domain import Mention, TCDomain
 from .filters import FilterError
+from .matrix import count_matrix, matrix_digest
+from .stats import stats_digest
 
 _CITE_KEY = re.compile(r"^\s*(?:\{[^{}]*\})?\s*([^{},\s]+)")
 
@@ -102,16 +104,25 @@ def outdated_by_bib(app: Sphinx, env: BuildEnvironment, added: set[str], changed
             continue
         for record in records:
             try:
-                selection = select_table(bib, taxonomy, record.options, app.config.tc_default_sort, "papers")
+                digest = _reselect(app, bib, taxonomy, record.options)
             except FilterError:
                 outdated.append(docname)  # re-read so the warning is shown again
                 break
-            if selection.digest != record.groups_digest:
+            if digest != record.groups_digest:
                 outdated.append(docname)
                 break
     domain.data["entry_digests"] = {key: paper.digest for key, paper in bib.papers.items()}
     domain.data["bib_stamp"] = stamp
     return outdated
+
+
+def _reselect(app: Sphinx, bib, taxonomy, options: dict) -> str:
+    """Digest of what a recorded table (or matrix, or chart) would show with this bib."""
+    if options.get("matrix"):
+        return matrix_digest(count_matrix(bib, taxonomy, options))
+    if options.get("stats"):
+        return stats_digest(bib, taxonomy, options)
+    return select_table(bib, taxonomy, options, app.config.tc_default_sort, "papers").digest
 
 
 def _render_inputs(app: Sphinx, env: BuildEnvironment, docname: str) -> str:

@@ -1,0 +1,89 @@
+"""An Atom feed of newly added papers (by their ``added`` date), so readers can subscribe.
+
+Written at the end of an HTML build, only when the bib changed since the feed
+was last written (a no-change rebuild does not even parse the bib).  Entries
+link to each paper's canonical card; with ``html_baseurl`` set (Read the Docs
+sets it through ``READTHEDOCS_CANONICAL_URL``) the links are absolute.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+from sphinx.application import Sphinx
+
+from .config import get_bibliography, get_taxonomy
+from .domain import TCDomain
+
+ATOM = "http://www.w3.org/2005/Atom"
+FEED_NAME = "feed.xml"
+
+
+def build_feed(app: Sphinx) -> bytes:
+    bib = get_bibliography(app.config)
+    taxonomy = get_taxonomy(app.config)
+    domain: TCDomain = app.env.get_domain("tc")  # type: ignore[assignment]
+    base = app.config.html_baseurl.rstrip("/") + "/" if app.config.html_baseurl else ""
+    papers = sorted((p for p in bib.papers.values() if p.added), key=lambda p: (p.added, p.key), reverse=True)
+    papers = papers[: app.config.tc_feed_limit]
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    title = app.config.tc_feed_title or f"{taxonomy.short_title or app.config.project}: new papers"
+    ET.SubElement(feed, f"{{{ATOM}}}title").text = title
+    ET.SubElement(feed, f"{{{ATOM}}}id").text = urljoin(base, FEED_NAME) if base else f"urn:sphinx-tc-ext:{title}"
+    ET.SubElement(feed, f"{{{ATOM}}}updated").text = (papers[0].added if papers else "1970-01-01") + "T00:00:00Z"
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=urljoin(base, FEED_NAME) if base else FEED_NAME)
+    ET.SubElement(feed, f"{{{ATOM}}}generator").text = "sphinx-tc-ext"
+    for paper in papers:
+        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
+        ET.SubElement(entry, f"{{{ATOM}}}title").text = paper.title or paper.key
+        home = domain.canonical_page(paper.key)
+        link = f"{app.builder.get_target_uri(home)}#{paper.anchor}" if home else paper.links.get("paper", "")
+        if link:
+            ET.SubElement(entry, f"{{{ATOM}}}link", href=urljoin(base, link) if base else link)
+        ET.SubElement(entry, f"{{{ATOM}}}id").text = urljoin(base, link) if base and home else \
+            f"urn:sphinx-tc-ext:paper:{paper.key}"
+        ET.SubElement(entry, f"{{{ATOM}}}updated").text = paper.added + "T00:00:00Z"
+        for name in paper.authors[:20]:
+            ET.SubElement(ET.SubElement(entry, f"{{{ATOM}}}author"), f"{{{ATOM}}}name").text = name
+        labels = [facet.value(v).label for facet in taxonomy.facets for v in paper.facets.get(facet.id, ())
+                  if facet.value(v)]
+        summary = " · ".join(filter(None, [paper.venue, ", ".join(labels)]))
+        ET.SubElement(entry, f"{{{ATOM}}}summary").text = summary
+        for name in ("paper", "code"):
+            if name in paper.links:
+                ET.SubElement(entry, f"{{{ATOM}}}link", rel="related", title=name, href=paper.links[name])
+    ET.indent(feed)
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def write_feed(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html" or not app.config.tc_feed:
+        return
+    domain: TCDomain = app.env.get_domain("tc")  # type: ignore[assignment]
+    target = Path(app.outdir, FEED_NAME)
+    stamp_file = Path(app.outdir, ".tc-feed-stamp")
+    stamp = repr((domain.data.get("bib_stamp"), app.config.html_baseurl, sorted(domain.tables)))
+    if target.exists() and stamp_file.exists() and stamp_file.read_text(encoding="utf-8") == stamp:
+        return
+    target.write_bytes(build_feed(app))
+    stamp_file.write_text(stamp, encoding="utf-8")
+
+
+def feed_link(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
+    if not app.config.tc_feed:
+        return
+    href = context["pathto"](FEED_NAME, 1)
+    tag = f'<link rel="alternate" type="application/atom+xml" title="New papers" href="{href}" />'
+    context["metatags"] = context.get("metatags", "") + "\n    " + tag
+
+
+def setup(app: Sphinx) -> None:
+    app.add_config_value("tc_feed", True, "html", types=[bool])
+    app.add_config_value("tc_feed_title", "", "html", types=[str])
+    app.add_config_value("tc_feed_limit", 50, "html", types=[int])
+    app.connect("build-finished", write_feed)
+    app.connect("html-page-context", feed_link)

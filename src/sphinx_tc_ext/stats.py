@@ -1,0 +1,203 @@
+"""``tc-stats``: charts drawn at build time from the bib, each with its numbers in a table beside it.
+
+Charts are SVG files made with matplotlib (no scripts, no web fonts: text is
+drawn as paths) and written next to the page's assets; the table is the text
+alternative and what non-HTML builders show.  Counts are computed at read time
+and tracked like a table's selection, so they follow edits of the bib.
+
+.. code-block:: rst
+
+   .. tc-stats:: quarterly
+      :facet: area = image, video, audio
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import posixpath
+from pathlib import Path
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+from .bibmodel import Bibliography
+from .config import WARNING_TYPE, get_bibliography, get_taxonomy, settings
+from .domain import TableRecord, TCDomain
+from .filters import FilterError
+from .matrix import _axis
+from .taxonomy import Taxonomy
+
+logger = logging.getLogger(__name__)
+CHARTS = ("quarterly", "share", "code")
+
+
+class tc_stats(nodes.General, nodes.Element):
+    """Placeholder holding one chart's numbers (``node["data"]``)."""
+
+
+def compute(bib: Bibliography, taxonomy: Taxonomy, options: dict) -> dict:
+    """The numbers behind a chart: ``{"title", "header", "rows", "series"}``; rows are label + counts."""
+    chart = options["chart"]
+    papers = list(bib.papers.values())
+    if chart == "quarterly":
+        facet, values = _axis(options.get("facet") or taxonomy.facets[0].id, taxonomy, ":facet:")
+        counts: dict[str, list[int]] = {}
+        for paper in papers:
+            if not paper.year:
+                continue
+            quarter = f"{paper.year} Q{(paper.publication_month - 1) // 3 + 1}"
+            row = counts.setdefault(quarter, [0] * len(values))
+            for i, value in enumerate(values):
+                if value in paper.facets.get(facet.id, ()):
+                    row[i] += 1
+        labels = [facet.value(v).label for v in values]
+        return {"title": f"Papers per quarter by {facet.label.lower()}", "header": ["Quarter", *labels],
+                "rows": [[q, *counts[q]] for q in sorted(counts)], "kind": "stacked"}
+    if chart == "share":
+        facet, values = _axis(options.get("facet") or taxonomy.facets[0].id, taxonomy, ":facet:")
+        rows = [[facet.value(v).label, sum(v in p.facets.get(facet.id, ()) for p in papers)] for v in values]
+        rows.append([f"No {facet.label.lower()}", sum(not p.facets.get(facet.id) for p in papers)])
+        return {"title": f"Papers per {facet.label.lower()} (a paper counts once per value it lists)",
+                "header": [facet.label, "Papers", "Share"],
+                "rows": [[label, n, f"{100 * n / max(len(papers), 1):.0f}%"] for label, n in rows],
+                "kind": "bars"}
+    # code availability per year
+    years: dict[int, list[int]] = {}
+    for paper in papers:
+        if paper.year:
+            row = years.setdefault(paper.year, [0, 0])
+            row[0 if paper.has_code else 1] += 1
+    return {"title": "Code availability per year", "header": ["Year", "With code", "Without code"],
+            "rows": [[str(y), *years[y]] for y in sorted(years)], "kind": "stacked"}
+
+
+def stats_digest(bib: Bibliography, taxonomy: Taxonomy, options: dict) -> str:
+    return hashlib.sha1(repr(compute(bib, taxonomy, options)).encode()).hexdigest()[:16]
+
+
+class StatsDirective(SphinxDirective):
+    required_arguments = 1
+    option_spec = {"facet": directives.unchanged}
+
+    def run(self) -> list[nodes.Node]:
+        self.env.note_dependency(str(settings(self.config).taxonomy_path))
+        options = {"stats": True, "chart": self.arguments[0].strip(), "facet": self.options.get("facet", "")}
+        try:
+            if options["chart"] not in CHARTS:
+                raise FilterError(f"unknown chart {options['chart']!r}; use one of: {', '.join(CHARTS)}")
+            taxonomy = get_taxonomy(self.config)
+            bib = get_bibliography(self.config)
+            data = compute(bib, taxonomy, options)
+        except FilterError as exc:
+            logger.warning(f"tc-stats: {exc}", location=(self.env.docname, self.lineno),
+                           type=WARNING_TYPE, subtype="filter")
+            return []
+        node = tc_stats()
+        node["data"] = data
+        self.set_source_info(node)
+        domain: TCDomain = self.env.get_domain("tc")  # type: ignore[assignment]
+        domain.note_table(self.env.docname, TableRecord("stats", options, (), stats_digest(bib, taxonomy, options)))
+        return [node]
+
+
+def table_of(header: list[str], rows: list[list], caption: str) -> nodes.table:
+    table = nodes.table(classes=["tc-stats-table"])
+    table += nodes.title("", caption)
+    group = nodes.tgroup(cols=len(header))
+    table += group
+    for _ in header:
+        group += nodes.colspec(colwidth=1)
+
+    def row_of(values: list) -> nodes.row:
+        row = nodes.row()
+        for value in values:
+            row += nodes.entry("", nodes.paragraph("", str(value)))
+        return row
+
+    group += nodes.thead("", row_of(header))
+    body = nodes.tbody()
+    for values in rows:
+        body += row_of(values)
+    group += body
+    return table
+
+
+def draw_svg(data: dict) -> str:
+    """Render the chart as SVG text; deterministic (no date, fixed hash salt)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"svg.hashsalt": "sphinx-tc-ext", "svg.fonttype": "path", "font.size": 9})
+    labels = [str(r[0]) for r in data["rows"]]
+    series = data["header"][1:]
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    palette = ["#6f42c1", "#0b7285", "#b45309", "#15803d", "#be123c", "#1d4ed8", "#4b5563"]
+    if data["kind"] == "stacked":
+        bottoms = [0] * len(labels)
+        for i, name in enumerate(series):
+            values = [r[i + 1] for r in data["rows"]]
+            ax.bar(labels, values, bottom=bottoms, label=name, color=palette[i % len(palette)])
+            bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
+        ax.legend(frameon=False)
+        ax.tick_params(axis="x", labelrotation=45)
+    else:
+        values = [r[1] for r in data["rows"]]
+        ax.barh(labels[::-1], values[::-1], color=palette[0])
+        ax.set_xlabel("Papers")
+    ax.set_title(data["title"])
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    out = io.StringIO()
+    fig.savefig(out, format="svg", metadata={"Date": None})
+    plt.close(fig)
+    return out.getvalue()
+
+
+def render_stats(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """``doctree-resolved``: a figure (HTML only) and the table of numbers."""
+    for node in list(doctree.findall(tc_stats)):
+        data = node["data"]
+        replacement: list[nodes.Node] = []
+        if app.builder.format == "html":
+            replacement.append(_figure(app, docname, data))
+        table = table_of(data["header"], data["rows"], data["title"])
+        doctree.set_id(table)  # a captioned table needs an id (numfig)
+        replacement.append(table)
+        node.replace_self(replacement)
+
+
+def _figure(app: Sphinx, docname: str, data: dict) -> nodes.Node:
+    from .render import el, text
+
+    try:
+        svg = draw_svg(data)
+    except ImportError:
+        logger.warning("tc-stats: matplotlib is not installed, so only the table is shown; "
+                       "pip install matplotlib", type=WARNING_TYPE, subtype="config", once=True)
+        return nodes.container()
+    name = hashlib.sha1(svg.encode()).hexdigest()[:16] + ".svg"
+    target = Path(app.outdir, "_static", "tc-stats", name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        target.write_text(svg, encoding="utf-8")
+    page_dir = posixpath.dirname(app.builder.get_target_uri(docname))
+    src = posixpath.relpath(f"_static/tc-stats/{name}", page_dir or ".")
+    summary = "; ".join(f"{r[0]}: {', '.join(str(v) for v in r[1:])}" for r in data["rows"])
+    figure = el("figure", classes=["tc-chart"])
+    figure += el("img", src=src, alt=f"{data['title']}. {summary}"[:1000],
+                 loading="lazy")
+    figure += el("figcaption", text(data["title"] + " (numbers in the table below)"))
+    return figure
+
+
+def setup(app: Sphinx) -> None:
+    app.add_node(tc_stats)
+    app.add_directive("tc-stats", StatsDirective)
+    app.connect("doctree-resolved", render_stats)

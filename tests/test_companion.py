@@ -1,0 +1,94 @@
+"""Survey-companion features: matrix, recent papers, list layout, statistics, Atom feed."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from bs4 import BeautifulSoup
+
+from conftest import read
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def soup(path) -> BeautifulSoup:
+    return BeautifulSoup(read(path), "html.parser")
+
+
+def matrix_rows(page: BeautifulSoup) -> list[list[str]]:
+    return [[cell.get_text(strip=True) for cell in row.find_all(["th", "td"])]
+            for row in page.select("table.tc-matrix tr")]
+
+
+def test_matrix_counts_and_links(copy_root, build):
+    app = build(copy_root())
+    assert app.warning.getvalue() == ""
+    page = soup(app.outdir / "overview.html")
+    assert matrix_rows(page) == [
+        ["Area \\ Mechanism", "Transformation-based", "Similarity-based", "Attention-based", "Query-based", "All"],
+        ["Image LLM", "1", "0", "2", "0", "3"],
+        ["Video LLM", "1", "1", "1", "0", "3"],
+        ["Audio LLM", "0", "0", "0", "1", "2"],
+        ["All", "1", "1", "2", "1", "5"],
+    ]
+    hrefs = {a.get_text(): a["href"] for a in page.select("table.tc-matrix tbody tr:first-child a")}
+    assert hrefs == {"Image LLM": "papers.html?area=image", "1": "papers.html?area=image&category=transformation",
+                     "2": "papers.html?area=image&category=attention", "3": "papers.html?area=image"}
+
+
+def test_matrix_follows_an_incremental_category_edit(copy_root, make_app):
+    src = copy_root()
+    make_app("html", srcdir=src).build()
+    bib = src / "refs" / "survey.bib"
+    bib.write_text(read(bib).replace("categories = {query}", "categories = {attention}"), encoding="utf-8")
+    app = make_app("html", srcdir=src)
+    app.build()
+    assert matrix_rows(soup(app.outdir / "overview.html"))[3] == ["Audio LLM", "0", "0", "1", "0", "2"]
+
+
+def test_recent_papers_count_back_from_the_newest_added_date(copy_root, build):
+    app = build(copy_root())
+    page = soup(app.outdir / "overview.html")
+    assert [c["data-key"] for c in page.select("#recent article")] == ["zeng2025glimpse", "shao2025tokens"]
+    app = build(copy_root(dest="pinned"), confoverrides={"tc_recent_date": "2025-02-01"})
+    page = soup(app.outdir / "overview.html")
+    # Grouped by area: image, video, audio.
+    assert [c["data-key"] for c in page.select("#recent article")] == ["shang2025llava", "sch2024accents",
+                                                                       "yeo2025mms"]
+
+
+def test_list_layout_is_text_not_cards(copy_root, build):
+    app = build(copy_root())
+    page = soup(app.outdir / "overview.html")
+    section = page.find(id="list").parent
+    assert section.find("article") is None
+    items = [li.get_text(" ", strip=True) for li in section.select("li")]
+    assert len(items) == 5 and items[0].startswith("Token Merging für Österreich")
+
+
+def test_statistics_have_svg_charts_with_text_alternatives(copy_root, build):
+    app = build(copy_root())
+    page = soup(app.outdir / "overview.html")
+    images = page.select("figure.tc-chart img")
+    assert len(images) == 3
+    for img in images:
+        svg = read(app.outdir / img["src"])
+        assert svg.lstrip().startswith("<?xml") and "<script" not in svg and "@font-face" not in svg
+        assert img["alt"].startswith(("Papers per", "Code availability"))
+    tables = page.select("table.tc-stats-table")
+    code = [[c.get_text(strip=True) for c in row.find_all(["th", "td"])] for row in tables[2].select("tr")]
+    assert code == [["Year", "With code", "Without code"], ["2024", "0", "1"], ["2025", "4", "0"]]
+    text = build(copy_root(dest="text"), "text")
+    assert "Code availability per year" in read(text.outdir / "overview.txt")
+
+
+def test_atom_feed_lists_newly_added_papers(copy_root, build):
+    app = build(copy_root(), confoverrides={"html_baseurl": "https://tokens.example.org/"})
+    feed = ET.fromstring((app.outdir / "feed.xml").read_bytes())
+    entries = feed.findall(f"{ATOM}entry")
+    assert entries[0].find(f"{ATOM}title").text.startswith("A Glimpse to Compress")
+    assert entries[0].find(f"{ATOM}link").get("href") == \
+        "https://tokens.example.org/papers.html#paper-zeng2025glimpse"
+    assert entries[0].find(f"{ATOM}updated").text == "2025-08-14T00:00:00Z"
+    assert len(entries) == 5
+    assert '<link rel="alternate" type="application/atom+xml"' in read(app.outdir / "index.html")
