@@ -214,7 +214,11 @@ def split_badge_path(path: str) -> list[str]:
 
 def escape_badge_part(text: str) -> str:
     """Text as one part of a shields.io badge path (inverse of :func:`unescape_badge_part` after splitting)."""
-    text = text.replace("-", "--").replace("_", "__").replace(" ", "_")
+    # "_" means a space, "__" an underscore: where that would be ambiguous, spell spaces %20.
+    ambiguous = "_" in text or "  " in text
+    text = text.replace("-", "--").replace("_", "__")
+    if not ambiguous:
+        text = text.replace(" ", "_")
     return quote(text, safe="-_.~!*'")
 
 
