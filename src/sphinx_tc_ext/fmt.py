@@ -40,7 +40,7 @@ import bisect
 import difflib
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import ascii_letters, digits
@@ -378,7 +378,8 @@ def flatten(pieces: Iterable[Piece], macros: dict[str, str] | None = None) -> st
     return "".join(out)
 
 
-def format_value(pieces: Sequence[Piece], field_name: str = "") -> str:
+def format_value(pieces: Sequence[Piece], field_name: str = "", redefined: Collection[str] = ()) -> str:
+    """Canonical text of a value; ``redefined`` are month macros an ``@string`` gave another meaning."""
     if field_name.lower() == "month" and len(pieces) == 1:
         piece = pieces[0]
         if piece.kind == "macro":
@@ -386,7 +387,7 @@ def format_value(pieces: Sequence[Piece], field_name: str = "") -> str:
                 return piece.text.lower()
         else:
             macro = month_macro(piece.text)
-            if macro:
+            if macro and macro not in redefined:
                 return macro
     parts = []
     for piece in pieces:
@@ -405,7 +406,7 @@ def _order_key(order: dict[str, int]):
     return key
 
 
-def format_block(block: Block, taxonomy: Taxonomy | None = None) -> str:
+def format_block(block: Block, taxonomy: Taxonomy | None = None, redefined: Collection[str] = ()) -> str:
     """The canonical text of one block (no trailing newline)."""
     if block.kind == "entry":
         if block.delimiter == "(" and "}" in block.key:
@@ -413,7 +414,7 @@ def format_block(block: Block, taxonomy: Taxonomy | None = None) -> str:
         order = {name: i for i, name in enumerate(canonical_order(taxonomy))}
         ordered = [f for _, f in sorted(enumerate(block.fields), key=_order_key(order))]
         lines = [f"@{block.entry_type.lower()}{{{block.key},"]
-        lines += [f"  {f.lname} = {format_value(f.pieces, f.lname)}," for f in ordered]
+        lines += [f"  {f.lname} = {format_value(f.pieces, f.lname, redefined)}," for f in ordered]
         lines.append("}")
         return "\n".join(lines)
     if block.kind == "string":
@@ -429,13 +430,19 @@ def format_block(block: Block, taxonomy: Taxonomy | None = None) -> str:
     return "\n".join(line.rstrip() for line in block.source.strip().splitlines())
 
 
+def redefined_months(blocks: Iterable[Block]) -> frozenset[str]:
+    """Month macros that an ``@string`` redefines: ``{8}`` must not become such a macro."""
+    return frozenset(b.fields[0].lname for b in blocks if b.kind == "string") & frozenset(MONTH_MACROS)
+
+
 def format_blocks(blocks: list[Block], taxonomy: Taxonomy | None = None, sort: bool = False) -> str:
     if sort:
         entries = sorted((b for b in blocks if b.kind == "entry"), key=lambda b: (b.key.lower(), b.key))
         invalid = [b for b in blocks if b.kind == "invalid"]
         others = [b for b in blocks if b.kind not in ("entry", "invalid")]
         blocks = others + entries + invalid
-    rendered = [format_block(b, taxonomy) for b in blocks]
+    redefined = redefined_months(blocks)
+    rendered = [format_block(b, taxonomy, redefined) for b in blocks]
     rendered = [r for r in rendered if r]
     return "\n\n".join(rendered) + "\n" if rendered else ""
 
@@ -462,10 +469,11 @@ def load_optional_taxonomy(path: str, explicit: bool) -> Taxonomy | None:
 def changed_blocks(path: str, blocks: list[Block], taxonomy: Taxonomy | None) -> list[str]:
     """``file:line: key`` for each block whose layout would change."""
     out = []
+    redefined = redefined_months(blocks)
     for block in blocks:
         if block.kind in ("text", "invalid"):
             continue
-        if format_block(block, taxonomy) != block.source:
+        if format_block(block, taxonomy, redefined) != block.source:
             what = block.key if block.kind == "entry" else f"@{block.kind}"
             out.append(f"{path}:{block.line}: {what}")
     return out
