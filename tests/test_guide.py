@@ -38,8 +38,9 @@ EXPECTED = Path(__file__).parent / "guide_expected"
 TEST_ROOT = Path(__file__).parent / "roots" / "test-survey"
 SUFFIX = ".md.txt"
 REGEN = os.environ.get("TC_REGEN") == "1"
-#: Extensions the guide's pages use besides sphinx_tc_ext (reference tables, CLI reference).
-GUIDE_EXTENSIONS = ("sphinx_tc_ext.reference", "sphinx_tc_ext.clidoc")
+#: Modules with directives the guide's pages use (reference tables, CLI reference), by directive.
+GUIDE_DIRECTIVES = {"tc-field-reference": "sphinx_tc_ext.reference", "tc-warning-types": "sphinx_tc_ext.reference",
+                    "tc-cli-reference": "sphinx_tc_ext.clidoc"}
 
 CONF = """\
 extensions = ["myst_parser", "sphinx_tc_ext", *{extra!r}]
@@ -61,6 +62,19 @@ def example_names() -> list[str]:
 def sphinx_build(srcdir: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "sphinx", "-nW", "--keep-going", "-q", "-b", "html", str(srcdir),
                            str(srcdir / "_build" / "html")], capture_output=True, text=True)
+
+
+def missing_extensions(*directives: str) -> tuple[str, ...]:
+    """The modules to list in ``extensions`` for these directives: those ``sphinx_tc_ext`` does not register.
+
+    Listing a module that ``sphinx_tc_ext.setup`` already sets up would register its
+    directives twice, a warning that fails ``-W``.
+    """
+    app = mock.MagicMock()
+    sphinx_tc_ext.setup(app)
+    registered = {call.args[0] for call in app.add_directive.call_args_list}
+    return tuple(dict.fromkeys(GUIDE_DIRECTIVES[d] for d in directives or GUIDE_DIRECTIVES
+                               if d not in registered))
 
 
 def make_site(root: Path, extra_extensions: tuple[str, ...] = ()) -> Path:
@@ -219,7 +233,7 @@ def registered_config_values() -> dict[str, object]:
     """Every ``tc_*`` value the extension (and its optional modules) registers, with its default."""
     app = mock.MagicMock()
     sphinx_tc_ext.setup(app)
-    for module in GUIDE_EXTENSIONS:
+    for module in missing_extensions():
         __import__(module, fromlist=["setup"]).setup(app)
     values = {}
     for call in app.add_config_value.call_args_list:
@@ -286,7 +300,7 @@ def test_cli_reference_shows_every_subcommand(tmp_path):
     from sphinx_tc_ext.cli import build_parser
     from sphinx_tc_ext.clidoc import subcommands
 
-    root = make_site(tmp_path / "site", ("sphinx_tc_ext.clidoc",))
+    root = make_site(tmp_path / "site", missing_extensions("tc-cli-reference"))
     (root / "index.md").write_text("# CLI\n\n```{toctree}\nsections\npapers\n```\n\n```{tc-cli-reference}\n```\n",
                                    encoding="utf-8")
     result = sphinx_build(root)
@@ -301,7 +315,7 @@ def test_cli_reference_shows_every_subcommand(tmp_path):
 
 
 def test_guide_builds_with_nitpicky_warnings_as_errors_when_included(tmp_path):
-    root = make_site(tmp_path / "site", GUIDE_EXTENSIONS)
+    root = make_site(tmp_path / "site", missing_extensions())
     shutil.copytree(GUIDE, root / "guide")
     (root / "index.md").write_text("# Site\n\n```{toctree}\nsections\npapers\nguide/index\n```\n", encoding="utf-8")
     result = sphinx_build(root)
