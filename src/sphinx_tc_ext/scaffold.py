@@ -228,12 +228,22 @@ def facet_dest(facet: Facet) -> str:
     return "facet_" + re.sub(r"\W", "_", facet.field)
 
 
+def ask_on_stderr(question: str) -> str:
+    """Like :func:`input`, with the question on stderr so that stdout carries only the entry."""
+    sys.stderr.write(question)
+    sys.stderr.flush()
+    line = sys.stdin.readline()
+    if not line:
+        raise EOFError
+    return line.rstrip("\n")
+
+
 class Prompter:
     """Ask for what the flags did not give, when stdin is a terminal."""
 
-    def __init__(self, interactive: bool, ask: Callable[[str], str] = input) -> None:
+    def __init__(self, interactive: bool, ask: Callable[[str], str] | None = None) -> None:
         self.interactive = interactive
-        self.ask = ask
+        self.ask = ask or ask_on_stderr
 
     def __call__(self, label: str, default: str = "", check: Callable[[str], object] | None = None) -> str:
         if not self.interactive:

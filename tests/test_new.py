@@ -1,0 +1,219 @@
+"""``tc-survey new``: scaffold an entry from flags or prompts, append it, check it."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sphinx_tc_ext import fmt, lint, scaffold
+from sphinx_tc_ext.taxonomy import load_taxonomy
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_ROOT = ROOT / "tests" / "roots" / "test-survey" / "refs"
+TITLE = "LLaVA-Scissor: Token Compression with Semantic Connected Components for Video LLMs"
+ENTRY = """@article{sun2025llava,
+  title = {{LLaVA-Scissor}: Token Compression with Semantic Connected Components for Video {LLMs}},
+  author = {Sun, Boyuan and Zhao, Jiaxing and Wei, Xihan},
+  year = {2025},
+  month = jun,
+  journal = {arXiv preprint arXiv:2506.21862},
+  eprint = {2506.21862},
+  archiveprefix = {arXiv},
+  url = {https://arxiv.org/abs/2506.21862},
+  areas = {video},
+  categories = {similarity},
+  cost = {training-free},
+  shortvenue = {arXiv 2025.06},
+  code = {https://github.com/HumanMLLM/LLaVA-Scissor},
+  added = {2025-08-20},
+}
+"""
+FLAGS = ["--title", TITLE, "--author", "Boyuan Sun", "--author", "Zhao, Jiaxing and Xihan Wei",
+         "--arxiv", "https://arxiv.org/abs/2506.21862v2", "--areas", "video", "--categories", "similarity",
+         "--cost", "training-free", "--code", "https://github.com/HumanMLLM/LLaVA-Scissor",
+         "--added", "2025-08-20"]
+
+
+@pytest.fixture
+def survey(tmp_path, monkeypatch):
+    """A checkout-like directory: refs/survey.bib (the test root's, formatted) and refs/taxonomy.toml."""
+    refs = tmp_path / "refs"
+    refs.mkdir()
+    shutil.copy(TEST_ROOT / "taxonomy.toml", refs / "taxonomy.toml")
+    taxonomy = load_taxonomy(refs / "taxonomy.toml")
+    (refs / "survey.bib").write_text(fmt.format_text((TEST_ROOT / "survey.bib").read_text(), taxonomy))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # not a terminal
+    return refs / "survey.bib"
+
+
+def run(*argv: str) -> int:
+    parser = argparse.ArgumentParser()
+    scaffold.register(parser.add_subparsers())
+    args = parser.parse_args(["new", *argv])
+    return args.func(args)
+
+
+def test_dry_run_prints_the_entry_and_writes_nothing(survey, capsys):
+    before = survey.read_text()
+    assert run(*FLAGS, "--dry-run") == 0
+    out, err = capsys.readouterr()
+    assert out == ENTRY
+    assert err == ""
+    assert survey.read_text() == before
+
+
+def test_appends_in_the_canonical_layout_and_passes_check(survey, capsys):
+    before = survey.read_text()
+    assert run(*FLAGS) == 0
+    after = survey.read_text()
+    assert after == before + "\n" + ENTRY
+    assert fmt.format_text(after, load_taxonomy("refs/taxonomy.toml")) == after
+    assert lint.check_paths([str(survey)], load_taxonomy("refs/taxonomy.toml")) == []
+    assert f"added sun2025llava to refs/survey.bib (line {before.count(chr(10)) + 2})" in capsys.readouterr().err
+
+
+def test_creates_a_missing_bib(survey, capsys):
+    survey.unlink()
+    assert run(*FLAGS, "--bib", "refs/new.bib") == 0
+    assert Path("refs/new.bib").read_text() == ENTRY
+
+
+def test_key_is_collision_free(survey):
+    assert run(*FLAGS) == 0
+    assert run(*FLAGS, "--force") == 1  # written, but TC112: the same arXiv paper twice
+    no_arxiv = ["--title", "LLaVA-Scissor Two", "--author", "Sun, Boyuan", "--year", "2025", "--areas", "video"]
+    assert run(*no_arxiv) == 0
+    keys = [b.key for b in fmt.tokenize(survey.read_text()) if b.kind == "entry"]
+    assert keys[-3:] == ["sun2025llava", "sun2025llavab", "sun2025llavac"]
+    assert run(*no_arxiv, "--title", "Another Title", "--key", "SUN2025LLAVA") == 2
+
+
+def test_errors_in_the_new_entry_prevent_writing(survey, capsys):
+    assert run(*FLAGS) == 0
+    before = survey.read_text()
+    assert run(*FLAGS) == 1
+    err = capsys.readouterr().err
+    assert "TC112" in err and "not written" in err
+    assert survey.read_text() == before
+
+
+@pytest.mark.parametrize(("author", "year", "title", "key"), [
+    ("Shao, Kele", "2025", "When Tokens Talk Too Much", "shao2025tokens"),
+    ("Quan-Sheng Zeng", "2025", "A Glimpse to Compress", "zeng2025glimpse"),
+    ("Shang, Yuzhang", "2025", "{LLaVA-PruMerge}: Adaptive Token Reduction", "shang2025llava"),
+    ("Sch{\\\"o}n, Zo{\\\"e}", "2024", "On the Über-Token", "schon2024uber"),
+    ("van der Berg, Jan", "2023", "The 3D Tokens", "berg20233d"),
+    ("{Qwen Team}", "2025", "Qwen2.5-VL Technical Report", "qwenteam2025qwen2"),
+])
+def test_scholar_style_keys(author, year, title, key):
+    assert scaffold.key_base(author, year, title) == key
+
+
+def test_unique_key_suffixes():
+    assert scaffold.unique_key("a2025b", set()) == "a2025b"
+    assert scaffold.unique_key("a2025b", {"a2025b"}) == "a2025bb"
+    assert scaffold.unique_key("a2025b", {"a2025b", "a2025bb"}) == "a2025bc"
+    taken = {"k"} | {f"k{c}" for c in "bcdefghijklmnopqrstuvwxyz"}
+    assert scaffold.unique_key("k", taken) == "k2"
+    assert scaffold.unique_key("K", {"k"}) == "Kb"
+
+
+def test_venue_from_the_venue_table(survey, capsys):
+    assert run("--title", "A Paper", "--author", "Li, Wei", "--venue", "CVPR 2024 Highlight", "--areas", "image",
+               "--added", "2025-08-20", "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert out.startswith("@inproceedings{li2024paper,\n")
+    assert "  year = {2024},\n" in out
+    assert "  booktitle = {Proceedings of the IEEE/CVF Conference on Computer Vision and Pattern Recognition " \
+           "(CVPR)},\n" in out
+    assert "  shortvenue = {CVPR 2024 Highlight},\n" in out
+
+
+def test_journal_venue_and_full_names(survey, capsys):
+    assert run("--title", "A Paper", "--author", "Li, Wei", "--year", "2025", "--venue", "TMLR",
+               "--areas", "image", "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert out.startswith("@article{li2025paper,")
+    assert "journal = {Transactions on Machine Learning Research}" in out and "shortvenue = {TMLR 2025}" in out
+    assert run("--title", "A Paper", "--author", "Li, Wei", "--year", "2025", "--venue", "Workshop on Tokens & Co",
+               "--areas", "image", "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert "booktitle = {Workshop on Tokens \\& Co}" in out and "shortvenue" not in out
+
+
+def test_defaults_and_escaping(survey, capsys):
+    assert run("--title", "Tokens & 50% of_them", "--author", "Li, Wei", "--year", "2025", "--areas", "Video-LLM",
+               "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert out.startswith("@misc{li2025tokens,\n")
+    assert "title = {Tokens \\& 50\\% of\\_them}" in out
+    assert "areas = {video}" in out
+    assert f"added = {{{datetime.date.today().isoformat()}}}" in out
+
+
+@pytest.mark.parametrize(("flags", "message"), [
+    (["--areas", "vidoe"], "unknown area 'vidoe' (did you mean 'video'?)"),
+    (["--areas", "video", "--cost", "training-free,training-based"], "cost takes one value"),
+    (["--areas", "video", "--arxiv", "2508.1548"], "is not an arXiv id"),
+    (["--areas", "video", "--month", "Summer"], "month 'Summer' is not a month"),
+    (["--areas", "video", "--type", "inproceeding"], "did you mean 'inproceedings'?"),
+    ([], "missing --areas"),
+])
+def test_bad_flags_exit_2(survey, capsys, flags, message):
+    before = survey.read_text()
+    assert run("--title", "T", "--author", "Li, Wei", "--year", "2025", *flags) == 2
+    assert message in capsys.readouterr().err
+    assert survey.read_text() == before
+
+
+def test_missing_values_without_a_terminal(survey, capsys):
+    assert run("--areas", "video") == 2
+    assert "missing --title, --author, --year" in capsys.readouterr().err
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_prompts_in_a_terminal(survey, monkeypatch, capsys):
+    answers = [
+        "Token Pruning for Audio LLMs",  # title
+        "Wei Li and Zhang, San",         # authors
+        "2507.20198",                    # arXiv id (the sample bib has it already)
+        "",                              # venue: a preprint
+        "",                              # year: the default from the arXiv id
+        "audoi",                         # area: rejected, asked again
+        "audio, Audio-LLM",              # area
+        "",                              # categories: optional
+        "training-free",                 # cost
+        "https://github.com/li/audio-prune",  # code
+    ]
+    monkeypatch.setattr("sys.stdin", FakeTerminal("\n".join(answers) + "\n"))
+    code = run("--dry-run", "--added", "2025-08-20")
+    out, err = capsys.readouterr()
+    assert "Area values: image (Image LLM), video (Video LLM), audio (Audio LLM)" in err
+    assert "unknown area 'audoi' (did you mean 'audio'?)" in err
+    assert out.startswith("@article{li2025token,\n")
+    assert "  author = {Li, Wei and Zhang, San},\n" in out
+    assert "  year = {2025},\n  month = jul,\n" in out
+    assert "  areas = {audio},\n" in out and "categories" not in out
+    assert "  code = {https://github.com/li/audio-prune},\n" in out
+    assert code == 1 and "TC112" in err  # the sample bib already has arXiv 2507.20198
+
+
+def test_field_flag_and_facet_flags_come_from_the_taxonomy(survey, capsys):
+    parser = argparse.ArgumentParser()
+    scaffold.register(parser.add_subparsers())
+    help_text = parser._subparsers._group_actions[0].choices["new"].format_help()
+    assert "--areas VALUES" in help_text and "--categories VALUES" in help_text and "--cost VALUES" in help_text
+    assert run("--title", "T", "--author", "Li, Wei", "--year", "2025", "--areas", "video",
+               "--field", "pages=1--10", "--field", "volume=3", "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert "  pages = {1--10},\n  volume = {3},\n" in out
