@@ -92,3 +92,13 @@ def test_atom_feed_lists_newly_added_papers(copy_root, build):
     assert entries[0].find(f"{ATOM}updated").text == "2025-08-14T00:00:00Z"
     assert len(entries) == 5
     assert '<link rel="alternate" type="application/atom+xml"' in read(app.outdir / "index.html")
+
+
+def test_cite_block_and_feed_link(copy_root, build):
+    app = build(copy_root())
+    page = soup(app.outdir / "overview.html")
+    block = page.select_one(".tc-cite-block pre").get_text()
+    assert block.startswith("@article{shao2025tokens,") and "areas" not in block and "added" not in block
+    assert page.select_one("a.tc-feed-link")["href"] == "feed.xml"
+    text = build(copy_root(dest="text"), "text")
+    assert "Subscribe with the Atom feed." in read(text.outdir / "overview.txt")

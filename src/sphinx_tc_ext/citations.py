@@ -10,8 +10,14 @@ from __future__ import annotations
 
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
 
-from .domain import TCDomain, paper_anchor
+from .config import WARNING_TYPE, get_bibliography, get_taxonomy
+from .domain import TableRecord, TCDomain, paper_anchor
+from .schema import SITE_ONLY_FIELDS
+
+logger = logging.getLogger(__name__)
 
 
 def citations_to_cards(app: Sphinx, doctree: nodes.document, docname: str) -> None:
@@ -39,5 +45,46 @@ def citations_to_cards(app: Sphinx, doctree: nodes.document, docname: str) -> No
             ref["classes"].append("tc-cite")
 
 
+
+
+class tc_bibtex(nodes.General, nodes.Element):
+    """Placeholder for a clean BibTeX entry; filled when the page is written, from the current bib."""
+
+
+class BibtexDirective(SphinxDirective):
+    """``.. tc-bibtex:: KEY`` shows the entry as authors paste it (site-only fields removed).
+
+    Used for "Cite this survey": the entry comes from the bib, so it cannot drift.
+    """
+
+    required_arguments = 1
+
+    def run(self) -> list[nodes.Node]:
+        key = self.arguments[0].strip()
+        if get_bibliography(self.config).get(key) is None:
+            logger.warning(f"tc-bibtex: no entry '{key}' in the bib; check the key", type=WARNING_TYPE,
+                           subtype="reference", location=(self.env.docname, self.lineno))
+            return []
+        node = tc_bibtex(key=key)
+        self.set_source_info(node)
+        domain: TCDomain = self.env.get_domain("tc")  # type: ignore[assignment]
+        domain.note_table(self.env.docname, TableRecord("bibtex", {"fixed": True}, (key,), "fixed"))
+        return [node]
+
+
+def fill_bibtex_blocks(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    bib = None
+    for node in list(doctree.findall(tc_bibtex)):
+        bib = bib or get_bibliography(app.config)
+        paper = bib.get(node["key"])
+        hidden = SITE_ONLY_FIELDS | set(get_taxonomy(app.config).fields)
+        text = paper.clean_bibtex(hidden) if paper else ""
+        block = nodes.literal_block(text, text, language="bibtex", classes=["tc-cite-block"])
+        node.replace_self(block)
+
+
 def setup(app: Sphinx) -> None:
+    app.add_node(tc_bibtex)
+    app.add_directive("tc-bibtex", BibtexDirective)
     app.connect("doctree-resolved", citations_to_cards)
+    app.connect("doctree-resolved", fill_bibtex_blocks)

@@ -8,11 +8,13 @@ sets it through ``READTHEDOCS_CANONICAL_URL``) the links are absolute.
 
 from __future__ import annotations
 
+import posixpath
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
+from docutils import nodes
 from sphinx.application import Sphinx
 
 from .config import get_bibliography, get_taxonomy
@@ -81,7 +83,27 @@ def feed_link(app: Sphinx, pagename: str, templatename: str, context: dict[str, 
     context["metatags"] = context.get("metatags", "") + "\n    " + tag
 
 
+def feed_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: dict | None = None,
+              content: list | None = None) -> tuple[list[nodes.Node], list]:
+    """``:tc-feed:`Atom feed``` links to the feed from any page (fixed up per page when written)."""
+    ref = nodes.reference(rawtext, text or "Atom feed", refuri=FEED_NAME, classes=["tc-feed-link"])
+    return [ref], []
+
+
+def fix_feed_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    for ref in list(doctree.findall(nodes.reference)):
+        if "tc-feed-link" not in ref["classes"]:
+            continue
+        if app.builder.format == "html" and app.config.tc_feed:
+            page_dir = posixpath.dirname(app.builder.get_target_uri(docname))
+            ref["refuri"] = posixpath.relpath(FEED_NAME, page_dir or ".")
+        else:
+            ref.replace_self(nodes.inline(ref.astext(), ref.astext(), classes=ref["classes"]))
+
+
 def setup(app: Sphinx) -> None:
+    app.add_role("tc-feed", feed_role)
+    app.connect("doctree-resolved", fix_feed_links)
     app.add_config_value("tc_feed", True, "html", types=[bool])
     app.add_config_value("tc_feed_title", "", "html", types=[str])
     app.add_config_value("tc_feed_limit", 50, "html", types=[int])

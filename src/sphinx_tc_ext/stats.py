@@ -138,17 +138,19 @@ def draw_svg(data: dict) -> str:
     series = data["header"][1:]
     fig, ax = plt.subplots(figsize=(7, 3.2))
     palette = ["#6f42c1", "#0b7285", "#b45309", "#15803d", "#be123c", "#1d4ed8", "#4b5563"]
+    positions = list(range(len(labels)))  # positions, not strings: labels like "2025" stay labels
     if data["kind"] == "stacked":
         bottoms = [0] * len(labels)
         for i, name in enumerate(series):
             values = [r[i + 1] for r in data["rows"]]
-            ax.bar(labels, values, bottom=bottoms, label=name, color=palette[i % len(palette)])
+            ax.bar(positions, values, bottom=bottoms, label=name, color=palette[i % len(palette)])
             bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
+        ax.set_xticks(positions, labels, rotation=45, ha="right")
         ax.legend(frameon=False)
-        ax.tick_params(axis="x", labelrotation=45)
     else:
         values = [r[1] for r in data["rows"]]
-        ax.barh(labels[::-1], values[::-1], color=palette[0])
+        ax.barh(positions, values[::-1], color=palette[0])
+        ax.set_yticks(positions, labels[::-1])
         ax.set_xlabel("Papers")
     ax.set_title(data["title"])
     for side in ("top", "right"):

@@ -118,6 +118,8 @@ def outdated_by_bib(app: Sphinx, env: BuildEnvironment, added: set[str], changed
 
 def _reselect(app: Sphinx, bib, taxonomy, options: dict) -> str:
     """Digest of what a recorded table (or matrix, or chart) would show with this bib."""
+    if options.get("fixed"):
+        return "fixed"
     if options.get("matrix"):
         return matrix_digest(count_matrix(bib, taxonomy, options))
     if options.get("stats"):
