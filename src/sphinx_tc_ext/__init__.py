@@ -12,7 +12,20 @@ if TYPE_CHECKING:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the extension; each concern lives in its own module."""
-    from . import assets, citations, config, directive, domain, feed, matrix, render, stats, tracking
+    from . import (
+        assets,
+        citations,
+        clidoc,
+        config,
+        directive,
+        domain,
+        feed,
+        matrix,
+        reference,
+        render,
+        stats,
+        tracking,
+    )
 
     config.setup(app)
     domain.setup(app)
@@ -23,6 +36,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     matrix.setup(app)
     stats.setup(app)
     feed.setup(app)
+    reference.setup(app)
+    clidoc.setup(app)
     assets.setup(app)
     return {
         "version": __version__,
