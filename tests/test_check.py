@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sphinx_tc_ext import cli, lint
+from sphinx_tc_ext import cli, fmt, lint
 from sphinx_tc_ext.problems import Problem
 from sphinx_tc_ext.schema import WARNING_SUBTYPES
 from sphinx_tc_ext.taxonomy import load_taxonomy
@@ -312,3 +312,23 @@ def test_survey_bib_has_no_errors():
     problems = lint.check_paths([str(bib)], load_taxonomy(ROOT / "refs" / "taxonomy.toml"))
     errors = [str(p) + f" [{p.code}]" for p in problems if lint.severity(p) == lint.ERROR]
     assert errors == []
+
+
+def test_pre_commit_hooks_and_workflow_run_the_commands():
+    yaml = pytest.importorskip("yaml")
+    hooks = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    assert set(hooks) == {"tc-survey-check", "tc-survey-fmt"}
+    parser = argparse.ArgumentParser()
+    subparsers = parser.add_subparsers()
+    lint.register(subparsers)
+    fmt.register(subparsers)
+    for hook in hooks.values():
+        assert hook["language"] == "python"
+        assert re.search(hook["files"], "refs/survey.bib") and not re.search(hook["files"], "refs/survey.bibx")
+        program, command = hook["entry"].split()
+        assert program == "tc-survey" and command in subparsers.choices
+    workflow = (ROOT / ".github" / "workflows" / "pull-request.yml").read_text()
+    for step in ("tc-survey check --format github", "tc-survey fmt --check",
+                 "sphinx-build -nW --keep-going -c . docs _build/html"):
+        assert f"run: {step}\n" in workflow
+    assert "cdn" not in workflow.lower()
