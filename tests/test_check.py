@@ -332,3 +332,32 @@ def test_pre_commit_hooks_and_workflow_run_the_commands():
                  "sphinx-build -nW --keep-going -c . docs _build/html"):
         assert f"run: {step}\n" in workflow
     assert "cdn" not in workflow.lower()
+
+
+def test_contributing_guide_renders_the_tables_without_warnings(tmp_path):
+    """docs/contributing.md in a toctree, with the reference directives, builds under -nW."""
+    from sphinx.cmd.build import build_main
+
+    src = tmp_path / "src"
+    (src / "refs").mkdir(parents=True)
+    for name in ("survey.bib", "taxonomy.toml"):
+        (src / "refs" / name).write_text((TAXONOMY.parent / name).read_text())
+    (src / "contributing.md").write_text((ROOT / "docs" / "contributing.md").read_text())
+    (src / "index.md").write_text("# Test\n\n```{toctree}\ncontributing\n```\n")
+    (src / "conf.py").write_text(
+        'extensions = ["myst_parser", "sphinx_tc_ext", "sphinx_tc_ext.reference"]\n'
+        'tc_bib_file = "refs/survey.bib"\ntc_taxonomy_file = "refs/taxonomy.toml"\nnitpicky = True\n'
+        'exclude_patterns = ["_build"]\n')
+    out = tmp_path / "html"
+    status = build_main(["-nW", "--keep-going", "-q", "-b", "html", str(src), str(out)])
+    assert status == 0
+    html = (out / "contributing.html").read_text()
+    for code in lint.CODES:
+        assert f"<code class=\"docutils literal notranslate\"><span class=\"pre\">{code.code}</span></code>" in html
+    taxonomy = load_taxonomy(TAXONOMY)
+    for facet in taxonomy.facets:
+        for value in facet.values:
+            assert f"<span class=\"pre\">{value.id}</span>" in html
+    for subtype in WARNING_SUBTYPES:
+        assert f"tc.{subtype}" in html
+    assert html.count("<table") == 3 + len(taxonomy.facets)

@@ -19,7 +19,7 @@ from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
-from sphinx.util.docutils import SphinxDirective
+from sphinx.util.docutils import SphinxDirective, is_directive_registered
 
 from .config import WARNING_TYPE, get_taxonomy
 from .lint import CODES
@@ -145,8 +145,16 @@ class WarningTypesDirective(SphinxDirective):
         return [warning_types_table()]
 
 
+DIRECTIVES = {
+    "tc-check-codes": CheckCodesDirective,
+    "tc-field-reference": FieldReferenceDirective,
+    "tc-warning-types": WarningTypesDirective,
+}
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
-    app.add_directive("tc-check-codes", CheckCodesDirective)
-    app.add_directive("tc-field-reference", FieldReferenceDirective)
-    app.add_directive("tc-warning-types", WarningTypesDirective)
+    """Register the directives; safe to call twice (from the package's setup and as an extension)."""
+    for name, directive in DIRECTIVES.items():
+        if not is_directive_registered(name):
+            app.add_directive(name, directive)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
