@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ("sphinx.testing.fixtures",)
+from tc_testing import ROOTS
 
-ROOTS = Path(__file__).parent / "roots"
-REPO = Path(__file__).parent.parent
+pytest_plugins = ("sphinx.testing.fixtures",)
 
 
 @pytest.fixture
@@ -37,7 +36,3 @@ def build(make_app: Callable) -> Callable:
         return app
 
     return run
-
-
-def read(path: Path) -> str:
-    return path.read_text(encoding="utf-8")

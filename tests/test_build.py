@@ -10,7 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sphinx.errors import ConfigError
 
-from conftest import read
+from tc_testing import read
 
 
 def soup(path: Path) -> BeautifulSoup:
@@ -288,3 +288,21 @@ def test_discussed_in_and_citations_land_on_cards(copy_root, build):
         for link in card.select(".tc-discussed a"):
             target_page, _, anchor = link["href"].partition("#")
             assert soup(app.outdir / target_page).find(id=anchor) is not None, link
+
+
+def test_bibliography_page_follows_new_citations_incrementally(copy_root, make_app):
+    src = copy_root()
+    first = make_app("html", srcdir=src)
+    first.build()
+    assert "MMS-LLaMA" not in read(first.outdir / "sections.html")
+    markdown = src / "markdown.md"
+    markdown.write_text(read(markdown) + "\nAs {cite:t}`yeo2025mms` show.\n", encoding="utf-8")
+    app = make_app("html", srcdir=src)
+    app.build()
+    assert "MMS-LLaMA" in read(app.outdir / "sections.html")
+
+
+def test_backlinks_exclude_patterns(copy_root, build):
+    app = build(copy_root(), confoverrides={"tc_backlinks_exclude": ["area-*"]})
+    survey = soup(app.outdir / "papers.html").find("article", id="paper-shao2025tokens")
+    assert [a["href"] for a in survey.select(".tc-discussed a")] == ["index.html#test-survey", "overview.html#recent"]

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 from bs4 import BeautifulSoup
 
-from conftest import read
+from tc_testing import read
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

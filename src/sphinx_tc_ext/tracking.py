@@ -14,6 +14,7 @@ would re-read every page with a table whenever any entry changes.  Instead:
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import re
 from collections.abc import Iterable
@@ -64,6 +65,8 @@ def record_mentions(app: Sphinx, doctree: nodes.document) -> None:
     """``doctree-read``: note where this page cites papers and which filtered tables list them."""
     env = app.env
     docname = env.docname
+    if any(fnmatch.fnmatchcase(docname, pattern) for pattern in app.config.tc_backlinks_exclude):
+        return  # e.g. a user guide whose examples show papers without discussing them
     domain = _domain(env)
     first_title = doctree.next_node(nodes.title)
     page_title = first_title.astext() if first_title is not None else docname
@@ -91,11 +94,16 @@ def _bib_stamp(app: Sphinx) -> tuple[int, int] | None:
 
 def outdated_by_bib(app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str],
                     removed: set[str]) -> list[str]:
-    """``env-get-outdated``: pages whose table selection differs under the edited bib."""
+    """``env-get-outdated``: pages whose table selection differs under the edited bib.
+
+    Also re-reads pages holding a sphinxcontrib-bibtex bibliography whenever any page
+    is re-read: they list what the other pages cite, which may have changed.
+    """
     domain = _domain(env)
     stamp = _bib_stamp(app)
+    bibliographies = _bibliography_pages(env) if (added or changed or removed) else []
     if stamp == domain.data["bib_stamp"]:
-        return []
+        return bibliographies
     bib = get_bibliography(app.config)
     taxonomy = get_taxonomy(app.config)
     outdated = []
@@ -113,7 +121,14 @@ def outdated_by_bib(app: Sphinx, env: BuildEnvironment, added: set[str], changed
                 break
     domain.data["entry_digests"] = {key: paper.digest for key, paper in bib.papers.items()}
     domain.data["bib_stamp"] = stamp
-    return outdated
+    return outdated + bibliographies
+
+
+def _bibliography_pages(env: BuildEnvironment) -> list[str]:
+    if "cite" not in env.domains:
+        return []
+    bibliographies = getattr(env.get_domain("cite"), "bibliographies", {})
+    return sorted({key.docname for key in bibliographies if getattr(key, "docname", None) in env.all_docs})
 
 
 def _reselect(app: Sphinx, bib, taxonomy, options: dict) -> str:
@@ -163,6 +178,7 @@ def rewrite_dependents(app: Sphinx, env: BuildEnvironment) -> Iterable[str]:
 
 
 def setup(app: Sphinx) -> None:
+    app.add_config_value("tc_backlinks_exclude", [], "env", types=[list, tuple])
     app.connect("doctree-read", record_mentions)
     app.connect("env-get-outdated", outdated_by_bib)
     app.connect("env-get-updated", rewrite_dependents)
