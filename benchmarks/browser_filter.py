@@ -26,6 +26,7 @@ import json
 import platform
 import random
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -33,6 +34,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+STATIC = HERE.parent / "src" / "sphinx_tc_ext" / "static"
 sys.path.insert(0, str(HERE.parent / "tests" / "browser"))
 
 from _site import CHROMIUM, LAUNCH_ARGS, ROOT, build, copy_root, serve  # noqa: E402
@@ -122,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--papers", type=int, default=5000)
     parser.add_argument("--repeat", type=int, default=40, help="timed actions of each kind")
     parser.add_argument("--out", type=Path, default=HERE / "out" / "browser_filter.json")
+    parser.add_argument("--render-limit", type=int, help="window.tcConfig.renderLimit (default: tc.js's own)")
     parser.add_argument("--workdir", type=Path, help="build here and keep it; reuse the build if it exists")
     args = parser.parse_args(argv)
     if not CHROMIUM.exists():
@@ -145,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             build(src, out)
             build_s = round(time.perf_counter() - started, 1)
+        else:  # a kept build: bring in the current script and styles
+            for static in STATIC.iterdir():
+                shutil.copy2(static, out / "_static" / static.name)
         html = (out / "papers.html").read_text(encoding="utf-8")
         cards = html.count('<article class="tc-card')
 
@@ -154,11 +160,14 @@ def main(argv: list[str] | None = None) -> int:
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             page.add_init_script(READY_JS)
+            if args.render_limit:
+                page.add_init_script(f"window.tcConfig = {{renderLimit: {int(args.render_limit)}}};")
             page.goto(base + "papers.html")
             page.wait_for_function("window.__tcReady !== null", timeout=60000)
             timing = page.evaluate("""() => { const nav = performance.getEntriesByType('navigation')[0];
                 return {ready: window.__tcReady, domContentLoaded: nav.domContentLoadedEventEnd}; }""")
-            total = page.evaluate("document.querySelector('.tc-paper-table').tcTable.papers.length")
+            total, limit = page.evaluate("""() => { const t = document.querySelector('.tc-paper-table').tcTable;
+                return [t.papers.length, t.limit]; }""")
             click = page.evaluate(MEASURE_JS, {"kind": "click", "repeat": args.repeat, "searches": SEARCHES})
             key = page.evaluate(MEASURE_JS, {"kind": "search", "repeat": args.repeat, "searches": SEARCHES})
             version = browser.version
@@ -170,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "papers": total,
         "cards": cards,
+        "render_limit": limit,
         "build_s": build_s,
         "page_ready_ms": round(timing["ready"], 1),
         "dom_content_loaded_ms": round(timing["domContentLoaded"], 1),
@@ -183,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"{total} papers, {cards} cards; build {result['build_s']} s; filter bar ready "
+    print(f"{total} papers, {cards} cards, render limit {limit}; build {result['build_s']} s; filter bar ready "
           f"{result['page_ready_ms']} ms after navigation start")
     for name in ("filter_click", "search_keystroke"):
         s = result[name]

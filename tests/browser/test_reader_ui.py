@@ -408,3 +408,52 @@ def test_375px_wide_has_no_horizontal_scroll(new_context, site, furo_site, theme
     assert widths[0] <= widths[1] == 375
     box = page.locator(".tc-filterbar").bounding_box()
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= 375
+
+
+# -- long tables and several tables ----------------------------------------------------------
+
+def test_render_limit_show_all_and_links_past_it(new_context, site):
+    context = new_context()
+    context.add_init_script("window.tcConfig = {renderLimit: 2};")
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site.rstrip("/"))
+    page = context.new_page()
+    errors = open_papers(page, site)
+    cards = page.locator(".tc-paper-table >> article.tc-card")
+    expect(cards).to_have_count(2)  # the rest are out of the document, not just hidden
+    more = page.locator(".tc-more")
+    expect(more).to_be_visible()
+    expect(more).to_contain_text("3 more match")
+    page.locator(".tc-filterbar").get_by_role("button", name="Copy keys").click()
+    assert len(page.evaluate("navigator.clipboard.readText()").split(",")) == 5  # every match, not only those shown
+    more.get_by_role("button", name="Show all 5").click()
+    expect(cards).to_have_count(5)
+    expect(more).to_be_hidden()
+    assert page.evaluate("document.activeElement.closest('article').dataset.key") == \
+        page.locator("article.tc-card").nth(2).get_attribute("data-key")
+
+    page.goto(site + "papers.html?q=token")  # two of the three matches, then a link to a card past the limit
+    expect(cards).to_have_count(2)
+    last = page.evaluate("document.querySelector('.tc-paper-table').tcTable.order.at(-1).card.id")
+    page.goto(site + f"papers.html#{last}")
+    expect(page.locator(f"#{last}")).to_be_in_viewport()
+    expect(cards).to_have_count(5)
+    assert errors == []
+
+
+def test_several_tables_on_a_page(page, site):
+    page.goto(site + "repeat.html")
+    first, second = page.locator(".tc-paper-table").nth(0), page.locator(".tc-paper-table").nth(1)
+    expect(second.locator(".tc-filterbar")).to_be_visible()
+    # Repeated cards (one per group) count once.
+    expect(first.locator('label.tc-option[data-value="video"] .tc-option-count')).to_have_text("3")
+    first.locator('label.tc-option[data-value="video"]').click()
+    assert query_of(page) == {"area": ["video"]}  # the first table owns the URL
+    keys = first.locator("article.tc-card").evaluate_all(
+        "els => els.filter(e => e.checkVisibility()).map(e => e.dataset.key)")
+    assert set(keys) == {"shao2025tokens", "shang2025llava", "sch2024accents"} and len(keys) > 3
+    expect(first.locator(".tc-count")).to_have_text("3 of 5 papers shown")
+    second.locator('label.tc-option[data-value="preprint"]').click()
+    assert query_of(page) == {"area": ["video"]}  # the others keep no URL state
+    keys = second.locator("article.tc-card").evaluate_all(
+        "els => els.filter(e => e.checkVisibility()).map(e => e.dataset.key)")
+    assert set(keys) == {"shao2025tokens", "zeng2025glimpse"}

@@ -28,6 +28,17 @@
  * the search box replaces the entry it started, so back/forward step through
  * filter states.  Unknown parameters are kept untouched; a bad value is ignored.
  *
+ * Rendering.  Cards that do not match are taken out of the document (kept in
+ * memory, put back in order when they match again) rather than merely hidden, and
+ * at most 200 matching cards are in the document at a time, with a "Show all"
+ * button after the table for the rest.  So a filter click or a keystroke costs
+ * the same on a page of 5,000 papers as on one of 200: style, layout and even
+ * history.pushState (which visits every link of the document) scale with the
+ * number of elements in it.  Counts, "Copy keys" and "Download .bib" always cover
+ * every match, and a link to a card past the limit (#paper-KEY) renders them all.
+ * A site can change the limit with a script that runs before this one:
+ * window.tcConfig = { renderLimit: 1000 }.
+ *
  * Safety.  No innerHTML, no eval, no inline code, no request to anywhere:
  * bib text only ever reaches the page through textContent and text nodes.
  */
@@ -39,6 +50,7 @@
   const EXTRA_FOLD = { 'ß': 'ss', 'æ': 'ae', 'œ': 'oe', 'ø': 'o', 'ł': 'l', 'đ': 'd', 'ð': 'd', 'þ': 'th', 'ı': 'i' };
   const SORTS = ['', 'newest', 'oldest', 'title', 'venue'];
   const NARROW = '(max-width: 40em)';
+  const RENDER_LIMIT = 200;
   const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
 
   /** Lowercase, strip accents: the form both the index and the query take. */
@@ -182,39 +194,79 @@
     seg.wrap.replaceChildren(frag);
   }
 
+  /** Title, authors (folded ones too) and venue of a card, as plain text. */
+  function cardFields(card) {
+    let title = '';
+    const titleEl = card.querySelector('.tc-title');
+    if (titleEl) {
+      for (const node of titleEl.childNodes) {
+        if (!(node.nodeType === 1 && node.classList.contains('tc-permalink'))) title += node.textContent;
+      }
+    }
+    let authors = '';
+    const authorsEl = card.querySelector('.tc-authors');
+    if (authorsEl) {
+      for (const node of authorsEl.childNodes) {
+        if (node.nodeType === 1 && node.tagName === 'DETAILS') {
+          for (const inner of node.childNodes) if (inner.nodeName !== 'SUMMARY') authors += ` ${inner.textContent}`;
+        } else {
+          authors += node.textContent;
+        }
+      }
+    }
+    const venueEl = card.querySelector('.tc-venue');
+    return { title: title.trim(), authors, venue: venueEl ? venueEl.textContent.trim() : '' };
+  }
+
   class PaperTable {
     constructor(root, ownsUrl) {
+      const config = window.tcConfig || {};
       this.root = root;
       this.id = root.id || 'papers';
       this.ownsUrl = ownsUrl;
+      this.limit = Number(config.renderLimit) > 0 ? Number(config.renderLimit) : RENDER_LIMIT;
       this.bar = root.querySelector(':scope > .tc-filterbar');
       this.form = this.bar ? this.bar.querySelector('form') : null;
       this.countEl = root.querySelector(':scope > .tc-count');
       this.grouped = Boolean((root.getAttribute('data-group-by') || '').trim());
       this.flat = false;
       this.sort = '';
+      this.order = null;
       this.query = '';
       this.words = [];
       this.lastPushWasSearch = false;
-      this.cardState = new Map();
       this.indexCards();
       if (this.cards.length > 150) root.classList.add('tc-many');
-      this.addCardButtons();
-      if (!this.form) return;
+      this.bindCardButtons();
+      if (!this.form) {
+        for (const st of this.cards) this.prepareCard(st);
+        return;
+      }
       this.readControls();
       this.sections = Array.from(root.querySelectorAll('section.tc-group'), (el) => {
-        const papers = new Set();
-        for (const card of el.querySelectorAll('article.tc-card')) papers.add(this.paperOf.get(card));
-        return { el, countEl: el.querySelector(':scope > .tc-group-title .tc-group-count'), papers: [...papers], shown: -1 };
+        const cards = Array.from(el.querySelectorAll('article.tc-card'), (card) => this.stateOf.get(card));
+        const papers = [...new Set(cards.map((st) => st.paper))];
+        return {
+          el, cards, papers, matched: -1, rendered: true,
+          countEl: el.querySelector(':scope > .tc-group-title .tc-group-count'),
+        };
       });
       this.live = make('p', 'tc-sr-only');
       this.live.setAttribute('role', 'status');
       this.live.setAttribute('aria-live', 'polite');
       root.insertBefore(this.live, this.countEl ? this.countEl.nextSibling : this.bar.nextSibling);
+      this.moreEl = make('p', 'tc-more');
+      this.moreEl.hidden = true;
+      this.moreText = make('span', 'tc-more-text');
+      this.moreButton = make('button', 'tc-button tc-show-all', 'Show all');
+      this.moreButton.type = 'button';
+      this.moreEl.append(this.moreText, ' ', this.moreButton);
+      root.append(this.moreEl);
       this.bind();
       if (this.ownsUrl) this.fromUrl();
       this.applyView();
       this.refresh();
+      this.revealHash();
       if (this.panel && window.matchMedia && window.matchMedia(NARROW).matches && !this.activeFilterCount()) {
         this.panel.open = false;
       }
@@ -225,22 +277,15 @@
     // -- the data ------------------------------------------------------------------------
 
     indexCards() {
-      this.cards = Array.from(this.root.querySelectorAll('article.tc-card'));
       this.papers = [];
-      this.paperOf = new Map();
+      this.stateOf = new Map();
+      this.byId = new Map();
       const byKey = new Map();
-      for (const card of this.cards) {
+      this.cards = Array.from(this.root.querySelectorAll('article.tc-card'), (card) => {
         const key = card.getAttribute('data-key') || card.id;
         let paper = byKey.get(key);
         if (!paper) {
-          const segs = collectSegments(card);
-          this.cardState.set(card, { segs, query: '', opened: false });
-          const titleEl = card.querySelector('.tc-title');
-          const venueEl = card.querySelector('.tc-venue');
-          let title = '';
-          for (const seg of segs) {
-            if (titleEl && titleEl.contains(seg.node)) title += seg.src;
-          }
+          const f = cardFields(card);
           paper = {
             key,
             i: this.papers.length,
@@ -249,48 +294,60 @@
             vals: null,
             year: Number(card.getAttribute('data-year')) || 0,
             month: Number(card.getAttribute('data-month')) || 0,
-            title: title.trim(),
-            venue: venueEl ? venueEl.textContent.trim() : '',
-            text: fold(segs.map((s) => s.src).join('\n') + '\n' + key),
+            title: f.title,
+            venue: f.venue,
+            text: fold(`${f.title}\n${f.authors}\n${f.venue}\n${key}`),
             visible: true,
           };
           byKey.set(key, paper);
           this.papers.push(paper);
         }
         paper.cards.push(card);
-        this.paperOf.set(card, paper);
-      }
-      this.grids = Array.from(this.root.querySelectorAll('.tc-cards'), (el) => ({
-        el, cards: Array.from(el.querySelectorAll(':scope > article.tc-card')),
-      }));
+        // Per card: is it in the document, its highlight state, and whether it has its buttons yet.
+        const st = { card, paper, shown: true, segs: null, query: '', opened: null, ready: false };
+        this.stateOf.set(card, st);
+        this.byId.set(card.id, st);
+        return st;
+      });
+      // Each grid lists its cards in display order (`order`); its children are always a
+      // subsequence of that list, which is what lets paintCards() put cards back in place.
+      this.grids = Array.from(this.root.querySelectorAll('.tc-cards'), (el) => {
+        for (const node of Array.from(el.childNodes)) if (node.nodeType !== 1) node.remove();
+        const cards = Array.from(el.querySelectorAll(':scope > article.tc-card'), (card) => this.stateOf.get(card));
+        return { el, cards, order: cards };
+      });
     }
 
-    addCardButtons() {
-      for (const paper of this.papers) {
-        for (const card of paper.cards) {
-          let row = card.querySelector(':scope > .tc-links');
-          if (!row) {
-            row = make('p', 'tc-links');
-            card.insertBefore(row, card.querySelector(':scope > .tc-bibtex'));
-          }
-          if (card.querySelector(':scope > .tc-bibtex pre')) {
-            row.append(make('button', 'tc-button tc-copy tc-copy-bibtex', 'Copy BibTeX'));
-          }
-          row.append(make('button', 'tc-button tc-copy tc-copy-key', 'Copy key'));
-        }
+    /** Give a card its copy buttons the first time it is rendered. */
+    prepareCard(st) {
+      st.ready = true;
+      const card = st.card;
+      let row = card.querySelector(':scope > .tc-links');
+      if (!row) {
+        row = make('p', 'tc-links');
+        card.insertBefore(row, card.querySelector(':scope > .tc-bibtex'));
       }
-      for (const button of this.root.querySelectorAll('.tc-card .tc-copy')) button.type = 'button';
+      if (card.querySelector(':scope > .tc-bibtex pre')) {
+        const button = make('button', 'tc-button tc-copy tc-copy-bibtex', 'Copy BibTeX');
+        button.type = 'button';
+        row.append(button);
+      }
+      const button = make('button', 'tc-button tc-copy tc-copy-key', 'Copy key');
+      button.type = 'button';
+      row.append(button);
+    }
+
+    bindCardButtons() {
       this.root.addEventListener('click', (event) => {
-        const button = event.target.closest('.tc-card .tc-copy');
+        const button = event.target.closest('.tc-copy');
         if (!button || !this.root.contains(button)) return;
-        const card = button.closest('.tc-card');
-        const paper = this.paperOf.get(card);
-        if (!paper) return;
+        const st = this.stateOf.get(button.closest('.tc-card'));
+        if (!st) return;
         if (button.classList.contains('tc-copy-bibtex')) {
-          const pre = card.querySelector('.tc-bibtex pre');
-          this.copy(button, pre.textContent.trim() + '\n', `BibTeX of ${paper.key}`);
+          const pre = st.card.querySelector('.tc-bibtex pre');
+          this.copy(button, `${pre.textContent.trim()}\n`, `BibTeX of ${st.paper.key}`);
         } else {
-          this.copy(button, paper.key, `key ${paper.key}`);
+          this.copy(button, st.paper.key, `key ${st.paper.key}`);
         }
       });
     }
@@ -311,7 +368,7 @@
 
     say(message) {
       if (!this.live) return;
-      // Re-setting the same text is not announced again: clear first.
+      // The same text twice is not announced again: clear first.
       this.live.textContent = '';
       setTimeout(() => { this.live.textContent = message; }, 50);
     }
@@ -333,13 +390,13 @@
       this.yearTo = form.querySelector('select[name="year-to"]');
       this.years = this.yearFrom ? Array.from(this.yearFrom.options, (o) => Number(o.value)) : [];
       this.downloadEl = form.querySelector('.tc-download');
-      // One "dimension" per checkbox group: taxonomy facets, kind and code.
+      // One "dimension" per checkbox group: taxonomy facets, venue type and code.
       this.dims = [];
       for (const fieldset of form.querySelectorAll('fieldset.tc-facet[data-facet]')) {
         const name = fieldset.getAttribute('data-facet');
         if (name === 'year') continue;
         const inputs = Array.from(fieldset.querySelectorAll('input[type="checkbox"]'));
-        const dim = {
+        this.dims.push({
           name,
           slot: this.dims.length,
           inputs,
@@ -350,8 +407,7 @@
           counts: new Int32Array(inputs.length),
           sel: new Uint8Array(inputs.length),
           active: false,
-        };
-        this.dims.push(dim);
+        });
       }
       for (const paper of this.papers) {
         paper.vals = this.dims.map((dim) => {
@@ -407,9 +463,17 @@
       if (this.downloadEl) this.downloadEl.addEventListener('click', () => this.download());
       const keys = this.form.querySelector('.tc-copy-keys');
       keys.addEventListener('click', () => {
-        const list = this.shownPapers().map((p) => p.key);
+        const list = this.matchedPapers().map((p) => p.key);
         this.copy(keys, list.join(','), plural(list.length, 'key', 'keys'));
       });
+      this.moreButton.addEventListener('click', () => {
+        const first = this.order.find((st) => st.paper.visible && !st.shown);
+        this.limit = Infinity;
+        this.refresh();
+        const link = first && first.card.querySelector('.tc-title a, .tc-copy');
+        if (link) link.focus();
+      });
+      window.addEventListener('hashchange', () => this.revealHash());
       if (this.ownsUrl) {
         window.addEventListener('popstate', () => {
           this.fromUrl();
@@ -417,6 +481,22 @@
           this.refresh();
           this.lastPushWasSearch = false;
         });
+      }
+    }
+
+    /** A link to a card that matches but is past the render limit: render everything. */
+    revealHash() {
+      let id = '';
+      try {
+        id = decodeURIComponent(window.location.hash.slice(1));
+      } catch (err) {
+        return; // a malformed fragment
+      }
+      const st = id ? this.byId.get(id) : null;
+      if (st && !st.shown && st.paper.visible && this.limit !== Infinity) {
+        this.limit = Infinity;
+        this.refresh();
+        st.card.scrollIntoView();
       }
     }
 
@@ -465,12 +545,12 @@
       }
       const active = dims.filter((d) => d.active);
       const years = this.yearRange();
-      const query = this.search ? this.search.value.trim() : '';
-      const ws = words(query);
-      const queryKey = ws.join(' ');
-      let shown = 0;
+      const ws = words(this.search ? this.search.value : '');
+      this.words = ws;
+      this.query = ws.join(' ');
+      let matched = 0;
       for (const p of this.papers) {
-        // The paper fails nothing (shown), one dimension (counts for that one) or several.
+        // A paper fails no dimension (it matches), exactly one (it counts for that one) or more.
         let fails = 0;
         let failed = null;
         if (years && (p.year < years[0] || p.year > years[1])) fails = 2;
@@ -487,9 +567,9 @@
           for (let k = 0; k < vs.length; k++) if (dim.sel[vs[k]]) { hit = true; break; }
           if (!hit) { fails++; failed = dim; }
         }
-        const visible = fails === 0;
-        if (visible) {
-          shown++;
+        p.visible = fails === 0;
+        if (p.visible) {
+          matched++;
           for (let d = 0; d < dims.length; d++) {
             const vs = p.vals[d];
             const counts = dims[d].counts;
@@ -499,20 +579,68 @@
           const vs = p.vals[failed.slot];
           for (let k = 0; k < vs.length; k++) failed.counts[vs[k]]++;
         }
-        if (visible !== p.visible) {
-          p.visible = visible;
-          for (const card of p.cards) card.hidden = !visible;
-        }
       }
-      this.shown = shown;
+      this.matched = matched;
+      const rendered = this.paintCards();
       this.paintCounts(dims);
       this.paintSections();
-      this.paintTotal(shown, active.length > 0 || years !== null || ws.length > 0);
-      if (queryKey !== this.query) {
-        this.query = queryKey;
-        this.words = ws;
+      this.paintTotal(matched, rendered, active.length > 0 || years !== null || ws.length > 0);
+    }
+
+    /** Put the matching cards in the document, in display order, up to the render limit; highlight them. */
+    paintCards() {
+      const limit = this.limit;
+      const query = this.query;
+      let rendered = 0;
+      for (const grid of this.flat ? [this.flatGrid] : this.grids) {
+        const el = grid.el;
+        let cur = el.firstChild;
+        for (const st of grid.order) {
+          const card = st.card;
+          if (st.paper.visible && rendered < limit) {
+            rendered++;
+            if (card === cur) cur = cur.nextSibling;
+            else el.insertBefore(card, cur);
+            st.shown = true;
+            if (!st.ready) this.prepareCard(st);
+            if (st.query !== query) this.highlight(st);
+          } else {
+            if (card.parentNode === el) {
+              if (card === cur) cur = cur.nextSibling;
+              card.remove();
+            }
+            st.shown = false;
+          }
+        }
       }
-      this.paintHighlights();
+      return rendered;
+    }
+
+    highlight(st) {
+      const ws = this.words;
+      st.query = this.query;
+      if (!st.segs) {
+        if (!ws.length) return; // never highlighted, nothing to clear
+        st.segs = collectSegments(st.card);
+      }
+      let inMore = null;
+      for (const seg of st.segs) {
+        let ranges = [];
+        if (ws.length) {
+          if (!seg.map) seg.map = foldMap(seg.src);
+          ranges = findRanges(seg.map.text, ws);
+        }
+        paintSegment(seg, ranges);
+        if (ranges.length && seg.more) inMore = seg.more;
+      }
+      // A match among the authors folded under "and N more": unfold them while it lasts.
+      if (inMore && !inMore.open) {
+        inMore.open = true;
+        st.opened = inMore;
+      } else if (!inMore && st.opened) {
+        st.opened.open = false;
+        st.opened = null;
+      }
     }
 
     paintCounts(dims) {
@@ -534,71 +662,49 @@
     }
 
     paintSections() {
+      if (this.flat) return; // hidden as a whole (.tc-is-flat)
       for (const section of this.sections) {
         let n = 0;
         for (const p of section.papers) if (p.visible) n++;
-        if (n !== section.shown) {
-          section.shown = n;
+        if (n !== section.matched) {
+          section.matched = n;
           if (section.countEl) section.countEl.textContent = `(${n})`;
-          section.el.hidden = n === 0;
+        }
+        // Hidden when none of its cards is rendered (no match, or all past the render limit).
+        let rendered = false;
+        for (const st of section.cards) if (st.shown) { rendered = true; break; }
+        if (rendered !== section.rendered) {
+          section.rendered = rendered;
+          section.el.hidden = !rendered;
         }
       }
     }
 
-    paintTotal(shown, filtered) {
-      if (!this.countEl) return;
+    paintTotal(matched, rendered, filtered) {
       const total = this.papers.length;
-      let text = plural(total, 'paper', 'papers');
-      if (filtered) {
-        text = shown ? `${shown} of ${plural(total, 'paper', 'papers')} shown`
-          : `No paper matches these filters (0 of ${total}).`;
-      }
-      if (this.countEl.textContent !== text) this.countEl.textContent = text;
-    }
-
-    paintHighlights() {
-      const ws = this.words;
-      const query = this.query;
-      for (const p of this.papers) {
-        if (!p.visible) continue;
-        for (const card of p.cards) {
-          let st = this.cardState.get(card);
-          if (st && st.query === query) continue;
-          if (this.flat && card !== p.primary) continue;
-          if (!st) {
-            if (!query) continue; // never highlighted, nothing to clear
-            st = { segs: collectSegments(card), query: '', opened: false };
-            this.cardState.set(card, st);
-          }
-          st.query = query;
-          let inMore = false;
-          for (const seg of st.segs) {
-            let ranges = [];
-            if (ws.length) {
-              if (!seg.map) seg.map = foldMap(seg.src);
-              ranges = findRanges(seg.map.text, ws);
-            }
-            paintSegment(seg, ranges);
-            if (ranges.length && seg.more) inMore = seg.more;
-          }
-          // A match among the authors folded under "and N more": unfold them while it lasts.
-          if (inMore && !inMore.open) {
-            inMore.open = true;
-            st.opened = inMore;
-          } else if (!inMore && st.opened) {
-            st.opened.open = false;
-            st.opened = false;
-          }
+      if (this.countEl) {
+        let text = plural(total, 'paper', 'papers');
+        if (filtered) {
+          text = matched ? `${matched} of ${plural(total, 'paper', 'papers')} shown`
+            : `No paper matches these filters (0 of ${total}).`;
         }
+        if (this.countEl.textContent !== text) this.countEl.textContent = text;
+      }
+      const cut = this.order.reduce((n, st) => n + (st.paper.visible && !st.shown ? 1 : 0), 0);
+      this.moreEl.hidden = cut === 0;
+      if (cut) {
+        this.moreText.textContent = `The first ${rendered} cards are listed; ${cut} more match.`;
+        this.moreButton.textContent = `Show all ${rendered + cut}`;
       }
     }
 
-    shownPapers() {
+    /** Papers matching the filters, in display order, each once. */
+    matchedPapers() {
       const seen = new Set();
       const out = [];
-      for (const card of this.root.querySelectorAll('article.tc-card')) {
-        const p = this.paperOf.get(card);
-        if (p && p.visible && !seen.has(p)) {
+      for (const st of this.order) {
+        const p = st.paper;
+        if (p.visible && !seen.has(p)) {
           seen.add(p);
           out.push(p);
         }
@@ -608,14 +714,11 @@
 
     download() {
       const parts = [];
-      const seen = new Set();
-      for (const p of this.shownPapers()) {
-        if (seen.has(p.key)) continue;
-        seen.add(p.key);
+      for (const p of this.matchedPapers()) {
         const pre = p.primary.querySelector('.tc-bibtex pre');
         if (pre) parts.push(pre.textContent.trim());
       }
-      const blob = new Blob([parts.join('\n\n') + '\n'], { type: 'application/x-bibtex;charset=utf-8' });
+      const blob = new Blob([`${parts.join('\n\n')}\n`], { type: 'application/x-bibtex;charset=utf-8' });
       const url = URL.createObjectURL(blob);
       const link = make('a');
       link.href = url;
@@ -630,34 +733,39 @@
 
     // -- sorting and grouping ---------------------------------------------------------------
 
+    /** Choose order and grouping: every grid's `order`, and `this.order`, all cards as displayed. */
     applyView() {
-      this.sort = this.sortEl ? this.sortEl.value : '';
+      const sort = this.sortEl ? this.sortEl.value : '';
       const flat = this.groupEl ? !this.groupEl.checked : false;
+      if (sort === this.sort && flat === this.flat && this.order) return;
+      // The page as built is in the default order, grouped: only another view needs a reorder.
+      const reorder = this.order ? true : sort !== '' || flat;
+      this.sort = sort;
       if (flat !== this.flat) {
         this.flat = flat;
         this.root.classList.toggle('tc-is-flat', flat);
         if (flat && !this.flatGrid) {
-          this.flatGrid = make('div', 'tc-cards tc-flat');
-          this.root.insertBefore(this.flatGrid, this.live.nextSibling);
+          const el = make('div', 'tc-cards tc-flat');
+          this.root.insertBefore(el, this.live.nextSibling);
+          this.flatGrid = { el, cards: [], order: [] };
         }
-        if (this.flatGrid) this.flatGrid.hidden = !flat;
-        for (const card of this.cards) {
-          const st = this.cardState.get(card);
-          if (st) st.query = null; // repaint highlights of cards that come back into view
-        }
+        if (this.flatGrid) this.flatGrid.el.hidden = !flat;
+      }
+      if (reorder) {
+        // Take every card out; paintCards() puts the matching ones back in the new order.
+        for (const grid of this.flatGrid ? [...this.grids, this.flatGrid] : this.grids) grid.el.replaceChildren();
+        for (const st of this.cards) st.shown = false;
       }
       const cmp = this.comparator();
       if (this.flat) {
-        const order = cmp ? this.papers.slice().sort(cmp) : this.listedOrder();
-        this.flatGrid.append(...order.map((p) => p.primary));
+        const papers = cmp ? this.papers.slice().sort(cmp) : this.listedOrder();
+        this.flatGrid.order = papers.map((p) => this.stateOf.get(p.primary));
+        this.order = this.flatGrid.order;
       } else {
+        this.order = [];
         for (const grid of this.grids) {
-          const want = cmp ? grid.cards.slice().sort((a, b) => cmp(this.paperOf.get(a), this.paperOf.get(b)))
-            : grid.cards;
-          const have = grid.el.children;
-          let same = have.length === want.length;
-          for (let k = 0; same && k < want.length; k++) same = have[k] === want[k];
-          if (!same) grid.el.append(...want);
+          grid.order = cmp ? grid.cards.slice().sort((a, b) => cmp(a.paper, b.paper)) : grid.cards;
+          for (const st of grid.order) this.order.push(st);
         }
       }
     }
@@ -682,8 +790,8 @@
       const indegree = new Int32Array(n);
       for (const grid of this.grids) {
         let prev = null;
-        for (const card of grid.cards) {
-          const p = this.paperOf.get(card);
+        for (const st of grid.cards) {
+          const p = st.paper;
           if (prev && prev !== p) {
             next[prev.i].push(p.i);
             indegree[p.i]++;
