@@ -236,7 +236,6 @@
       this.words = [];
       this.lastPushWasSearch = false;
       this.indexCards();
-      if (this.cards.length > 150) root.classList.add('tc-many');
       this.bindCardButtons();
       if (!this.form) {
         for (const st of this.cards) this.prepareCard(st);
