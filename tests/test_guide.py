@@ -164,6 +164,13 @@ def summarize(html: str) -> str:
         if count is not None:
             lines.append("  " + _text(count))
         _walk(table, 1, lines)
+    for table in soup.select("table.tc-matrix, table.tc-stats-table"):
+        lines.append(f"{' '.join(table['class'])}: {_text(table.find('caption')) if table.find('caption') else ''}")
+        lines.extend("  " + " | ".join(_text(c) for c in row.find_all(["th", "td"])) for row in table.find_all("tr"))
+    for block in soup.select(".tc-cite-block pre"):
+        lines.append("bibtex " + block.get_text().splitlines()[0])
+    for link in soup.select("a.tc-feed-link, a.reference.internal[href*='#paper-']"):
+        lines.append(f"link {_text(link)} -> {link['href']}")
     return "\n".join(lines) + "\n"
 
 

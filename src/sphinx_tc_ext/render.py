@@ -282,7 +282,10 @@ def discussed_in(ctx: _Context, key: str) -> tc_element | None:
                         **({"data-cites": "1"} if mention.kind == "cites" else {})))
     if not links:
         return None
-    para = el("p", text("Discussed in: "), classes=["tc-discussed"])
+    if len(links) <= 3:
+        para = el("p", text("Discussed in: "), classes=["tc-discussed"])
+    else:  # a long list stays one line until the reader asks for it
+        para = el("details", el("summary", text(f"Discussed in {len(links)} sections")), classes=["tc-discussed"])
     for i, link in enumerate(links):
         if i:
             para += text(", ")
