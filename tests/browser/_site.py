@@ -25,16 +25,17 @@ def copy_root(dest: Path, root: Path = ROOT) -> Path:
     return dest
 
 
-def build_command(src: Path, out: Path, theme: str | None = None) -> list[str]:
-    cmd = [sys.executable, "-m", "sphinx", "-nW", "--keep-going", "-q", "-b", "html", str(src), str(out)]
+def build_command(src: Path, out: Path, theme: str | None = None, strict: bool = True) -> list[str]:
+    flags = ["-nW", "--keep-going"] if strict else []
+    cmd = [sys.executable, "-m", "sphinx", *flags, "-q", "-b", "html", str(src), str(out)]
     if theme:
         cmd += ["-D", f"html_theme={theme}"]
     return cmd
 
 
-def build(src: Path, out: Path, theme: str | None = None) -> Path:
-    """Build ``src`` into ``out`` (warnings are errors); return ``out``."""
-    result = subprocess.run(build_command(src, out, theme), capture_output=True, text=True, check=False)
+def build(src: Path, out: Path, theme: str | None = None, strict: bool = True) -> Path:
+    """Build ``src`` into ``out`` (with ``strict``, warnings are errors); return ``out``."""
+    result = subprocess.run(build_command(src, out, theme, strict), capture_output=True, text=True, check=False)
     if result.returncode:
         raise RuntimeError(f"sphinx-build failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return out
