@@ -51,6 +51,8 @@ def test_codes_table_is_well_formed():
         assert code.severity in (lint.ERROR, lint.WARNING)
         assert code.subtype in WARNING_SUBTYPES, code
         assert code.description and code.example
+        # examples are shown in a table column: keep them narrow
+        assert max(len(line) for line in code.example.splitlines()) <= 46, code.code
 
 
 def test_every_code_has_a_bad_and_a_good_bib():

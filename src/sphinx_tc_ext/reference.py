@@ -45,6 +45,8 @@ def _cell(content: Cell) -> nodes.entry:
             entry += nodes.paragraph("", "", *rich_text(content))
     elif isinstance(content, nodes.Node):
         entry += content if isinstance(content, nodes.Body) else nodes.paragraph("", "", content)
+    elif all(isinstance(node, nodes.Body) for node in content):
+        entry.extend(content)  # several paragraphs or blocks
     else:
         entry += nodes.paragraph("", "", *content)
     return entry
@@ -76,14 +78,16 @@ def make_table(headers: Sequence[str], rows: Sequence[Sequence[Cell]], widths: S
 
 
 def check_codes_table() -> nodes.table:
+    """Code, name with its Sphinx warning type, severity, and the description with an example."""
     rows = []
     for code in CODES:
-        example = nodes.literal_block(code.example, code.example, language="text")  # fragments: no lexer
-        rows.append([nodes.literal(code.code, code.code), code.name, code.severity,
-                     nodes.literal(f"{WARNING_TYPE}.{code.subtype}", f"{WARNING_TYPE}.{code.subtype}"),
-                     nodes.Text(code.description), example])
-    return make_table(["Code", "Name", "Severity", "Sphinx warning", "Description", "Example"], rows,
-                      [8, 14, 8, 11, 34, 25], classes=["tc-check-codes"])
+        warning = f"{WARNING_TYPE}.{code.subtype}"
+        name = [nodes.paragraph("", code.name), nodes.paragraph("", "", nodes.literal(warning, warning))]
+        description = [nodes.paragraph("", code.description),
+                       nodes.literal_block(code.example, code.example, language="text")]  # fragments: no lexer
+        rows.append([nodes.literal(code.code, code.code), name, code.severity, description])
+    return make_table(["Code", "Name and Sphinx warning", "Severity", "Description and example"], rows,
+                      [8, 18, 9, 65], classes=["tc-check-codes"])
 
 
 def schema_table() -> nodes.table:
