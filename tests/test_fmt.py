@@ -304,7 +304,7 @@ def bib_files(draw):
     return "".join(b + s for b, s in zip(blocks, separators, strict=True))
 
 
-PROPERTY = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=75, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @PROPERTY
