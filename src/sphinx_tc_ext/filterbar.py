@@ -10,7 +10,10 @@ counts with no filter applied and the script keeps them live.
 
 Control names are the URL parameters the script reads and writes: a taxonomy
 facet's id (``area=image``), ``q``, ``year-from``/``year-to`` (written to the URL
-as ``year=2023-2025``), ``kind``, ``code``, ``sort`` and ``group``.
+as ``year=2023-2025``), ``kind``, ``code``, ``sort`` and ``group``.  With several
+tables on a page, the first one with a filter bar owns the URL; the others filter
+without URL state (see the header of ``static/tc.js``).  ``tests/test_guide.py``
+and ``tests/browser`` read this markup: keep the class and ``name`` attributes.
 """
 
 from __future__ import annotations
