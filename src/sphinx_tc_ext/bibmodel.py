@@ -16,7 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from urllib.parse import quote
 
+from pybtex import errors as pybtex_errors
 from pybtex.database import Person
 from pybtex.database.input.bibtex import LowLevelParser, month_names
 from pybtex.exceptions import PybtexError
@@ -34,6 +36,7 @@ _FIELD_NAME = re.compile(r"(?:^|[,{(])\s*([A-Za-z][\w:.+-]*)\s*=", re.MULTILINE)
 _ARXIV_NEW = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}(v\d+)?$")
 _ARXIV_OLD = re.compile(r"^[a-z-]+(\.[A-Z]{2})?/(\d{2})(\d{2})\d{3}(v\d+)?$")
 _URL = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONTHS = {name.lower(): i for i, name in enumerate(
     ["January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -169,10 +172,13 @@ def parse_bib_text(text: str, path: str, taxonomy: Taxonomy) -> Bibliography:
             balance = _brace_balance(chunk)
             hint = ("unbalanced braces; close every '{' in this entry" if balance
                     else "fix the syntax (every field is name = {value} or name = \"value\", separated by commas)")
-            detail = str(getattr(errors[0], "message", errors[0])).split("\n")[0]
+            error = errors[0]
+            detail = str(error.args[0] if error.args else error).split("\n")[0]
+            relative = getattr(error, "lineno", None)
+            where = f" at line {line + relative - 1}" if relative else ""
             key_match = _KEY_AFTER_START.match(chunk)
             what = f"entry '{key_match.group(1)}'" if key_match else "entry"
-            problems.append(Problem(path, line, "syntax", f"{what} skipped ({detail}): {hint}"))
+            problems.append(Problem(path, line, "syntax", f"{what} skipped (syntax error{where}: {detail}): {hint}"))
             continue
         for entry_type, body in commands:
             kind = entry_type.lower()
@@ -234,10 +240,10 @@ def _make_paper(kind: str, key: str, raw_fields: list, chunk: str, path: str, li
         if not names:
             report(role, "missing", "the author list is empty; give at least one author")
         for name in names:
-            try:
+            with pybtex_errors.capture() as captured:  # strict or not, collect instead of raise/print
                 person = Person(name)
-            except PybtexError as exc:
-                report(role, "syntax", f"author '{name}' is malformed ({exc}); write 'Last, First'")
+            if captured:
+                report(role, "syntax", f"author '{name}' is malformed ({captured[0]}); write 'Last, First'")
                 continue
             authors_raw.append(name)
             parts = person.first_names + person.middle_names + person.prelast_names + person.last_names
@@ -320,8 +326,10 @@ def _make_paper(kind: str, key: str, raw_fields: list, chunk: str, path: str, li
     if "paper" not in links:
         doi = fields.get("doi", "").strip()
         eprint = fields.get("eprint", "").strip()
-        if doi:
-            links["paper"] = "https://doi.org/" + doi
+        if doi and _DOI.match(doi):
+            links["paper"] = "https://doi.org/" + quote(doi, safe="/:;()._-")
+        elif doi:
+            report("doi", "url", f"doi '{doi}' is not a DOI (10.NNNN/suffix); no link made from it")
         elif eprint and _is_arxiv(eprint, fields):
             links["paper"] = "https://arxiv.org/abs/" + eprint
     for name, _label in LINK_FIELDS:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from pybtex import errors as pybtex_errors
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ConfigError
@@ -60,7 +61,13 @@ def _shown(confdir: str | os.PathLike, path: Path) -> str:
 
 
 def validate_config(app: Sphinx, config: Config) -> None:
-    """Fail early, with one clear message, on settings nothing can be built from."""
+    """Fail early, with one clear message, on settings nothing can be built from.
+
+    Also puts pybtex in non-strict mode: sphinxcontrib-bibtex, reading the same bib,
+    would otherwise abort the whole build on the first broken entry, while this
+    extension reports every broken entry with its file and line and goes on.
+    """
+    pybtex_errors.set_strict_mode(False)
     config._tc_confdir = str(app.confdir)  # not pickled: Config drops "_" attributes
     bib = _resolve(app.confdir, config.tc_bib_file)
     tax = _resolve(app.confdir, config.tc_taxonomy_file)

@@ -54,9 +54,8 @@ class TCDomain(Domain):
         "mentions": {},  # docname -> {key: [Mention]}
         "entry_digests": {},  # key -> digest of the entry as last parsed
         "bib_stamp": None,  # (mtime_ns, size) of the bib those digests describe
-        "signatures": {},  # docname -> digest of what its rendering depends on, as last written
     }
-    data_version = 2
+    data_version = 3
 
     # -- per-document data --------------------------------------------------------------
 
@@ -82,7 +81,6 @@ class TCDomain(Domain):
         self._derived_cache = None
         self.tables.pop(docname, None)
         self.mentions.pop(docname, None)
-        self.data["signatures"].pop(docname, None)
 
     def merge_domaindata(self, docnames: Iterable[str], otherdata: dict[str, Any]) -> None:
         self._derived_cache = None

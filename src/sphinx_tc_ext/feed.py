@@ -17,7 +17,7 @@ from urllib.parse import urljoin
 from docutils import nodes
 from sphinx.application import Sphinx
 
-from .config import get_bibliography, get_taxonomy
+from .config import get_bibliography, get_taxonomy, settings
 from .domain import TCDomain
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -68,7 +68,9 @@ def write_feed(app: Sphinx, exception: Exception | None) -> None:
     domain: TCDomain = app.env.get_domain("tc")  # type: ignore[assignment]
     target = Path(app.outdir, FEED_NAME)
     stamp_file = Path(app.outdir, ".tc-feed-stamp")
-    stamp = repr((domain.data.get("bib_stamp"), app.config.html_baseurl, sorted(domain.tables)))
+    taxonomy = settings(app.config).taxonomy_path.stat()
+    stamp = repr((domain.data.get("bib_stamp"), (taxonomy.st_mtime_ns, taxonomy.st_size), app.config.html_baseurl,
+                  app.config.tc_feed_title, app.config.tc_feed_limit, sorted(domain.tables)))
     if target.exists() and stamp_file.exists() and stamp_file.read_text(encoding="utf-8") == stamp:
         return
     target.write_bytes(build_feed(app))

@@ -224,6 +224,7 @@ def html_card(ctx: _Context, paper: Paper) -> tc_element:
         shown = paper.authors if len(paper.authors) <= ctx.authors_shown + 1 else paper.authors[:ctx.authors_shown]
         authors += text(", ".join(shown))
         if len(shown) < len(paper.authors):
+            authors += text(" ")
             rest = paper.authors[len(shown):]
             more = el("details", classes=["tc-more-authors"])
             more += el("summary", text(f"and {len(rest)} more"))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 import posixpath
+import re
 from pathlib import Path
 
 from docutils import nodes
@@ -164,18 +165,18 @@ def draw_svg(data: dict) -> str:
 
 def render_stats(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """``doctree-resolved``: a figure (HTML only) and the table of numbers."""
-    for node in list(doctree.findall(tc_stats)):
+    for number, node in enumerate(list(doctree.findall(tc_stats)), start=1):
         data = node["data"]
         replacement: list[nodes.Node] = []
         if app.builder.format == "html":
-            replacement.append(_figure(app, docname, data))
+            replacement.append(_figure(app, docname, data, number))
         table = table_of(data["header"], data["rows"], data["title"])
         doctree.set_id(table)  # a captioned table needs an id (numfig)
         replacement.append(table)
         node.replace_self(replacement)
 
 
-def _figure(app: Sphinx, docname: str, data: dict) -> nodes.Node:
+def _figure(app: Sphinx, docname: str, data: dict, number: int) -> nodes.Node:
     from .render import el, text
 
     try:
@@ -184,13 +185,16 @@ def _figure(app: Sphinx, docname: str, data: dict) -> nodes.Node:
         logger.warning("tc-stats: matplotlib is not installed, so only the table is shown; "
                        "pip install matplotlib", type=WARNING_TYPE, subtype="config", once=True)
         return nodes.container()
-    name = hashlib.sha1(svg.encode()).hexdigest()[:16] + ".svg"
+    # One file per chart slot of a page, overwritten when the data changes (no stale files
+    # pile up); the content hash in the query keeps browser caches honest.
+    name = f"{re.sub(r'[^A-Za-z0-9_-]', '-', docname)}-{number}.svg"
     target = Path(app.outdir, "_static", "tc-stats", name)
     target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.exists():
+    if not target.exists() or target.read_text(encoding="utf-8") != svg:
         target.write_text(svg, encoding="utf-8")
     page_dir = posixpath.dirname(app.builder.get_target_uri(docname))
-    src = posixpath.relpath(f"_static/tc-stats/{name}", page_dir or ".")
+    version = hashlib.sha1(svg.encode()).hexdigest()[:10]
+    src = posixpath.relpath(f"_static/tc-stats/{name}", page_dir or ".") + f"?v={version}"
     summary = "; ".join(f"{r[0]}: {', '.join(str(v) for v in r[1:])}" for r in data["rows"])
     figure = el("figure", classes=["tc-chart"])
     figure += el("img", src=src, alt=f"{data['title']}. {summary}"[:1000],

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import json
 import re
 from collections.abc import Iterable
+from pathlib import Path
 
 from docutils import nodes
 from sphinx.addnodes import pending_xref
@@ -160,21 +162,38 @@ def _render_inputs(app: Sphinx, env: BuildEnvironment, docname: str) -> str:
     return hashlib.sha1(repr(parts).encode("utf-8")).hexdigest()
 
 
+SIGNATURES_FILE = "tc-signatures.json"
+
+
 def rewrite_dependents(app: Sphinx, env: BuildEnvironment) -> Iterable[str]:
-    """``env-get-updated``: pages to write again because something they show changed elsewhere."""
+    """``env-get-updated``: pages to write again because something they show changed elsewhere.
+
+    The digests of what each page was last written with live in a file next to the
+    doctrees that is saved only when a build finishes: Sphinx pickles the environment
+    before writing, so a build killed while writing must not count unwritten pages
+    as up to date.
+    """
     domain = _domain(env)
     if domain.data["bib_stamp"] is None:  # first build, or the bib was never needed
         domain.data["bib_stamp"] = _bib_stamp(app)
         bib = get_bibliography(app.config) if domain.tables else None
         domain.data["entry_digests"] = {k: p.digest for k, p in bib.papers.items()} if bib else {}
-    signatures = domain.data["signatures"]
-    dependents = []
-    for docname in sorted(set(domain.tables) | set(domain.mentions)):
-        signature = _render_inputs(app, env, docname)
-        if signatures.get(docname) != signature:
-            signatures[docname] = signature
-            dependents.append(docname)
-    return dependents
+    path = Path(app.doctreedir, SIGNATURES_FILE)
+    try:
+        written = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        written = {}
+    current = {docname: _render_inputs(app, env, docname)
+               for docname in sorted(set(domain.tables) | set(domain.mentions))}
+    app.config._tc_signatures = current  # saved by save_signatures when the build succeeds
+    return [docname for docname, signature in current.items() if written.get(docname) != signature]
+
+
+def save_signatures(app: Sphinx, exception: Exception | None) -> None:
+    current = getattr(app.config, "_tc_signatures", None)
+    if exception is None and current is not None:
+        Path(app.doctreedir).mkdir(parents=True, exist_ok=True)
+        Path(app.doctreedir, SIGNATURES_FILE).write_text(json.dumps(current, sort_keys=True), encoding="utf-8")
 
 
 def setup(app: Sphinx) -> None:
@@ -182,3 +201,4 @@ def setup(app: Sphinx) -> None:
     app.connect("doctree-read", record_mentions)
     app.connect("env-get-outdated", outdated_by_bib)
     app.connect("env-get-updated", rewrite_dependents)
+    app.connect("build-finished", save_signatures)
