@@ -1,7 +1,7 @@
 """CSS and JavaScript: registered for HTML builders only, and only on pages that show papers.
 
 Badge colours come from the taxonomy file, written to ``_static/tc-taxonomy.css``
-at the end of the build, so restyling a value is a data change, not a code change.
+when the builder starts, so restyling a value is a data change, not a code change.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ def add_static_path(app: Sphinx) -> None:
     static = str(STATIC_DIR)
     if static not in app.config.html_static_path:
         app.config.html_static_path.append(static)
+    write_taxonomy_css(app)
 
 
 def page_assets(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
@@ -50,9 +51,8 @@ def taxonomy_css(taxonomy: Taxonomy) -> str:
     return "\n".join(rules) + "\n"
 
 
-def write_taxonomy_css(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or app.builder.format != "html":
-        return
+def write_taxonomy_css(app: Sphinx) -> None:
+    """Written before any page, so every page links it with the same checksum (``?v=``)."""
     target = Path(app.outdir, "_static", "tc-taxonomy.css")
     target.parent.mkdir(parents=True, exist_ok=True)
     css = taxonomy_css(get_taxonomy(app.config))
@@ -64,4 +64,3 @@ def setup(app: Sphinx) -> None:
     app.add_config_value("tc_assets_on_every_page", False, "html", types=[bool])
     app.connect("builder-inited", add_static_path)
     app.connect("html-page-context", page_assets)
-    app.connect("build-finished", write_taxonomy_css)
