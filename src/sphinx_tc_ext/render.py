@@ -202,11 +202,11 @@ def _html_cards(ctx: _Context, parent: nodes.Element, keys: list[str]) -> None:
 def html_card(ctx: _Context, paper: Paper) -> tc_element:
     attrs = {"data-key": paper.key, "data-kind": paper.venue_kind}
     optional = {"data-year": str(paper.year or ""), "data-month": str(paper.month or ""),
-                "data-added": paper.added, "data-code": "1" if paper.has_code else ""}
+                "data-code": "1" if paper.has_code else ""}
     for facet in ctx.taxonomy.facets:
         optional[f"data-{facet.id}"] = " ".join(paper.facets.get(facet.id, ()))
     attrs.update((name, value) for name, value in optional.items() if value)
-    card = el("article", classes=["tc-card", f"tc-{paper.venue_kind}"], ids=[ctx.unique_id(paper.anchor)], **attrs)
+    card = el("article", classes=["tc-card"], ids=[ctx.unique_id(paper.anchor)], **attrs)
 
     title = el("p", classes=["tc-title"])
     title_text = text(paper.title or paper.key)
@@ -215,8 +215,8 @@ def html_card(ctx: _Context, paper: Paper) -> tc_element:
     else:
         title += title_text
     home = ctx.domain.canonical_page(paper.key) or ctx.docname
-    title += el("a", text("#"), classes=["tc-permalink", "headerlink"], href=ctx.page_uri(home, paper.anchor),
-                title="Permalink to this paper", **{"aria-label": f"Permalink to {paper.title or paper.key}"})
+    title += el("a", text("#"), classes=["tc-permalink"], href=ctx.page_uri(home, paper.anchor),
+                **{"aria-label": "Permalink"})
     card += title
 
     if paper.authors:
@@ -232,28 +232,33 @@ def html_card(ctx: _Context, paper: Paper) -> tc_element:
             authors += more
         card += authors
 
-    badges = el("ul", classes=["tc-badges"])
+    # Badges and buttons are the bulk of a card's bytes: no wrappers, no redundant attributes
+    # (a page of 5,000 cards stays under 2 KB per card).
+    badges = el("p", classes=["tc-badges"])
     if paper.venue:
-        badges += el("li", el("span", text(paper.venue), classes=["tc-badge", "tc-venue", f"tc-{paper.venue_kind}"],
-                              title="Preprint" if paper.venue_kind == "preprint" else "Published"))
+        badges += el("span", text(paper.venue), classes=["tc-badge", "tc-venue", f"tc-{paper.venue_kind}"])
     for facet in ctx.taxonomy.facets:
         for vid in paper.facets.get(facet.id, ()):
             value = facet.value(vid)
             if value is None:
                 continue
             uri = ctx.section_uri(value.section)
-            badge_attrs = {"data-facet": facet.id, "data-value": vid, "title": f"{facet.label}: {value.label}"}
-            classes = ["tc-badge", f"tc-facet-{facet.id}"]
+            badge_attrs = {"data-facet": facet.id, "data-value": vid}
+            classes = ["tc-badge"]
+            if len(badges):
+                badges += text(" ")
             if uri:
-                badges += el("li", el("a", text(value.label), classes=classes, href=uri, **badge_attrs))
+                badges += el("a", text(value.label), classes=classes, href=uri, **badge_attrs)
             else:
-                badges += el("li", el("span", text(value.label), classes=classes, **badge_attrs))
+                badges += el("span", text(value.label), classes=classes, **badge_attrs)
     card += badges
 
     links = el("p", classes=["tc-links"])
     for name, label in (("paper", "Paper"), *LINK_FIELDS):
         if name in paper.links:
-            links += el("a", text(label), classes=["tc-button", f"tc-link-{name}"], href=paper.links[name])
+            if len(links):
+                links += text(" ")
+            links += el("a", text(label), classes=[f"tc-link-{name}"], href=paper.links[name])
     if paper.fields.get("note"):
         card += el("p", text(paper.fields["note"]), classes=["tc-note"])
     if len(links):

@@ -342,7 +342,7 @@ CONTRAST_JS = """() => {
     return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05); };
   const picks = {
     'card title': '.tc-card .tc-title a', 'authors': '.tc-card .tc-authors', 'venue badge': '.tc-venue',
-    'facet badge': '.tc-card a.tc-badge', 'link button': '.tc-card a.tc-button', 'copy button': '.tc-card .tc-copy',
+    'facet badge': '.tc-card a.tc-badge', 'link button': '.tc-card .tc-links a', 'copy button': '.tc-card .tc-copy',
     'bibtex summary': '.tc-bibtex summary', 'legend': '.tc-facet legend', 'option': '.tc-option-label',
     'option count': '.tc-option-count', 'zero option': '.tc-zero .tc-option-label', 'search': '.tc-search',
     'hint': '.tc-hint', 'select': '.tc-filterbar select', 'bar button': '.tc-actions .tc-button',
