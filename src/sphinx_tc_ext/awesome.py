@@ -1680,9 +1680,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
             raise InputError([Problem(args.source, 1, "config", "no such file or directory")])
         result = import_awesome(args.source, args.output, taxonomy, venues, later=args.added, force=args.force)
     except InputError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return 1
+        return InputError(exc.problems, exit_code=1).report()
     if not args.quiet:
         for problem in result.problems:
             print(problem, file=sys.stderr)
@@ -1705,9 +1703,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     try:
         taxonomy, venues = _load_common(args)
     except InputError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return 1
+        return InputError(exc.problems, exit_code=1).report()
     bib = load_bibliography(args.bib, taxonomy)
     for problem in bib.problems:
         print(problem, file=sys.stderr)

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
+from .problems import InputError
 
 #: Modules that provide subcommands; each has ``register(subparsers) -> None`` and
 #: sets ``func`` on its parsers (``func(args) -> int`` returns the exit code).
@@ -45,6 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
+    except InputError as exc:  # an unreadable taxonomy or input file: say where, never a traceback
+        return exc.report()
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -188,9 +188,7 @@ def _command(args: argparse.Namespace) -> int:
     try:
         taxonomy = load_taxonomy(args.taxonomy)
     except InputError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return 1
+        return InputError(exc.problems, exit_code=1).report()
     bib = load_bibliography(args.bib, taxonomy)
     for problem in bib.problems:
         print(problem, file=sys.stderr)

@@ -45,7 +45,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from string import ascii_letters, digits
 
-from .problems import InputError
 from .schema import FIELDS
 from .taxonomy import Taxonomy, load_taxonomy
 
@@ -480,12 +479,7 @@ def changed_blocks(path: str, blocks: list[Block], taxonomy: Taxonomy | None) ->
 
 
 def run_fmt(args: argparse.Namespace) -> int:
-    try:
-        taxonomy = load_optional_taxonomy(args.taxonomy, args.taxonomy_given)
-    except InputError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return 2
+    taxonomy = load_optional_taxonomy(args.taxonomy, args.taxonomy_given)  # InputError: cli prints, exit 2
     status = 0
     changed = 0
     for name in args.bib or ["refs/survey.bib"]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -29,9 +30,16 @@ class Problem:
 class InputError(Exception):
     """Input so broken that nothing useful can be built from it (e.g. an unreadable taxonomy)."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], exit_code: int = 2) -> None:
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
+        self.exit_code = exit_code  # what ``tc-survey`` exits with when a command lets it through
+
+    def report(self) -> int:
+        """Print every problem to stderr (a command line's way to say it); return the exit code."""
+        for problem in self.problems:
+            print(problem, file=sys.stderr)
+        return self.exit_code
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

@@ -369,12 +369,7 @@ def entry_text(entry_type: str, key: str, fields: dict[str, str], taxonomy: Taxo
 
 
 def run_new(args: argparse.Namespace) -> int:
-    try:
-        taxonomy = load_taxonomy(args.taxonomy)
-    except InputError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return 2
+    taxonomy = load_taxonomy(args.taxonomy)  # InputError: cli prints it and exits 2
     bib_path = Path(args.bib)
     try:
         existing = read_bib(bib_path) if bib_path.exists() else ""
