@@ -43,7 +43,8 @@ nitpicky = True
 
 html_theme = "furo"
 html_title = "Multimodal Token Compression — survey companion"
-html_static_path: list[str] = []
+html_static_path = ["docs/_static/css"]  # relative to conf.py; screenshots are copied as images
+html_css_files = ["guide.css"]
 html_baseurl = os.environ.get("READTHEDOCS_CANONICAL_URL", "")
 html_last_updated_fmt = None
 html_theme_options = {

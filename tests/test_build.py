@@ -243,9 +243,10 @@ def test_editing_one_entry_rewrites_only_the_pages_that_show_it(copy_root, make_
     bib = src / "refs" / "survey.bib"
     bib.write_text(read(bib).replace("{MMS-LLaMA}: Efficient", "{MMS-LLaMA}: Renamed"), encoding="utf-8")
     app, reread, rewritten = _rebuild(make_app, src)
-    assert reread == {"sections"}  # its sphinxcontrib-bibtex bibliography depends on the whole bib
-    # index is rewritten by Sphinx itself: its toctree contains the re-read page.
-    assert rewritten == {"papers", "area-audio", "markdown", "repeat", "overview", "sections", "index"}
+    # "sections" holds a sphinxcontrib-bibtex bibliography, which depends on the whole bib (by mtime,
+    # so not when the edit falls within the file clock's tick); index, whose toctree holds it, follows.
+    assert reread <= {"sections"}
+    assert rewritten - {"sections", "index"} == {"papers", "area-audio", "markdown", "repeat", "overview"}
     for page in ("papers", "area-audio", "markdown", "repeat"):
         assert "MMS-LLaMA: Renamed" in read(app.outdir / f"{page}.html")
     # Nothing changed: nothing is read or written, and the bib is not even parsed.
@@ -259,8 +260,8 @@ def test_moving_an_entry_between_groups_rereads_pages_whose_selection_changed(co
     bib = src / "refs" / "survey.bib"
     bib.write_text(read(bib).replace("categories = {similarity}", "categories = {attention}"), encoding="utf-8")
     app, reread, rewritten = _rebuild(make_app, src)
-    # grouped by category, counted in the matrix and charts, and the bibliography
-    assert reread == {"area-video", "papers", "overview", "sections"}
+    # grouped by category, counted in the matrix and charts (and maybe the bibliography, see above)
+    assert reread - {"sections"} == {"area-video", "papers", "overview"}
     assert {"area-video", "papers", "repeat"} <= rewritten
     clean = src.parent / "clean"
     shutil.copytree(src, clean, ignore=shutil.ignore_patterns("_build"))

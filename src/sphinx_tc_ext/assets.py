@@ -58,6 +58,21 @@ def write_taxonomy_css(app: Sphinx) -> None:
     css = taxonomy_css(get_taxonomy(app.config))
     if not target.exists() or target.read_text(encoding="utf-8") != css:
         target.write_text(css, encoding="utf-8")
+        _forget_checksums()
+
+
+def _forget_checksums() -> None:
+    """Sphinx caches asset checksums (``?v=``) per process; a file we rewrote needs a new one.
+
+    Matters when one process builds twice (tests, sphinx-autobuild-like tools).
+    """
+    try:
+        from sphinx.builders.html._assets import _file_checksum_inner
+    except ImportError:  # another Sphinx version: no such cache
+        return
+    cache_clear = getattr(_file_checksum_inner, "cache_clear", None)
+    if cache_clear is not None:
+        cache_clear()
 
 
 def setup(app: Sphinx) -> None:

@@ -373,26 +373,25 @@ def _venue(kind: str, fields: dict[str, str], year: int | None, month: int | Non
 
 # -- the cache ---------------------------------------------------------------------------
 
-_CACHE: dict[tuple[str, int, int, int], Bibliography] = {}
+_CACHE: dict[tuple[str, str, str, int], Bibliography] = {}
 
 
 def load_bibliography(path: str | os.PathLike, taxonomy: Taxonomy, display_path: str | None = None) -> Bibliography:
-    """Parse ``path`` once per (size, mtime, taxonomy); later calls return the cached model."""
+    """Parse ``path`` once per content and taxonomy; later calls return the cached model.
+
+    Keyed by a digest of the bytes, not the mtime: an edit within one tick of the
+    file clock (or one that restores the mtime) is still seen.  Reading and hashing
+    a few MB costs milliseconds; callers that ask often cache per build on top.
+    """
     path = Path(path)
-    try:
-        stat = path.stat()
-        cache_key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, id(taxonomy))
-    except OSError:
-        cache_key = None
-    if cache_key in _CACHE:
-        return _CACHE[cache_key]
     shown = display_path or str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
+        text = data.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         return Bibliography(shown, {}, [Problem(shown, 1, "syntax", f"cannot read the bib file: {exc}")])
-    bib = parse_bib_text(text, shown, taxonomy)
-    if cache_key is not None:
-        _CACHE.clear()  # one bib per build: keep memory flat when the file changes
-        _CACHE[cache_key] = bib
-    return bib
+    cache_key = (str(path.resolve()), hashlib.sha1(data).hexdigest(), shown, id(taxonomy))
+    if cache_key not in _CACHE:
+        _CACHE.clear()  # one bib at a time: keep memory flat when the file changes
+        _CACHE[cache_key] = parse_bib_text(text, shown, taxonomy)
+    return _CACHE[cache_key]

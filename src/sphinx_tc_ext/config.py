@@ -98,13 +98,19 @@ def settings(config: Config) -> Settings:
     return Settings(bib, taxonomy, _shown(confdir, bib), _shown(confdir, taxonomy))
 
 
-_TAXONOMY_CACHE: dict[tuple[str, int, int], Taxonomy] = {}
+_TAXONOMY_CACHE: dict[tuple[str, bytes], Taxonomy] = {}
 
 
 def get_taxonomy(config: Config) -> Taxonomy:
+    """The taxonomy, read once per build (cached on the config, which is per build and not pickled)."""
+    cached = getattr(config, "_tc_taxonomy", None)
+    if cached is not None:
+        return cached
     path = settings(config).taxonomy_path
-    stat = path.stat()
-    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    try:
+        key = (str(path), path.read_bytes())
+    except OSError as exc:
+        raise ConfigError(f"tc_taxonomy_file: cannot read {path}: {exc.strerror}") from None
     if key not in _TAXONOMY_CACHE:
         try:
             _TAXONOMY_CACHE[key] = load_taxonomy(path)
@@ -112,13 +118,17 @@ def get_taxonomy(config: Config) -> Taxonomy:
             shown = [Problem(_shown(config._tc_confdir, Path(p.path)), p.line, p.subtype, p.message)
                      for p in exc.problems]
             raise ConfigError("the taxonomy file has problems:\n" + "\n".join(str(p) for p in shown)) from None
-    return _TAXONOMY_CACHE[key]
+    config._tc_taxonomy = _TAXONOMY_CACHE[key]
+    return config._tc_taxonomy
 
 
 def get_bibliography(config: Config) -> Bibliography:
     """The parsed bib; its problems are logged once per build and bib version."""
+    bib = getattr(config, "_tc_bib", None)  # once per build: the bib does not change while building
+    if bib is not None:
+        return bib
     conf = settings(config)
-    bib = load_bibliography(conf.bib_path, get_taxonomy(config), display_path=conf.shown_bib)
+    bib = config._tc_bib = load_bibliography(conf.bib_path, get_taxonomy(config), display_path=conf.shown_bib)
     if getattr(config, "_tc_warned_for", None) is not bib:
         config._tc_warned_for = bib
         for problem in bib.problems:

@@ -53,7 +53,7 @@ class TCDomain(Domain):
         "tables": {},  # docname -> [TableRecord]
         "mentions": {},  # docname -> {key: [Mention]}
         "entry_digests": {},  # key -> digest of the entry as last parsed
-        "bib_stamp": None,  # (mtime_ns, size) of the bib those digests describe
+        "bib_stamp": None,  # digest of the bib's bytes those entry digests describe
     }
     data_version = 3
 

@@ -8,6 +8,7 @@ sets it through ``READTHEDOCS_CANONICAL_URL``) the links are absolute.
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -68,8 +69,8 @@ def write_feed(app: Sphinx, exception: Exception | None) -> None:
     domain: TCDomain = app.env.get_domain("tc")  # type: ignore[assignment]
     target = Path(app.outdir, FEED_NAME)
     stamp_file = Path(app.outdir, ".tc-feed-stamp")
-    taxonomy = settings(app.config).taxonomy_path.stat()
-    stamp = repr((domain.data.get("bib_stamp"), (taxonomy.st_mtime_ns, taxonomy.st_size), app.config.html_baseurl,
+    taxonomy = hashlib.sha1(settings(app.config).taxonomy_path.read_bytes()).hexdigest()
+    stamp = repr((domain.data.get("bib_stamp"), taxonomy, app.config.html_baseurl,
                   app.config.tc_feed_title, app.config.tc_feed_limit, sorted(domain.tables)))
     if target.exists() and stamp_file.exists() and stamp_file.read_text(encoding="utf-8") == stamp:
         return

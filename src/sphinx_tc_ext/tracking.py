@@ -86,12 +86,12 @@ def record_mentions(app: Sphinx, doctree: nodes.document) -> None:
             domain.note_mention(key, Mention(docname, section_id, title, "cites"))
 
 
-def _bib_stamp(app: Sphinx) -> tuple[int, int] | None:
+def _bib_stamp(app: Sphinx) -> str | None:
+    """A digest of the bib's bytes: an edit is seen even within one tick of the file clock."""
     try:
-        stat = settings(app.config).bib_path.stat()
+        return hashlib.sha1(settings(app.config).bib_path.read_bytes()).hexdigest()
     except OSError:
         return None
-    return stat.st_mtime_ns, stat.st_size
 
 
 def outdated_by_bib(app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str],
