@@ -82,6 +82,7 @@ from pybtex.database import Person
 from pybtex.exceptions import PybtexError
 
 from .bibmodel import Bibliography, Paper, load_bibliography, parse_bib_text
+from .fmt import format_text
 from .latex import latex_to_text
 from .problems import InputError, Problem, did_you_mean
 from .taxonomy import Facet, Taxonomy, load_taxonomy
@@ -1417,7 +1418,8 @@ def import_awesome(source: str | Path, output: str | Path | None, taxonomy: Taxo
         if existing is not None:
             changes.append(("added", item.entry.key, bib_to_text(item.entry.fields.get("title", ""))))
     name = out_path.name if out_path else "survey.bib"
-    text = render_bib(entries, name=name, preamble=existing.preamble if existing else "")
+    # In the canonical layout of `tc-survey fmt`, so an import passes `fmt --check` as written.
+    text = format_text(render_bib(entries, name=name, preamble=existing.preamble if existing else ""), taxonomy)
     problems.sort(key=lambda p: (p.path, p.line, p.message))
     return ImportResult(entries=sorted(entries, key=Entry.sort_key), problems=problems,
                         changes=sorted(changes, key=lambda c: (c[0], c[1])), text=text, count=len(items))
