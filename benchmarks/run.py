@@ -257,7 +257,7 @@ def run_profiles(work: Path, n: int, log) -> dict:
     root, info = make_site(work / f"profile-{n}", n)
     OUT.mkdir(exist_ok=True)
     found = {}
-    for name in ("full", "edit"):
+    for name in ("full", "noop", "edit"):
         if name == "edit":
             key = info["keys"][len(info["keys"]) // 2]
             bib = root / "refs" / "survey.bib"
@@ -445,7 +445,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", help="comma-separated sizes (default 1000,5000,20000; --quick: 1000)")
     parser.add_argument("--reference-sizes", help="sizes to build the reference at (default 1000,5000; quick: 1000)")
     parser.add_argument("--no-broken", action="store_true", help="skip the 20k build with 5%% broken entries")
-    parser.add_argument("--profile", action="store_true", help="also profile the 5k full build and edit rebuild")
+    parser.add_argument("--profile", action="store_true",
+                        help="also profile the 5k full build, no-change rebuild and one-entry rebuild")
     parser.add_argument("--profile-only", action="store_true", help="only the cProfile runs")
     parser.add_argument("--keep", action="store_true", help="keep the temporary sites")
     args = parser.parse_args(argv)
