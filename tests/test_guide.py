@@ -324,7 +324,7 @@ def test_cli_reference_shows_every_subcommand(tmp_path):
 def test_guide_builds_with_nitpicky_warnings_as_errors_when_included(tmp_path):
     root = make_site(tmp_path / "site", missing_extensions())
     shutil.copytree(GUIDE, root / "guide")
-    shutil.copytree(GUIDE.parent / "_static" / "screenshots", root / "_static" / "screenshots")
+    shutil.copytree(GUIDE.parent / "_static", root / "_static")
     (root / "index.md").write_text("# Site\n\n```{toctree}\nsections\npapers\nguide/index\n```\n", encoding="utf-8")
     result = sphinx_build(root)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -28,6 +28,7 @@ from .config import WARNING_TYPE, get_bibliography, get_taxonomy, settings
 from .domain import TableRecord, TCDomain
 from .filters import FilterError
 from .problems import did_you_mean
+from .render import table_node
 from .taxonomy import Facet, Taxonomy
 
 logger = logging.getLogger(__name__)
@@ -131,43 +132,22 @@ def render_matrices(app: Sphinx, doctree: nodes.document, docname: str) -> None:
                            type=WARNING_TYPE, subtype="filter")
             page = docname
         rows, cols = taxonomy.facet(counts["rows"]), taxonomy.facet(counts["columns"])
-        table = nodes.table(classes=["tc-matrix"])
-        if node["caption"]:
-            table += nodes.title("", node["caption"])
-        group = nodes.tgroup(cols=len(counts["column_values"]) + 2)
-        table += group
-        for _ in range(len(counts["column_values"]) + 2):
-            group += nodes.colspec(colwidth=1)
-
-        def cell(content: nodes.Node | str) -> nodes.entry:
-            entry = nodes.entry()
-            entry += nodes.paragraph("", "", content if isinstance(content, nodes.Node) else nodes.Text(content))
-            return entry
-
-        head = nodes.thead()
-        header = nodes.row()
-        header += cell(f"{rows.label} \\ {cols.label}")
-        for c in counts["column_values"]:
-            header += cell(_link(app, docname, page, {cols.id: c}, cols.value(c).label))
-        header += cell("All")
-        head += header
-        group += head
-        body = nodes.tbody()
+        header: list[nodes.Node | str] = [f"{rows.label} \\ {cols.label}"]
+        header += [_link(app, docname, page, {cols.id: c}, cols.value(c).label) for c in counts["column_values"]]
+        body: list[list[nodes.Node | str]] = [[*header, "All"]]
         for r in counts["row_values"]:
-            row = nodes.row()
-            row += cell(_link(app, docname, page, {rows.id: r}, rows.value(r).label))
+            line: list[nodes.Node | str] = [_link(app, docname, page, {rows.id: r}, rows.value(r).label)]
             for c in counts["column_values"]:
                 n = counts["cells"][(r, c)]
-                row += cell(_link(app, docname, page, {rows.id: r, cols.id: c}, str(n)) if n else "0")
-            row += cell(_link(app, docname, page, {rows.id: r}, str(counts["row_totals"][r])))
-            body += row
-        totals = nodes.row()
-        totals += cell("All")
-        for c in counts["column_values"]:
-            totals += cell(_link(app, docname, page, {cols.id: c}, str(counts["column_totals"][c])))
-        totals += cell(_link(app, docname, page, {}, str(counts["total"])))
-        body += totals
-        group += body
+                line.append(_link(app, docname, page, {rows.id: r, cols.id: c}, str(n)) if n else "0")
+            line.append(_link(app, docname, page, {rows.id: r}, str(counts["row_totals"][r])))
+            body.append(line)
+        totals: list[nodes.Node | str] = ["All"]
+        totals += [_link(app, docname, page, {cols.id: c}, str(counts["column_totals"][c]))
+                   for c in counts["column_values"]]
+        totals.append(_link(app, docname, page, {}, str(counts["total"])))
+        body.append(totals)
+        table = table_node(body, node["caption"], ["tc-matrix"])
         doctree.set_id(table)  # a captioned table needs an id (numfig)
         node.replace_self(table)
 

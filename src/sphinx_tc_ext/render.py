@@ -62,6 +62,33 @@ def text(value: str) -> nodes.Text:
     return nodes.Text(value)
 
 
+def table_node(rows: list[list[nodes.Node | str]], caption: str, classes: list[str]) -> nodes.table:
+    """A docutils table whose first row is the header, for every builder.
+
+    Column widths follow the longest cell: the text writer of older docutils loops
+    forever on a width-1 column holding a long word.
+    """
+    table = nodes.table(classes=classes)
+    if caption:
+        table += nodes.title("", caption)
+    group = nodes.tgroup(cols=len(rows[0]))
+    table += group
+    for column in zip(*rows, strict=True):
+        width = max(len(cell.astext() if isinstance(cell, nodes.Node) else str(cell)) for cell in column)
+        group += nodes.colspec(colwidth=min(max(width, 3), 40))
+
+    def row_of(cells: list[nodes.Node | str]) -> nodes.row:
+        row = nodes.row()
+        for cell in cells:
+            content = cell if isinstance(cell, nodes.Node) else nodes.Text(str(cell))
+            row += nodes.entry("", nodes.paragraph("", "", content))
+        return row
+
+    group += nodes.thead("", row_of(rows[0]))
+    group += nodes.tbody("", *(row_of(r) for r in rows[1:]))
+    return table
+
+
 class _Context:
     """What every card of one page needs: the data, the page, and URI helpers."""
 

@@ -106,25 +106,9 @@ class StatsDirective(SphinxDirective):
 
 
 def table_of(header: list[str], rows: list[list], caption: str) -> nodes.table:
-    table = nodes.table(classes=["tc-stats-table"])
-    table += nodes.title("", caption)
-    group = nodes.tgroup(cols=len(header))
-    table += group
-    for _ in header:
-        group += nodes.colspec(colwidth=1)
+    from .render import table_node
 
-    def row_of(values: list) -> nodes.row:
-        row = nodes.row()
-        for value in values:
-            row += nodes.entry("", nodes.paragraph("", str(value)))
-        return row
-
-    group += nodes.thead("", row_of(header))
-    body = nodes.tbody()
-    for values in rows:
-        body += row_of(values)
-    group += body
-    return table
+    return table_node([header, *rows], caption, ["tc-stats-table"])
 
 
 def draw_svg(data: dict) -> str:
