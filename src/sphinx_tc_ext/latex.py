@@ -27,7 +27,9 @@ def latex_to_text(value: str) -> str:
     if not value:
         return ""
     text = value
-    if "\\" in text or "-" in text or "~" in text:
+    if "\\" not in text:  # the common case: dashes and ties need no LaTeX decoder (a third of parse time)
+        text = text.replace("---", "\u2014").replace("--", "\u2013").replace("~", " ")
+    else:
         try:
             text = codecs.decode(text, "ulatex")
         except (UnicodeDecodeError, ValueError, IndexError, KeyError):
