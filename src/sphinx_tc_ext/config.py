@@ -7,12 +7,13 @@ and its data in ``refs/``.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pybtex import errors as pybtex_errors
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ConfigError
@@ -63,11 +64,8 @@ def _shown(confdir: str | os.PathLike, path: Path) -> str:
 def validate_config(app: Sphinx, config: Config) -> None:
     """Fail early, with one clear message, on settings nothing can be built from.
 
-    Also puts pybtex in non-strict mode: sphinxcontrib-bibtex, reading the same bib,
-    would otherwise abort the whole build on the first broken entry, while this
-    extension reports every broken entry with its file and line and goes on.
+    Also shields sphinxcontrib-bibtex (see :func:`shield_sphinxcontrib_bibtex`).
     """
-    pybtex_errors.set_strict_mode(False)
     config._tc_confdir = str(app.confdir)  # not pickled: Config drops "_" attributes
     bib = _resolve(app.confdir, config.tc_bib_file)
     tax = _resolve(app.confdir, config.tc_taxonomy_file)
@@ -88,7 +86,42 @@ def validate_config(app: Sphinx, config: Config) -> None:
     except FilterError as exc:
         raise ConfigError(f"tc_default_sort: {exc}") from None
     get_taxonomy(config)  # raises ConfigError listing every taxonomy problem
+    shield_sphinxcontrib_bibtex(app, config)
 
+
+def shield_sphinxcontrib_bibtex(app: Sphinx, config: Config) -> None:
+    """Point sphinxcontrib-bibtex at a copy of the bib without its broken entries.
+
+    It parses the same bib with pybtex, which stops the whole build at the first
+    syntax error or repeated key; this extension reports each one with its line and
+    shows every other entry.  The copy lives in the doctree folder under a fixed
+    name (sphinxcontrib-bibtex remembers paths across builds) and is rewritten only
+    when the bib's content changes, so an unchanged bib costs one read.
+    """
+    files = getattr(config, "bibtex_bibfiles", None)
+    if not files:
+        return
+    ours = settings(config).bib_path.resolve()
+    resolved = [Path(app.confdir, name).resolve() for name in files]
+    if ours not in resolved:
+        return
+    data = ours.read_bytes()
+    digest = hashlib.sha1(data).hexdigest()
+    folder = Path(app.doctreedir, "tc-bibtex")
+    state_file, copy = folder / "state.json", folder / ours.name
+    try:
+        state = json.loads(state_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        state = {}
+    if state.get("digest") != digest or not copy.exists():
+        bib = get_bibliography(config)
+        folder.mkdir(parents=True, exist_ok=True)
+        if bib.skipped:
+            copy.write_text(bib.valid_text(data.decode("utf-8-sig")), encoding="utf-8")
+        else:
+            copy.write_bytes(data)
+        state_file.write_text(json.dumps({"digest": digest, "skipped": len(bib.skipped)}), encoding="utf-8")
+    config.bibtex_bibfiles = [str(copy) if path == ours else name for path, name in zip(resolved, files, strict=True)]
 
 def settings(config: Config) -> Settings:
     """Absolute paths of the data files; needs :func:`validate_config` to have run."""
