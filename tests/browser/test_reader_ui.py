@@ -457,3 +457,13 @@ def test_several_tables_on_a_page(page, site):
     keys = second.locator("article.tc-card").evaluate_all(
         "els => els.filter(e => e.checkVisibility()).map(e => e.dataset.key)")
     assert set(keys) == {"shao2025tokens", "zeng2025glimpse"}
+
+
+def test_cite_block_copy_button(page, site):
+    """The tc-bibtex block ("Cite this survey") gets a copy button that copies the clean entry."""
+    page.goto(site + "overview.html")
+    button = page.locator("button.tc-copy-cite")
+    button.click()
+    expect(button).to_have_text("Copied ✓")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("@article{shao2025tokens,") and "areas" not in copied

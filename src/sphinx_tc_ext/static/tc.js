@@ -874,7 +874,28 @@
     }
   }
 
+  /** "Cite this" blocks (the tc-bibtex directive): a copy button with a visible, announced result. */
+  function initCiteBlocks() {
+    for (const block of document.querySelectorAll('.tc-cite-block')) {
+      const pre = block.querySelector('pre');
+      if (!pre || block.querySelector('.tc-copy')) continue;
+      const button = make('button', 'tc-button tc-copy tc-copy-cite', 'Copy BibTeX');
+      button.type = 'button';
+      const status = make('span', 'tc-copy-status');
+      status.setAttribute('role', 'status');
+      status.setAttribute('aria-live', 'polite');
+      button.addEventListener('click', async () => {
+        const ok = await copyText(`${pre.textContent.trim()}\n`);
+        button.textContent = ok ? 'Copied ✓' : 'Copy failed';
+        status.textContent = ok ? 'BibTeX copied to the clipboard.' : 'Select the text and copy it by hand.';
+        setTimeout(() => { button.textContent = 'Copy BibTeX'; }, 2000);
+      });
+      block.before(button, status);
+    }
+  }
+
   function init() {
+    initCiteBlocks();
     let owner = true;
     for (const root of document.querySelectorAll('.tc-paper-table')) {
       const hasBar = Boolean(root.querySelector(':scope > .tc-filterbar form'));
