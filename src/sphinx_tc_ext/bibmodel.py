@@ -109,22 +109,6 @@ class Bibliography:
     papers: dict[str, Paper]
     problems: list[Problem]
     preamble: str = ""
-    #: Character spans of entries left out (unparsable, duplicate keys), for :meth:`valid_text`.
-    skipped: list[tuple[int, int]] = field(default_factory=list)
-
-    def valid_text(self, text: str) -> str:
-        """``text`` (the parsed bib) without the entries this model left out.
-
-        Other tools reading the same bib (sphinxcontrib-bibtex, through pybtex) stop at
-        the first broken entry; they can be given this instead.
-        """
-        parts, position = [], 0
-        for start, end in self.skipped:
-            parts.append(text[position:start])
-            parts.append("\n" * text.count("\n", start, end))  # keep line numbers
-            position = end
-        parts.append(text[position:])
-        return "".join(parts)
 
     def __len__(self) -> int:
         return len(self.papers)
@@ -173,8 +157,6 @@ def parse_bib_text(text: str, path: str, taxonomy: Taxonomy) -> Bibliography:
     first_seen: dict[str, int] = {}
     macros = CaseInsensitiveDict(month_names)
     preamble: list[str] = []
-    skipped: list[tuple[int, int]] = []
-
     for start, end in _chunks(text):
         chunk = text[start:end]
         line = lines.line(start)
@@ -196,7 +178,6 @@ def parse_bib_text(text: str, path: str, taxonomy: Taxonomy) -> Bibliography:
             key_match = _KEY_AFTER_START.match(chunk)
             what = f"entry '{key_match.group(1)}'" if key_match else "entry"
             problems.append(Problem(path, line, "syntax", f"{what} skipped (syntax error{where}: {detail}): {hint}"))
-            skipped.append((start, end))
             continue
         for entry_type, body in commands:
             kind = entry_type.lower()
@@ -215,14 +196,13 @@ def parse_bib_text(text: str, path: str, taxonomy: Taxonomy) -> Bibliography:
                     path, line, "duplicate",
                     f"duplicate key '{key}' (first defined at {path}:{first_seen[folded]}); "
                     "this copy is ignored: rename or delete one"))
-                skipped.append((start, end))
                 continue
             first_seen[folded] = line
             paper = _make_paper(kind, key, raw_fields, chunk, path, line, taxonomy, problems)
             if paper is not None:
                 papers[key] = paper
     problems.sort(key=lambda p: p.line)
-    return Bibliography(path=path, papers=papers, problems=problems, preamble=" ".join(preamble), skipped=skipped)
+    return Bibliography(path=path, papers=papers, problems=problems, preamble=" ".join(preamble))
 
 
 def _field_lines(chunk: str, first_line: int) -> dict[str, int]:

@@ -7,13 +7,12 @@ and its data in ``refs/``.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from pybtex import errors as pybtex_errors
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ConfigError
@@ -90,38 +89,24 @@ def validate_config(app: Sphinx, config: Config) -> None:
 
 
 def shield_sphinxcontrib_bibtex(app: Sphinx, config: Config) -> None:
-    """Point sphinxcontrib-bibtex at a copy of the bib without its broken entries.
+    """Keep sphinxcontrib-bibtex from stopping the build at the first broken bib entry.
 
-    It parses the same bib with pybtex, which stops the whole build at the first
-    syntax error or repeated key; this extension reports each one with its line and
-    shows every other entry.  The copy lives in the doctree folder under a fixed
-    name (sphinxcontrib-bibtex remembers paths across builds) and is rewritten only
-    when the bib's content changes, so an unchanged bib costs one read.
+    It parses the same bib with pybtex, whose strict mode raises on the first syntax
+    error or repeated key.  In non-strict mode pybtex skips the entry and prints the
+    error itself, which crashes on the ``Path`` file names sphinxcontrib-bibtex passes
+    (pybtex 0.26); this extension already reports each problem with its file and line,
+    so pybtex's own printing is replaced by a debug log.  Our parser is unaffected: it
+    collects pybtex's errors itself.
     """
-    files = getattr(config, "bibtex_bibfiles", None)
-    if not files:
+    if "sphinxcontrib.bibtex" not in config.extensions:
         return
-    ours = settings(config).bib_path.resolve()
-    resolved = [Path(app.confdir, name).resolve() for name in files]
-    if ours not in resolved:
-        return
-    data = ours.read_bytes()
-    digest = hashlib.sha1(data).hexdigest()
-    folder = Path(app.doctreedir, "tc-bibtex")
-    state_file, copy = folder / "state.json", folder / ours.name
-    try:
-        state = json.loads(state_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        state = {}
-    if state.get("digest") != digest or not copy.exists():
-        bib = get_bibliography(config)
-        folder.mkdir(parents=True, exist_ok=True)
-        if bib.skipped:
-            copy.write_text(bib.valid_text(data.decode("utf-8-sig")), encoding="utf-8")
-        else:
-            copy.write_bytes(data)
-        state_file.write_text(json.dumps({"digest": digest, "skipped": len(bib.skipped)}), encoding="utf-8")
-    config.bibtex_bibfiles = [str(copy) if path == ours else name for path, name in zip(resolved, files, strict=True)]
+    pybtex_errors.set_strict_mode(False)
+    pybtex_errors.print_error = _quiet_pybtex_error
+
+
+def _quiet_pybtex_error(exception: Exception, prefix: str = "") -> None:
+    logger.debug("pybtex (for sphinxcontrib-bibtex): %s%s", prefix, exception)
+
 
 def settings(config: Config) -> Settings:
     """Absolute paths of the data files; needs :func:`validate_config` to have run."""
