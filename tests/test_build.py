@@ -222,7 +222,7 @@ def test_missing_bib_is_a_config_error(copy_root, make_app):
 def _docs_in(status: str, phase: str) -> set[str]:
     """Docnames Sphinx reported in the 'reading sources' or 'writing output' phase of a build log."""
     found = set()
-    for line in re.sub(r"\x1b\[[0-9;]*m", "", status).splitlines():
+    for line in re.split(r"[\r\n]", re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", status)):  # colours, line erasing
         match = re.match(rf"{phase}\.\.\. \[\s*\d+%\] (\S+)", line.strip())
         if match:
             found.add(match.group(1))

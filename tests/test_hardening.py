@@ -224,7 +224,7 @@ def test_incremental_other_outputs_equal_clean_build(tmp_path_factory, edit):
 def run_sphinx(src: Path, out: Path, kill_after_writing: int | None = None, sig: int = signal.SIGKILL
                ) -> tuple[int, str]:
     """Run sphinx-build; with ``kill_after_writing`` send ``sig`` once that many "writing output" lines appeared."""
-    cmd = [sys.executable, "-m", "sphinx", "-b", "html", str(src), str(out)]
+    cmd = [sys.executable, "-m", "sphinx", "-N", "-b", "html", str(src), str(out)]  # -N: plain lines to match
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONHASHSEED": "0"}
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     seen, log = 0, []
