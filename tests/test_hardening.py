@@ -225,13 +225,15 @@ def run_sphinx(src: Path, out: Path, kill_after_writing: int | None = None, sig:
                ) -> tuple[int, str]:
     """Run sphinx-build; with ``kill_after_writing`` send ``sig`` once that many "writing output" lines appeared."""
     cmd = [sys.executable, "-m", "sphinx", "-N", "-b", "html", str(src), str(out)]  # -N: plain lines to match
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONHASHSEED": "0"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONHASHSEED": "0", "NO_COLOR": "1"}
+    env.pop("FORCE_COLOR", None)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     seen, log = 0, []
     assert proc.stdout is not None
     for line in proc.stdout:
         log.append(line)
-        if kill_after_writing and line.startswith("writing output... ["):
+        if kill_after_writing and re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", line).lstrip("\r").startswith(
+                "writing output... ["):
             seen += 1
             if seen == kill_after_writing:
                 proc.send_signal(sig)
