@@ -29,7 +29,7 @@ ensure_venv() {
   fi
   [ -x "$dir/bin/python" ] || "$PYTHON" -m venv "$dir"
   local stamp
-  stamp="$dir/.installed-$extras-$(cat pyproject.toml "$@" 2>/dev/null | sha1sum | cut -c1-12)"
+  stamp="$dir/.installed-$extras-$({ cat pyproject.toml; echo "$*"; } | sha1sum | cut -c1-12)"
   if [ ! -f "$stamp" ]; then
     echo "==> installing sphinx-tc-ext[$extras] into $dir $*"
     "$dir/bin/python" -m pip install -q --upgrade pip
