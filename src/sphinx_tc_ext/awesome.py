@@ -81,7 +81,7 @@ from urllib.parse import quote, unquote, urlsplit
 from pybtex.database import Person
 from pybtex.exceptions import PybtexError
 
-from .bibmodel import Bibliography, Paper, load_bibliography, parse_bib_text
+from .bibmodel import Bibliography, Paper, balanced_braces, load_for_command, parse_bib_text
 from .fmt import format_text
 from .latex import latex_to_text
 from .problems import InputError, Problem, did_you_mean
@@ -780,12 +780,7 @@ def display_name(raw: str) -> str:
 
 
 def _balanced_inside(text: str) -> bool:
-    depth = 0
-    for ch in text[1:-1]:
-        depth += {"{": 1, "}": -1}.get(ch, 0)
-        if depth < 0:
-            return False
-    return depth == 0
+    return balanced_braces(text[1:-1])
 
 
 def _key_name(raw_author: str) -> str:
@@ -1706,10 +1701,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
         taxonomy, venues = _load_common(args)
     except InputError as exc:
         return InputError(exc.problems, exit_code=1).report()
-    bib = load_bibliography(args.bib, taxonomy)
-    for problem in bib.problems:
-        print(problem, file=sys.stderr)
-    if not bib.papers and bib.problems:
+    bib = load_for_command(args.bib, taxonomy)
+    if bib is None:
         return 1
     files = export_awesome(bib, taxonomy, venues, as_of=args.as_of, recent_months=args.recent_months)
     out = Path(args.output)

@@ -12,6 +12,7 @@ import bisect
 import hashlib
 import os
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -135,6 +136,19 @@ def _chunks(text: str) -> Iterable[tuple[int, int]]:
     starts = [m.start() for m in _ENTRY_START.finditer(text)]
     for i, start in enumerate(starts):
         yield start, starts[i + 1] if i + 1 < len(starts) else len(text)
+
+
+def balanced_braces(text: str) -> bool:
+    """Every ``{`` closed, never a ``}`` too many (BibTeX counts escaped braces too)."""
+    return _brace_balance(text) == 0
+
+
+def load_for_command(bib_path: str | os.PathLike, taxonomy: Taxonomy) -> Bibliography | None:
+    """A command line's read of a bib: problems printed to stderr; None when nothing is usable."""
+    bib = load_bibliography(bib_path, taxonomy)
+    for problem in bib.problems:
+        print(problem, file=sys.stderr)
+    return None if not bib.papers and bib.problems else bib
 
 
 def _brace_balance(text: str) -> int:

@@ -31,7 +31,7 @@ from typing import Any
 from pybtex.database import Person
 from pybtex.exceptions import PybtexError
 
-from .bibmodel import Bibliography, Paper, load_bibliography
+from .bibmodel import Bibliography, Paper, load_for_command
 from .latex import latex_to_text
 from .problems import InputError
 from .schema import LINK_FIELDS
@@ -189,10 +189,8 @@ def _command(args: argparse.Namespace) -> int:
         taxonomy = load_taxonomy(args.taxonomy)
     except InputError as exc:
         return InputError(exc.problems, exit_code=1).report()
-    bib = load_bibliography(args.bib, taxonomy)
-    for problem in bib.problems:
-        print(problem, file=sys.stderr)
-    if not bib.papers and bib.problems:
+    bib = load_for_command(args.bib, taxonomy)
+    if bib is None:
         return 1
     text = args.render(bib, taxonomy)
     if args.output == "-":

@@ -20,6 +20,7 @@ from pathlib import Path
 from pybtex.database import Person
 from pybtex.exceptions import PybtexError
 
+from .bibmodel import balanced_braces
 from .fmt import MONTH_MACROS, format_text, month_macro, read_bib, tokenize
 from .latex import latex_to_text
 from .lint import CODES_BY_ID, ENTRY_TYPES, ERROR, Checker, arxiv_date, render, valid_arxiv_id
@@ -138,12 +139,7 @@ def protect_title(title: str) -> str:
 
 
 def balanced(text: str) -> bool:
-    depth = 0
-    for c in text:
-        depth += {"{": 1, "}": -1}.get(c, 0)
-        if depth < 0:
-            return False
-    return depth == 0
+    return balanced_braces(text)
 
 
 def parse_arxiv(text: str) -> str:
