@@ -76,8 +76,12 @@ def compute(bib: Bibliography, taxonomy: Taxonomy, options: dict) -> dict:
             "rows": [[str(y), *years[y]] for y in sorted(years)], "kind": "stacked"}
 
 
+def data_digest(data: dict) -> str:
+    return hashlib.sha1(repr(data).encode()).hexdigest()[:16]
+
+
 def stats_digest(bib: Bibliography, taxonomy: Taxonomy, options: dict) -> str:
-    return hashlib.sha1(repr(compute(bib, taxonomy, options)).encode()).hexdigest()[:16]
+    return data_digest(compute(bib, taxonomy, options))
 
 
 class StatsDirective(SphinxDirective):
@@ -101,7 +105,7 @@ class StatsDirective(SphinxDirective):
         node["data"] = data
         self.set_source_info(node)
         domain: TCDomain = self.env.get_domain("tc")  # type: ignore[assignment]
-        domain.note_table(self.env.docname, TableRecord("stats", options, (), stats_digest(bib, taxonomy, options)))
+        domain.note_table(self.env.docname, TableRecord("stats", options, (), data_digest(data)))
         return [node]
 
 
