@@ -16,6 +16,7 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
@@ -39,6 +40,8 @@ _ARXIV_OLD = re.compile(r"^[a-z-]+(\.[A-Z]{2})?/(\d{2})(\d{2})\d{3}(v\d+)?$")
 _URL = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_AND = re.compile(r"\s+and\s+")
+_YEAR = re.compile(r"\d{4}")
 _MONTHS = {name.lower(): i for i, name in enumerate(
     ["January", "February", "March", "April", "May", "June", "July", "August", "September",
      "October", "November", "December"], start=1)}
@@ -221,10 +224,31 @@ def parse_bib_text(text: str, path: str, taxonomy: Taxonomy) -> Bibliography:
 
 def _field_lines(chunk: str, first_line: int) -> dict[str, int]:
     found: dict[str, int] = {}
-    chunk_lines = _Lines(chunk)
-    for m in _FIELD_NAME.finditer(chunk):
-        found.setdefault(m.group(1).lower(), first_line + chunk_lines.line(m.start(1)) - 1)
+    line, pos = first_line, 0
+    for m in _FIELD_NAME.finditer(chunk):  # matches come in order: count the newlines since the last one
+        start = m.start(1)
+        line += chunk.count("\n", pos, start)
+        pos = start
+        found.setdefault(m.group(1).lower(), line)
     return found
+
+
+@lru_cache(maxsize=65536)
+def _person(name: str) -> tuple[str | None, str]:
+    """``(error, display name)`` of one author string; the same names recur across thousands of entries.
+
+    The error is pybtex's complaint about a malformed name (strict or not, collected
+    instead of raised or printed), None when the name is fine.
+    """
+    with pybtex_errors.capture() as captured:
+        person = Person(name)
+    if captured:
+        return str(captured[0]), ""
+    parts = person.first_names + person.middle_names + person.prelast_names + person.last_names
+    display = latex_to_text(" ".join(parts))
+    if person.lineage_names:
+        display += ", " + latex_to_text(" ".join(person.lineage_names))
+    return None, display
 
 
 def _make_paper(kind: str, key: str, raw_fields: list, chunk: str, path: str, line: int,
@@ -249,20 +273,15 @@ def _make_paper(kind: str, key: str, raw_fields: list, chunk: str, path: str, li
         value = fields.pop(role, None) if role == "author" else None
         if value is None:
             continue
-        names = [n.strip() for n in re.split(r"\s+and\s+", value) if n.strip()] if value.strip() else []
+        names = [n.strip() for n in _AND.split(value) if n.strip()] if value.strip() else []
         if not names:
             report(role, "missing", "the author list is empty; give at least one author")
         for name in names:
-            with pybtex_errors.capture() as captured:  # strict or not, collect instead of raise/print
-                person = Person(name)
-            if captured:
-                report(role, "syntax", f"author '{name}' is malformed ({captured[0]}); write 'Last, First'")
+            error, display = _person(name)
+            if error is not None:
+                report(role, "syntax", f"author '{name}' is malformed ({error}); write 'Last, First'")
                 continue
             authors_raw.append(name)
-            parts = person.first_names + person.middle_names + person.prelast_names + person.last_names
-            display = latex_to_text(" ".join(parts))
-            if person.lineage_names:
-                display += ", " + latex_to_text(" ".join(person.lineage_names))
             authors.append(display)
 
     title = latex_to_text(fields.get("title", ""))
@@ -273,7 +292,7 @@ def _make_paper(kind: str, key: str, raw_fields: list, chunk: str, path: str, li
     raw_year = fields.get("year", "")
     if not raw_year:
         report(None, "missing", "no year; add a year field")
-    elif re.fullmatch(r"\d{4}", raw_year.strip()):
+    elif _YEAR.fullmatch(raw_year.strip()):
         year = int(raw_year)
     else:
         report("year", "date", f"year '{raw_year}' is not four digits; write e.g. year = {{2025}}")
