@@ -2,24 +2,30 @@
 
 Every problem becomes a :class:`~sphinx_tc_ext.problems.Problem` with the file
 and line, and parsing goes on with the next entry: one broken entry never hides
-the rest.  The parse is cached by the file's path, size and mtime, so a build
-parses the bib once however many pages show papers.
+the rest.  The parse is cached in memory by the file's content, so a build
+parses the bib once however many pages show papers, and, given a cache
+directory, entry by entry on disk (:class:`ChunkCache`), so the next build
+parses only the entries that changed.
 """
 
 from __future__ import annotations
 
-import bisect
+import contextlib
+import dataclasses
+import functools
+import gc
 import hashlib
 import os
+import pickle
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
+import pybtex
 from pybtex import errors as pybtex_errors
 from pybtex.database import Person
 from pybtex.database.input.bibtex import LowLevelParser, month_names
@@ -121,16 +127,6 @@ class Bibliography:
         return self.papers.get(key)
 
 
-class _Lines:
-    """Offset to line number, by bisecting the newline offsets once computed."""
-
-    def __init__(self, text: str) -> None:
-        self.newlines = [m.start() for m in re.finditer("\n", text)]
-
-    def line(self, offset: int) -> int:
-        return bisect.bisect_left(self.newlines, offset) + 1
-
-
 def _chunks(text: str) -> Iterable[tuple[int, int]]:
     """Spans of the text that each start with an ``@type{`` at the start of a line.
 
@@ -166,60 +162,181 @@ def _brace_balance(text: str) -> int:
     return depth
 
 
-def parse_bib_text(text: str, path: str, taxonomy: Taxonomy) -> Bibliography:
-    """Parse and validate bib text; collect every problem instead of stopping at the first."""
-    lines = _Lines(text)
+def parse_bib_text(text: str, path: str, taxonomy: Taxonomy, cache: ChunkCache | None = None) -> Bibliography:
+    """Parse and validate bib text; collect every problem instead of stopping at the first.
+
+    With a ``cache`` (see :class:`ChunkCache`), every entry whose text, macros, taxonomy
+    and path are unchanged since the cache was filled is taken from it instead of being
+    parsed again; the result is the same either way.  The cache is updated in place.
+    """
     problems: list[Problem] = []
     papers: dict[str, Paper] = {}
     first_seen: dict[str, int] = {}
     macros = CaseInsensitiveDict(month_names)
     preamble: list[str] = []
+    if cache is not None:
+        cache.begin(path, taxonomy)
+    line, pos = 1, 0
     for start, end in _chunks(text):
+        line += text.count("\n", pos, start)
+        pos = start
         chunk = text[start:end]
-        line = lines.line(start)
-        errors: list[PybtexError] = []
-        parser = LowLevelParser(chunk, macros=macros, handle_error=errors.append)
-        try:
-            commands = list(parser)
-        except PybtexError as exc:  # raised outside handle_error, e.g. by the scanner at EOF
-            errors.append(exc)
-            commands = []
-        if errors:
-            balance = _brace_balance(chunk)
-            hint = ("unbalanced braces; close every '{' in this entry" if balance
-                    else "fix the syntax (every field is name = {value} or name = \"value\", separated by commas)")
-            error = errors[0]
-            detail = str(error.args[0] if error.args else error).split("\n")[0]
-            relative = getattr(error, "lineno", None)
+        if cache is None:
+            record = _parse_chunk(chunk, macros)
+        else:
+            sha = cache.key(chunk)
+            record = cache.reuse(sha, macros)
+            if record is None:
+                record = _parse_chunk(chunk, macros)
+                cache.store(sha, record)
+        if record.error is not None:
+            what, relative, detail, hint = record.error
             where = f" at line {line + relative - 1}" if relative else ""
-            key_match = _KEY_AFTER_START.match(chunk)
-            what = f"entry '{key_match.group(1)}'" if key_match else "entry"
             problems.append(Problem(path, line, "syntax", f"{what} skipped (syntax error{where}: {detail}): {hint}"))
             continue
-        for entry_type, body in commands:
-            kind = entry_type.lower()
-            if kind in ("string", "comment"):
+        shift = line - 1
+        for item in record.items:
+            if isinstance(item, tuple):
+                preamble.append(item[0])
                 continue
-            if kind == "preamble":
-                preamble.append("".join(body[0]) if body else "")
-                continue
-            key, raw_fields = body
-            if not key:
+            if item is None:
                 problems.append(Problem(path, line, "syntax", "entry without a citation key skipped; add a key"))
                 continue
-            folded = key.lower()
+            folded = item.key.lower()
             if folded in first_seen:
                 problems.append(Problem(
                     path, line, "duplicate",
-                    f"duplicate key '{key}' (first defined at {path}:{first_seen[folded]}); "
+                    f"duplicate key '{item.key}' (first defined at {path}:{first_seen[folded]}); "
                     "this copy is ignored: rename or delete one"))
                 continue
             first_seen[folded] = line
-            paper = _make_paper(kind, key, raw_fields, chunk, path, line, taxonomy, problems)
-            if paper is not None:
-                papers[key] = paper
+            if item.problems is None:  # validated lazily: a duplicate copy never is
+                item.problems = []
+                item.paper = _make_paper(item.kind, item.key, item.raw_fields, chunk, path, 1, taxonomy,
+                                         item.problems)
+                item.raw_fields = None
+                if cache is not None:
+                    cache.changed = True
+            problems.extend(_shift_problem(p, shift) for p in item.problems)
+            if item.paper is not None:
+                papers[item.key] = _shift_paper(item.paper, shift)
+    if cache is not None:
+        cache.finish()
     problems.sort(key=lambda p: p.line)
     return Bibliography(path=path, papers=papers, problems=problems, preamble=" ".join(preamble))
+
+
+class _Entry:
+    """One entry of a chunk; ``paper`` and ``problems`` have line numbers counted from the chunk's first line (1)."""
+
+    __slots__ = ("key", "kind", "paper", "problems", "raw_fields")
+
+    def __init__(self, kind: str, key: str, raw_fields: list | None) -> None:
+        self.kind = kind
+        self.key = key
+        self.raw_fields = raw_fields  # dropped once validated
+        self.paper: Paper | None = None
+        self.problems: list[Problem] | None = None  # None: not validated yet
+
+
+class _ChunkRecord:
+    """What one chunk parses to, independent of where the chunk sits in the file.
+
+    ``events`` are the macro reads and writes the parse made, in order, as
+    ``(name, value or None, is_write)``; the record holds wherever the reads give the
+    same values.  ``error`` is ``(what, relative line or None, detail, hint)`` of a
+    syntax error that skips the chunk; ``items`` are, in file order, ``(preamble text,)``,
+    None for an entry without a key, and :class:`_Entry` objects.
+    """
+
+    __slots__ = ("error", "events", "items", "reusable")
+
+    def __init__(self, events: tuple, error: tuple | None, items: list, reusable: bool = True) -> None:
+        self.events = events
+        self.error = error
+        self.items = items
+        self.reusable = reusable
+
+
+class _RecordingMacros(MutableMapping):
+    """The macro table as the parser sees it, noting every read and write."""
+
+    def __init__(self, macros: CaseInsensitiveDict) -> None:
+        self.macros = macros
+        self.events: list[tuple[str, str | None, bool]] = []
+        self.opaque = False  # the parser looked at the whole table: the result cannot be checked name by name
+
+    def __getitem__(self, name: str) -> str:
+        try:
+            value = self.macros[name]
+        except KeyError:
+            self.events.append((name, None, False))
+            raise
+        self.events.append((name, value, False))
+        return value
+
+    def __setitem__(self, name: str, value: str) -> None:
+        self.macros[name] = value
+        self.events.append((name, value, True))
+
+    def __delitem__(self, name: str) -> None:
+        del self.macros[name]
+        self.events.append((name, None, True))
+
+    def __iter__(self):
+        self.opaque = True
+        return iter(self.macros)
+
+    def __len__(self) -> int:
+        self.opaque = True
+        return len(self.macros)
+
+
+def _parse_chunk(chunk: str, macros: CaseInsensitiveDict) -> _ChunkRecord:
+    """Parse one chunk with pybtex (defining its ``@string`` macros in ``macros``); validation comes later."""
+    recording = _RecordingMacros(macros)
+    errors: list[PybtexError] = []
+    parser = LowLevelParser(chunk, macros=recording, handle_error=errors.append)
+    try:
+        commands = list(parser)
+    except PybtexError as exc:  # raised outside handle_error, e.g. by the scanner at EOF
+        errors.append(exc)
+        commands = []
+    events = tuple(recording.events)
+    if errors:
+        balance = _brace_balance(chunk)
+        hint = ("unbalanced braces; close every '{' in this entry" if balance
+                else "fix the syntax (every field is name = {value} or name = \"value\", separated by commas)")
+        error = errors[0]
+        detail = str(error.args[0] if error.args else error).split("\n")[0]
+        relative = getattr(error, "lineno", None)
+        key_match = _KEY_AFTER_START.match(chunk)
+        what = f"entry '{key_match.group(1)}'" if key_match else "entry"
+        return _ChunkRecord(events, (what, relative, detail, hint), [], not recording.opaque)
+    items: list = []
+    for entry_type, body in commands:
+        kind = entry_type.lower()
+        if kind in ("string", "comment"):
+            continue
+        if kind == "preamble":
+            items.append(("".join(body[0]) if body else "",))
+            continue
+        key, raw_fields = body
+        items.append(_Entry(kind, key, raw_fields) if key else None)
+    return _ChunkRecord(events, None, items, not recording.opaque)
+
+
+def _shift_paper(paper: Paper, shift: int) -> Paper:
+    """A copy of ``paper`` (containers copied too: callers may edit them) moved down ``shift`` lines."""
+    return Paper(key=paper.key, entry_type=paper.entry_type, path=paper.path, line=paper.line + shift,
+                 fields=dict(paper.fields), authors_raw=list(paper.authors_raw), authors=list(paper.authors),
+                 title=paper.title, year=paper.year, month=paper.month, venue=paper.venue,
+                 venue_kind=paper.venue_kind, facets=dict(paper.facets), links=dict(paper.links), added=paper.added,
+                 field_lines={name: n + shift for name, n in paper.field_lines.items()})
+
+
+def _shift_problem(problem: Problem, shift: int) -> Problem:
+    return dataclasses.replace(problem, line=problem.line + shift) if shift else problem
 
 
 def _field_lines(chunk: str, first_line: int) -> dict[str, int]:
@@ -233,7 +350,7 @@ def _field_lines(chunk: str, first_line: int) -> dict[str, int]:
     return found
 
 
-@lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=65536)
 def _person(name: str) -> tuple[str | None, str]:
     """``(error, display name)`` of one author string; the same names recur across thousands of entries.
 
@@ -403,17 +520,156 @@ def _venue(kind: str, fields: dict[str, str], year: int | None, month: int | Non
     return badge, "preprint" if is_preprint else "published"
 
 
-# -- the cache ---------------------------------------------------------------------------
+# -- the caches --------------------------------------------------------------------------
 
-_CACHE: dict[tuple[str, str, str, int], Bibliography] = {}
+_CHUNK_CACHE_FILE = "tc-bib-chunks.pickle"
+_CHUNK_CACHE_FORMAT = 1
+_CODE_FILES = ("bibmodel.py", "latex.py", "problems.py", "schema.py", "taxonomy.py")
 
 
-def load_bibliography(path: str | os.PathLike, taxonomy: Taxonomy, display_path: str | None = None) -> Bibliography:
+@functools.cache
+def _code_digest() -> str:
+    """Changes with the code a chunk's parse depends on, so an edited checkout never reuses old records."""
+    here = Path(__file__).parent
+    digest = hashlib.sha1()
+    for name in _CODE_FILES:
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()
+
+
+def _cache_context(path: str, taxonomy: Taxonomy) -> tuple:
+    """Everything besides a chunk's text and macros that its parse depends on."""
+    from . import __version__
+
+    taxonomy_digest = hashlib.sha1(repr(taxonomy.facets).encode("utf-8", "surrogatepass")).hexdigest()
+    return (_CHUNK_CACHE_FORMAT, __version__, pybtex.__version__, _code_digest(), path, taxonomy_digest)
+
+
+def _replay(events: tuple, macros: CaseInsensitiveDict) -> bool:
+    """Whether a recorded parse's macro reads give the same values now; if so, make its macro writes."""
+    written: dict[str, str | None] = {}
+    for name, value, is_write in events:
+        folded = name.lower()
+        if is_write:
+            written[folded] = value
+        elif (written[folded] if folded in written else macros.get(name)) != value:
+            return False
+    for name, value, is_write in events:
+        if is_write:
+            if value is None:
+                macros.pop(name, None)
+            else:
+                macros[name] = value
+    return True
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """Unpickling tens of thousands of objects triggers collection after collection; none can free anything."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class ChunkCache:
+    """The parse of every chunk (entry) of a bib, kept between builds in one pickle file.
+
+    Records are keyed by the SHA-1 of the chunk's text and hold line numbers relative
+    to the chunk, so an edit re-parses only the edited entries, however far the
+    entries below it move.  A record is reused only when the macros its parse read
+    have the same values; the taxonomy, the shown path, the package, pybtex and this
+    code are checked for the whole file (:func:`_cache_context`).  Checks across
+    entries (duplicate keys) are redone on every parse.
+    """
+
+    def __init__(self, context: tuple = (), chunks: dict[bytes, _ChunkRecord] | None = None) -> None:
+        self.context = context
+        self.chunks = chunks if chunks is not None else {}
+        self.seen: dict[bytes, _ChunkRecord] = {}
+        self.changed = False
+        self.parsed = self.reused = 0
+
+    @classmethod
+    def load(cls, cache_dir: str | os.PathLike) -> ChunkCache:
+        """The cache in ``cache_dir``; empty when the file is missing, unreadable, corrupt or of another format."""
+        try:
+            with open(Path(cache_dir, _CHUNK_CACHE_FILE), "rb") as f, _gc_paused():
+                context, chunks = pickle.load(f)
+            if not isinstance(context, tuple) or not isinstance(chunks, dict):
+                raise TypeError("not a chunk cache")
+        except Exception:  # whatever is wrong with a cache, the remedy is to parse afresh
+            return cls()
+        return cls(context, chunks)
+
+    @staticmethod
+    def key(chunk: str) -> bytes:
+        return hashlib.sha1(chunk.encode("utf-8", "surrogatepass")).digest()
+
+    def begin(self, path: str, taxonomy: Taxonomy) -> None:
+        """Start a parse; drop every record when anything besides the chunks themselves changed."""
+        context = _cache_context(path, taxonomy)
+        if context != self.context:
+            self.context, self.chunks, self.changed = context, {}, True
+        self.seen = {}
+        self.parsed = self.reused = 0
+
+    def reuse(self, sha: bytes, macros: CaseInsensitiveDict) -> _ChunkRecord | None:
+        record = self.seen.get(sha) or self.chunks.get(sha)
+        if record is None or not _replay(record.events, macros):
+            return None
+        self.seen[sha] = record
+        self.reused += 1
+        return record
+
+    def store(self, sha: bytes, record: _ChunkRecord) -> None:
+        self.parsed += 1
+        self.changed = True
+        if record.reusable:
+            self.seen[sha] = record
+
+    def finish(self) -> None:
+        """End a parse: keep the records of the chunks it saw, and only those."""
+        if self.seen.keys() != self.chunks.keys():
+            self.changed = True
+        self.chunks, self.seen = self.seen, {}
+
+    def save(self, cache_dir: str | os.PathLike) -> bool:
+        """Write the file (atomically) when the records changed; False when nothing was written."""
+        if not self.changed:
+            return False
+        target = Path(cache_dir, _CHUNK_CACHE_FILE)
+        temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with temporary.open("wb") as f:
+                pickle.dump((self.context, self.chunks), f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, target)
+        except OSError:  # a cache that cannot be written costs time on the next build, nothing else
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            return False
+        self.changed = False
+        return True
+
+
+_CACHE: dict[tuple, Bibliography] = {}
+
+
+def load_bibliography(path: str | os.PathLike, taxonomy: Taxonomy, display_path: str | None = None,
+                      cache_dir: str | os.PathLike | None = None, write_cache: bool = True) -> Bibliography:
     """Parse ``path`` once per content and taxonomy; later calls return the cached model.
 
     Keyed by a digest of the bytes, not the mtime: an edit within one tick of the
     file clock (or one that restores the mtime) is still seen.  Reading and hashing
     a few MB costs milliseconds; callers that ask often cache per build on top.
+
+    With ``cache_dir``, the parse of each entry is also kept on disk there (see
+    :class:`ChunkCache`), so the next process re-parses only the entries that changed;
+    ``write_cache=False`` reads that file but leaves it alone (e.g. in a forked worker).
     """
     path = Path(path)
     shown = display_path or str(path)
@@ -422,8 +678,15 @@ def load_bibliography(path: str | os.PathLike, taxonomy: Taxonomy, display_path:
         text = data.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         return Bibliography(shown, {}, [Problem(shown, 1, "syntax", f"cannot read the bib file: {exc}")])
-    cache_key = (str(path.resolve()), hashlib.sha1(data).hexdigest(), shown, id(taxonomy))
+    cache_key = (str(path.resolve()), hashlib.sha1(data).hexdigest(), shown, id(taxonomy),
+                 None if cache_dir is None else str(cache_dir))
     if cache_key not in _CACHE:
         _CACHE.clear()  # one bib at a time: keep memory flat when the file changes
-        _CACHE[cache_key] = parse_bib_text(text, shown, taxonomy)
+        if cache_dir is None:
+            _CACHE[cache_key] = parse_bib_text(text, shown, taxonomy)
+        else:
+            chunks = ChunkCache.load(cache_dir)
+            _CACHE[cache_key] = parse_bib_text(text, shown, taxonomy, chunks)
+            if write_cache:
+                chunks.save(cache_dir)
     return _CACHE[cache_key]

@@ -43,6 +43,7 @@ def setup(app: Sphinx) -> None:
     app.add_config_value("tc_default_sort", "-date, title", "env", types=[str])
     app.add_config_value("tc_show_bibtex", True, "env", types=[bool])
     app.add_config_value("tc_recent_date", "", "env", types=[str])
+    app.connect("config-inited", remember_cache_dir)
     app.connect("config-inited", validate_config)
     app.connect("env-before-read-docs", preload)
 
@@ -58,6 +59,16 @@ def _shown(confdir: str | os.PathLike, path: Path) -> str:
     except ValueError:  # another drive on Windows
         return str(path)
     return str(path) if relative.startswith("..") else relative
+
+
+def remember_cache_dir(app: Sphinx, config: Config) -> None:
+    """Keep the per-entry parse of the bib next to Sphinx's own pickles (the doctree directory).
+
+    Only this process, the main one, writes that file: forked workers of a parallel
+    build may read it but leave it alone.
+    """
+    config._tc_cache_dir = str(app.doctreedir)  # not pickled, like _tc_confdir
+    config._tc_cache_pid = os.getpid()
 
 
 def validate_config(app: Sphinx, config: Config) -> None:
@@ -146,7 +157,10 @@ def get_bibliography(config: Config) -> Bibliography:
     if bib is not None:
         return bib
     conf = settings(config)
-    bib = config._tc_bib = load_bibliography(conf.bib_path, get_taxonomy(config), display_path=conf.shown_bib)
+    bib = config._tc_bib = load_bibliography(
+        conf.bib_path, get_taxonomy(config), display_path=conf.shown_bib,
+        cache_dir=getattr(config, "_tc_cache_dir", None),
+        write_cache=getattr(config, "_tc_cache_pid", None) == os.getpid())
     if getattr(config, "_tc_warned_for", None) is not bib:
         config._tc_warned_for = bib
         for problem in bib.problems:
