@@ -8,12 +8,18 @@ the translator's ``starttag``: the HTML writer escapes both.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import os
+import pickle
 import re
+from pathlib import Path
 from typing import Any
 
 from docutils import nodes
 from docutils.writers._html_base import HTMLTranslator
 from sphinx.application import Sphinx
+from sphinx.builders import Builder
 from sphinx.util import logging
 
 from .bibmodel import Bibliography, Paper
@@ -58,6 +64,16 @@ def el(tag: str, *children: nodes.Node, classes: list[str] | None = None, ids: l
     if ids:
         node["ids"] = ids
     return node
+
+
+class tc_cards(nodes.General, nodes.Element):
+    """A grid of cards, written by the HTML translator (:func:`visit_tc_cards`).
+
+    Holds only keys and the ids chosen for them, so doctrees stay small, and the
+    cards are built where Sphinx translates pages: in the worker processes under
+    ``-j``.  Its one ``Text`` child (titles and authors) is for the search index
+    and is never written.
+    """
 
 
 def text(value: str) -> nodes.Text:
@@ -148,22 +164,47 @@ def table_node(rows: list[list[nodes.Node | str]], caption: str, classes: list[s
 
 
 class _Context:
-    """What every card of one page needs: the data, the page, and URI helpers."""
+    """What every card of one page needs: the data, the page, and URI helpers.
 
-    def __init__(self, app: Sphinx, doctree: nodes.document, docname: str) -> None:
-        self.app = app
-        self.env = app.env
-        self.builder = app.builder
+    Built from the builder alone, so the HTML translator (which runs in a worker
+    process under ``-j``) can build one as well as ``doctree-resolved`` can.
+    """
+
+    def __init__(self, builder: Builder, docname: str, used_ids: set[str] | None = None) -> None:
+        self.builder = builder
+        self.env = builder.env
+        self.config = builder.config
         self.docname = docname
-        self.taxonomy: Taxonomy = get_taxonomy(app.config)
-        self.taxonomy_shown = settings(app.config).shown_taxonomy
-        self.bib: Bibliography = get_bibliography(app.config)
+        self.taxonomy: Taxonomy = get_taxonomy(self.config)
+        self.taxonomy_shown = settings(self.config).shown_taxonomy
+        self.bib: Bibliography = get_bibliography(self.config)
         self.domain: TCDomain = self.env.get_domain("tc")  # type: ignore[assignment]
-        self.used_ids: set[str] = set(doctree.ids)
-        self.html = self.builder.format == "html"
-        self.authors_shown = self.app.config.tc_authors_shown
-        self.show_bibtex = self.app.config.tc_show_bibtex
+        self.used_ids: set[str] = used_ids if used_ids is not None else set()
+        self.html = builder.format == "html"
+        self.authors_shown = self.config.tc_authors_shown
+        self.show_bibtex = self.config.tc_show_bibtex
         self.section_id = ""  # section of the table being rendered
+        self.section_uris: dict[str, str] = {}  # taxonomy section label -> URI from this page
+        self._relative_uris: dict[str, str] = {}
+        self._shared_key: tuple | None = None
+
+    def shared_parts(self, paper: Paper) -> tuple[str, ...] | None:
+        """A card's markup around its three page-specific places, memoized on the parsed bib.
+
+        Keyed by what the shared markup depends on, so builds in one process that differ
+        in options or in where the taxonomy's sections live never share a card.
+        """
+        memo = self.bib.__dict__.setdefault("_tc_card_parts", {})
+        if self._shared_key is None:
+            self._shared_key = (tuple(sorted(self.section_uris.items())), self.authors_shown, self.show_bibtex,
+                                id(self.taxonomy))
+        key = (paper.key, self._shared_key)
+        if key not in memo:
+            out: list[str] = []
+            html_card(self, paper, _SLOT, _SLOT, _SLOT).write(out)
+            parts = tuple("".join(out).split(_SLOT))
+            memo[key] = parts if len(parts) == 4 else None
+        return memo[key]
 
     def unique_id(self, base: str) -> str:
         candidate, n = base, 1
@@ -176,7 +217,10 @@ class _Context:
     def page_uri(self, docname: str, anchor: str) -> str:
         if docname == self.docname:
             return "#" + anchor
-        return self.builder.get_relative_uri(self.docname, docname) + "#" + anchor
+        relative = self._relative_uris.get(docname)
+        if relative is None:
+            relative = self._relative_uris[docname] = self.builder.get_relative_uri(self.docname, docname)
+        return relative + "#" + anchor
 
     def section_uri(self, label: str) -> str | None:
         """URI of the section a taxonomy value names, or None (warned once) if there is none."""
@@ -185,9 +229,9 @@ class _Context:
         std = self.env.get_domain("std")
         found = std.labels.get(label)  # type: ignore[attr-defined]
         if found is None:
-            missing = getattr(self.app, "_tc_missing_labels", set())
+            missing = getattr(self.config, "_tc_missing_labels", set())
             if label not in missing:
-                self.app._tc_missing_labels = missing | {label}  # type: ignore[attr-defined]
+                self.config._tc_missing_labels = missing | {label}
                 logger.warning(f"taxonomy section label '{label}' is not defined in any page; add "
                                f"'.. _{label}:' before that section or remove 'section' from the taxonomy file",
                                location=f"{self.taxonomy_shown}:{self.taxonomy.line_of(label)}",
@@ -196,16 +240,30 @@ class _Context:
         docname, labelid, _title = found
         return self.page_uri(docname, labelid)
 
+    def resolve_section_uris(self) -> dict[str, str]:
+        """Every taxonomy value's section URI as seen from this page (warnings happen here, once)."""
+        uris = {}
+        for facet in self.taxonomy.facets:
+            for value in facet.values:
+                uri = self.section_uri(value.section)
+                if uri:
+                    uris[value.section] = uri
+        return uris
+
 
 def render_paper_tables(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """Replace each ``paper_table`` placeholder with rendered papers (``doctree-resolved``).
 
     Runs once all documents are read, so permalinks point at each paper's
-    canonical page; every link it makes is resolved here, none is left pending.
+    canonical page.  For HTML this lays out the table (filter bar, group
+    headings) and leaves one :class:`tc_cards` node per grid of cards, with the
+    card ids already chosen: the cards themselves are written by the translator.
     """
     tables = list(doctree.findall(paper_table))
     if tables:
-        ctx = _Context(app, doctree, docname)
+        ctx = _Context(app.builder, docname, set(doctree.ids))
+        if ctx.html:
+            ctx.section_uris = ctx.resolve_section_uris()
         for node in tables:
             level = sum(1 for a in _ancestors(node) if isinstance(a, nodes.section))
             ctx.section_id = next((a["ids"][0] for a in _ancestors(node)
@@ -214,6 +272,9 @@ def render_paper_tables(app: Sphinx, doctree: nodes.document, docname: str) -> N
                 node.replace_self(render_html_table(ctx, node, level))
             else:
                 node.replace_self(render_plain_table(ctx, node))
+        grids = list(doctree.findall(tc_cards))
+        for i, grid in enumerate(grids):
+            grid["last"] = i == len(grids) - 1
 
 
 def _ancestors(node: nodes.Node):
@@ -276,25 +337,51 @@ def _html_groups(ctx: _Context, parent: nodes.Element, groups: list, group_by: l
 
 
 def _html_cards(ctx: _Context, parent: nodes.Element, keys: list[str]) -> None:
-    grid = el("div", classes=["tc-cards"])
-    out: list[str] = []
-    for key in keys:
-        paper = ctx.bib.get(key)
-        if paper is not None:
-            html_card(ctx, paper).write(out)
-    markup = "".join(out)
-    grid += nodes.raw(markup, markup, format="html")
+    papers = [p for p in (ctx.bib.get(k) for k in keys) if p is not None]
+    grid = tc_cards("", keys=[p.key for p in papers], card_ids=[ctx.unique_id(p.anchor) for p in papers],
+                    docname=ctx.docname, section_id=ctx.section_id, section_uris=sorted(ctx.section_uris.items()))
+    # Sphinx's search index reads Text nodes: each paper's title and authors, on its canonical page only.
+    searchable = [f"{p.title} {' '.join(p.authors)}" for p in papers
+                  if ctx.domain.canonical_page(p.key) == ctx.docname]
+    if searchable:
+        grid += nodes.Text("\n".join(searchable))
     parent += grid
 
 
-def html_card(ctx: _Context, paper: Paper) -> Html:
+_SLOT = "\x00"  # marks the page-specific places in a card's shared markup (escaping keeps it)
+
+
+def card_markup(ctx: _Context, paper: Paper, card_id: str) -> str:
+    """One card's markup: the parts every page shares are built once per paper and process.
+
+    A paper's card differs between pages only in its id, its permalink and its
+    "Discussed in" line; everything else (most of the bytes) is reused.
+    """
+    home = ctx.domain.canonical_page(paper.key) or ctx.docname
+    permalink = ctx.page_uri(home, paper.anchor)
+    discussed = discussed_in(ctx, paper.key)
+    shared = ctx.shared_parts(paper)
+    if shared is None:  # the paper's own text holds the marker: build this card directly
+        out: list[str] = []
+        html_card(ctx, paper, card_id, permalink, discussed).write(out)
+        return "".join(out)
+    discussed_markup = ""
+    if discussed is not None:
+        out = []
+        discussed.write(out)
+        discussed_markup = "".join(out)
+    return (shared[0] + escape_attribute(card_id) + shared[1] + escape_attribute(permalink) + shared[2]
+            + discussed_markup + shared[3])
+
+
+def html_card(ctx: _Context, paper: Paper, card_id: str, permalink: str, discussed: Html | str | None) -> Html:
     attrs = {"data-key": paper.key, "data-kind": paper.venue_kind}
     optional = {"data-year": str(paper.year or ""), "data-month": str(paper.month or ""),
                 "data-code": "1" if paper.has_code else ""}
     for facet in ctx.taxonomy.facets:
         optional[f"data-{facet.id}"] = " ".join(paper.facets.get(facet.id, ()))
     attrs.update((name, value) for name, value in optional.items() if value)
-    card = h("article", classes=["tc-card"], ids=[ctx.unique_id(paper.anchor)], **attrs)
+    card = h("article", classes=["tc-card"], ids=[card_id], **attrs)
 
     title = h("p", classes=["tc-title"])
     title_text = paper.title or paper.key
@@ -302,9 +389,7 @@ def html_card(ctx: _Context, paper: Paper) -> Html:
         title += h("a", title_text, href=paper.links["paper"])
     else:
         title += title_text
-    home = ctx.domain.canonical_page(paper.key) or ctx.docname
-    title += h("a", "#", classes=["tc-permalink"], href=ctx.page_uri(home, paper.anchor),
-                **{"aria-label": "Permalink"})
+    title += h("a", "#", classes=["tc-permalink"], href=permalink, **{"aria-label": "Permalink"})
     card += title
 
     if paper.authors:
@@ -330,7 +415,7 @@ def html_card(ctx: _Context, paper: Paper) -> Html:
             value = facet.value(vid)
             if value is None:
                 continue
-            uri = ctx.section_uri(value.section)
+            uri = ctx.section_uris.get(value.section)
             badge_attrs = {"data-facet": facet.id, "data-value": vid}
             classes = ["tc-badge"]
             if len(badges):
@@ -351,7 +436,6 @@ def html_card(ctx: _Context, paper: Paper) -> Html:
         card += h("p", paper.fields["note"], classes=["tc-note"])
     if len(links):
         card += links
-    discussed = discussed_in(ctx, paper.key)
     if discussed is not None:
         card += discussed
     if ctx.show_bibtex:
@@ -440,6 +524,86 @@ def _plain_list(ctx: _Context, keys: list[str]) -> nodes.bullet_list:
     return items
 
 
+# -- the translator's side: cards, cached across builds ---------------------------------------
+
+CARD_CACHE_DIR = "tc-cards"
+
+
+class _PageCards:
+    """The cards of one page being written, and the cache of the cards it showed last time.
+
+    A card's markup depends on the paper, its id and section on this page, its
+    canonical page and backlinks (the card key), and on page-wide inputs (the page,
+    the builder, the taxonomy, the ``tc_*`` options, this module's code: the stamp).
+    Editing one entry then rebuilds a page of 5,000 cards from 4,999 cached ones.
+    """
+
+    def __init__(self, builder: Builder, node: tc_cards) -> None:
+        self.ctx = _Context(builder, node["docname"])
+        self.ctx.section_uris = dict(node["section_uris"])
+        self.path = Path(builder.doctreedir, CARD_CACHE_DIR, builder.name, node["docname"] + ".pickle")
+        self.stamp = hashlib.sha1(repr((
+            _code_digest(), node["docname"], builder.name, builder.get_target_uri(node["docname"]),
+            node["section_uris"], settings(self.ctx.config).taxonomy_path.read_bytes(),
+            self.ctx.authors_shown, self.ctx.show_bibtex,
+        )).encode("utf-8")).digest()
+        self.old: dict[bytes, str] = {}
+        try:
+            with self.path.open("rb") as f:
+                saved = pickle.load(f)
+            if saved.get("stamp") == self.stamp:
+                self.old = saved["cards"]
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, KeyError, TypeError, ValueError):
+            pass
+        self.new: dict[bytes, str] = {}
+
+    def card(self, paper: Paper, card_id: str) -> str:
+        ctx = self.ctx
+        key = hashlib.sha1(repr((paper.digest, card_id, ctx.section_id, ctx.domain.canonical_page(paper.key),
+                                 ctx.domain.backlinks(paper.key))).encode("utf-8")).digest()
+        markup = self.old.get(key)
+        if markup is None:
+            markup = card_markup(ctx, paper, card_id)
+        self.new[key] = markup
+        return markup
+
+    def save(self) -> None:
+        """Written only when it differs, atomically: a killed build leaves the old file or the new."""
+        if self.new == self.old:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
+        with temporary.open("wb") as f:
+            pickle.dump({"stamp": self.stamp, "cards": self.new}, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, self.path)
+
+
+@functools.cache
+def _code_digest() -> bytes:
+    """The card markup changes with this module's code (and the package version)."""
+    from . import __version__
+
+    return hashlib.sha1(Path(__file__).read_bytes() + __version__.encode()).digest()
+
+
+def visit_tc_cards(self: Any, node: tc_cards) -> None:
+    page = getattr(self, "_tc_page_cards", None)
+    if page is None or page.ctx.docname != node["docname"]:
+        page = self._tc_page_cards = _PageCards(self.builder, node)
+    page.ctx.section_id = node["section_id"]
+    bib = page.ctx.bib
+    parts = ['<div class="tc-cards">']
+    parts.extend(page.card(bib.papers[key], card_id) for key, card_id in zip(node["keys"], node["card_ids"],
+                                                                              strict=True))
+    parts.append("</div>")
+    self.body.append("".join(parts))
+    if node["last"]:
+        page.save()
+        self._tc_page_cards = None
+    raise nodes.SkipNode
+
+
 def setup(app: Sphinx) -> None:
     app.add_node(tc_element, html=(visit_tc_element, depart_tc_element))
+    app.add_node(tc_cards, html=(visit_tc_cards, None))
     app.connect("doctree-resolved", render_paper_tables)
