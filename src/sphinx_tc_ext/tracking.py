@@ -29,7 +29,7 @@ from sphinx.environment import BuildEnvironment
 from .config import get_bibliography, get_taxonomy, settings
 from .directive import paper_table, select_table
 from .domain import Mention, TCDomain
-from .filters import FilterError
+from .filters import FilterError, compile_filter
 from .matrix import count_matrix, matrix_digest
 from .stats import stats_digest
 
@@ -108,11 +108,16 @@ def outdated_by_bib(app: Sphinx, env: BuildEnvironment, added: set[str], changed
         return bibliographies
     bib = get_bibliography(app.config)
     taxonomy = get_taxonomy(app.config)
+    digests = {key: paper.digest for key, paper in bib.papers.items()}
+    old_digests = domain.data["entry_digests"]
+    edited = {key for key in digests.keys() | old_digests.keys() if digests.get(key) != old_digests.get(key)}
     outdated = []
     for docname, records in domain.tables.items():
         if docname in added or docname in changed or docname in removed:
             continue
         for record in records:
+            if not _may_change(record.options, record.keys, edited, bib, taxonomy):
+                continue
             try:
                 digest = _reselect(app, bib, taxonomy, record.options)
             except FilterError:
@@ -121,7 +126,7 @@ def outdated_by_bib(app: Sphinx, env: BuildEnvironment, added: set[str], changed
             if digest != record.groups_digest:
                 outdated.append(docname)
                 break
-    domain.data["entry_digests"] = {key: paper.digest for key, paper in bib.papers.items()}
+    domain.data["entry_digests"] = digests
     domain.data["bib_stamp"] = stamp
     return outdated + bibliographies
 
@@ -131,6 +136,32 @@ def _bibliography_pages(env: BuildEnvironment) -> list[str]:
         return []
     bibliographies = getattr(env.get_domain("cite"), "bibliographies", {})
     return sorted({key.docname for key in bibliographies if getattr(key, "docname", None) in env.all_docs})
+
+
+def _may_change(options: dict, shown: Iterable[str], edited: set[str], bib, taxonomy) -> bool:
+    """Whether a plain filtered table can show something else after the ``edited`` entries changed.
+
+    Its selection is the filter applied to each paper on its own, then sorted and grouped by
+    the chosen papers' own fields: untouched unless an edited entry was shown or now passes the
+    filter.  Tables whose selection depends on the whole bib (``recent``, ``limit``, charts and
+    matrices) are always selected again.
+    """
+    if not edited or options.get("fixed"):
+        return False
+    if any(name in options for name in ("recent", "limit", "matrix", "stats")):
+        return True
+    if not edited.isdisjoint(shown):
+        return True
+    candidates = [paper for key in edited if (paper := bib.papers.get(key)) is not None]
+    if not candidates:
+        return False
+    if "filter" not in options:
+        return True
+    try:
+        predicate = compile_filter(options["filter"], taxonomy)
+    except FilterError:
+        return True  # selected again, which reports the error
+    return any(predicate(paper) for paper in candidates)
 
 
 def _reselect(app: Sphinx, bib, taxonomy, options: dict) -> str:
