@@ -1,0 +1,108 @@
+"""The per-page card cache (``doctreedir/tc-cards``): reused only when every input matches."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from sphinx_tc_ext import render
+from tc_testing import read
+
+CARD = re.compile(r'<article class="tc-card".*?</article>', re.S)
+
+
+def touch_later(path: Path) -> None:
+    later = time.time() + 2
+    os.utime(path, (later, later))
+
+
+def edit_title(srcdir: Path, key: str, marker: str) -> None:
+    bib = srcdir / "refs" / "survey.bib"
+    text = read(bib)
+    start = text.index("{" + key + ",")
+    m = re.compile(r"title\s*=\s*\{", re.I).search(text, start)
+    bib.write_text(text[:m.end()] + marker + text[m.end():], encoding="utf-8")
+    touch_later(bib)
+
+
+@pytest.fixture
+def counted_cards(monkeypatch):
+    """Keys of the papers whose card markup is built (not taken from a page's cache)."""
+    built: list[str] = []
+    original = render.card_markup
+
+    def counting(ctx, paper, *args, **kwargs):
+        built.append(paper.key)
+        return original(ctx, paper, *args, **kwargs)
+
+    monkeypatch.setattr(render, "card_markup", counting)
+    return built
+
+
+def cards_of(outdir: Path) -> dict[str, list[str]]:
+    return {str(p.relative_to(outdir)): CARD.findall(read(p)) for p in sorted(outdir.rglob("*.html"))}
+
+
+def test_cache_files_are_written_per_page(copy_root, build):
+    app = build(copy_root())
+    cached = {p.relative_to(Path(app.doctreedir, render.CARD_CACHE_DIR, "html")).as_posix()
+              for p in Path(app.doctreedir, render.CARD_CACHE_DIR).rglob("*.pickle")}
+    pages_with_cards = {name.removesuffix(".html") + ".pickle" for name, cards in cards_of(app.outdir).items()
+                        if cards}
+    assert pages_with_cards and cached == pages_with_cards
+
+
+def test_editing_one_entry_builds_only_its_cards_again(copy_root, build, counted_cards):
+    src = copy_root()
+    build(src)
+    assert len(set(counted_cards)) == 5  # the first build builds every paper's card (5 in the test bib)
+    counted_cards.clear()
+    edit_title(src, "yeo2025mms", "Edited ")
+    app = build(src)
+    assert set(counted_cards) == {"yeo2025mms"}
+    shown = [card for cards in cards_of(app.outdir).values() for card in cards if 'data-key="yeo2025mms"' in card]
+    assert shown and all(">Edited " in card for card in shown)
+
+
+def test_cached_cards_equal_fresh_ones_after_edits(copy_root, build, tmp_path):
+    """Incremental builds reuse cached cards; a clean build of the same sources builds them all."""
+    src = copy_root()
+    build(src)
+    edit_title(src, "yeo2025mms", "Edited ")
+    (src / "sections.rst").write_text(read(src / "sections.rst") + "\nMore text citing :cite:p:`yeo2025mms`.\n",
+                                      encoding="utf-8")
+    incremental = build(src)
+    clean_src = tmp_path / "clean"
+    shutil.copytree(src, clean_src, ignore=shutil.ignore_patterns("_build"))
+    clean = build(clean_src)
+    assert cards_of(incremental.outdir) == cards_of(clean.outdir)
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a pickle", b"\x80\x05K\x01."])
+def test_damaged_cache_files_are_ignored(copy_root, build, counted_cards, damage):
+    src = copy_root()
+    first = build(src)
+    expected = cards_of(first.outdir)
+    for path in Path(first.doctreedir, render.CARD_CACHE_DIR).rglob("*.pickle"):
+        path.write_bytes(damage)
+    counted_cards.clear()
+    (src / "papers.rst").write_text(read(src / "papers.rst") + "\n", encoding="utf-8")  # re-write that page
+    touch_later(src / "papers.rst")
+    again = build(src, freshenv=True)
+    assert counted_cards  # built again instead of read from the damaged files
+    assert cards_of(again.outdir) == expected
+
+
+def test_options_that_change_cards_invalidate_the_cache(copy_root, build):
+    src = copy_root()
+    folded = cards_of(build(src, confoverrides={"tc_authors_shown": 1}).outdir)
+    assert "tc-more-authors" in "".join(c for cards in folded.values() for c in cards)
+    unfolded = cards_of(build(src, confoverrides={"tc_authors_shown": 50}).outdir)
+    clean = cards_of(build(copy_root(dest="clean"), confoverrides={"tc_authors_shown": 50}).outdir)
+    assert "tc-more-authors" not in "".join(c for cards in unfolded.values() for c in cards)
+    assert unfolded == clean
