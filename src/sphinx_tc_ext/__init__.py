@@ -15,6 +15,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     from . import (
         assets,
         citations,
+        citebib,
         clidoc,
         config,
         directive,
@@ -33,6 +34,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     render.setup(app)
     tracking.setup(app)
     citations.setup(app)
+    citebib.setup(app)
     matrix.setup(app)
     stats.setup(app)
     feed.setup(app)
