@@ -125,6 +125,19 @@ def test_uncited_edits_leave_the_generated_bib_and_new_citations_enter_it(copy_r
     assert html_pages(app.outdir) == html_pages(clean_app.outdir)
 
 
+def test_when_the_generated_bib_is_no_longer_used_bibliography_pages_are_reread(copy_root, make_app):
+    src = copy_root()
+    first = rebuild(make_app, src)
+    assert generated(first).is_file()
+    # bibtex_bibfiles is an "html" value: changing it re-reads nothing by itself
+    shutil.copy(src / "refs" / "survey.bib", src / "refs" / "copy.bib")
+    app = rebuild(make_app, src, confoverrides={"bibtex_bibfiles": ["refs/copy.bib"]})
+    assert not generated(app).exists()
+    assert app.env.all_docs["sections"] != first.env.all_docs["sections"]
+    assert app.warning.getvalue() == ""
+    assert "when tokens talk too much" in read(app.outdir / "sections.html").lower()
+
+
 def test_a_broken_entry_stays_out_and_citations_resolve(copy_root, build):
     src = copy_root()
     bib = src / "refs" / "survey.bib"

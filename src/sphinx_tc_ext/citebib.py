@@ -43,6 +43,7 @@ digests of the bib and taxonomy, the valid keys and the last selection.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import hashlib
 import json
 import os
@@ -374,41 +375,59 @@ def _is_utf8(encoding: str) -> bool:
 
 
 def swap_in_generated_bib(app: Sphinx) -> None:
-    """``builder-inited``, before sphinxcontrib-bibtex: point it at the generated bib."""
+    """``builder-inited``, before sphinxcontrib-bibtex: point it at the generated bib.
+
+    When the generated bib is not used, a stale copy from earlier builds is deleted:
+    bibliography pages read with it depend on it, and a missing dependency makes
+    Sphinx re-read them against the bib sphinxcontrib-bibtex reads now.
+    """
+    generated = Path(app.doctreedir) / GENERATED_NAME
+    replaced = _bibfiles_with_generated(app, generated)
+    if replaced is None:
+        for stale in (generated, generated.with_name(STAMP_NAME)):
+            with contextlib.suppress(OSError):
+                stale.unlink(missing_ok=True)
+        return
+    app.config._tc_bibtex_bibfiles = app.config.bibtex_bibfiles  # "_": never pickled nor hashed
+    app.config.bibtex_bibfiles = replaced
+
+
+def _bibfiles_with_generated(app: Sphinx, generated: Path) -> list[str] | None:
+    """``bibtex_bibfiles`` with ``generated`` for ours, once it is up to date; None when not applicable."""
     config = app.config
     if "sphinxcontrib.bibtex" not in config.extensions:
-        return
+        return None
     original = getattr(config, "bibtex_bibfiles", None)
     if not original or isinstance(original, str):
-        return  # sphinxcontrib-bibtex reports a missing setting itself
+        return None  # sphinxcontrib-bibtex reports a missing setting itself
     confdir = Path(app.confdir)
     conf = settings(config)
     ours = conf.bib_path.resolve()
     configured = [(confdir / file).resolve() for file in original]
-    if ours not in configured or not _is_utf8(getattr(config, "bibtex_encoding", "utf-8-sig")):
-        return
-    generated = Path(app.doctreedir) / GENERATED_NAME
+    if ours not in configured:
+        return None
+    if not _is_utf8(getattr(config, "bibtex_encoding", "utf-8-sig")):
+        logger.info(f"[tc] sphinxcontrib-bibtex reads {conf.shown_bib} itself: bibtex_encoding is not UTF-8")
+        return None
     sources = scan_sources(Path(app.srcdir), Path(app.outdir), Path(app.doctreedir), confdir,
                            [*configured, generated],
                            extra_texts=[str(config.rst_prolog or ""), str(config.rst_epilog or "")])
     if sources.names_bib_files:
         logger.info(f"[tc] sphinxcontrib-bibtex reads {conf.shown_bib} itself: a bibliography directive "
                     f"names its bib files ({sources.names_bib_files})")
-        return
+        return None
     reason = fallback_reason(config, sources)
     try:
         keys = update_generated_bib(config, generated, sources, everything=bool(reason))
     except OSError as exc:
         logger.info(f"[tc] sphinxcontrib-bibtex reads {conf.shown_bib} itself: cannot write {generated} ({exc})")
-        return
+        return None
     if reason:
         logger.info(f"[tc] sphinxcontrib-bibtex gets every valid entry of {conf.shown_bib} ({len(keys)}): {reason}")
     else:
         logger.info(f"[tc] sphinxcontrib-bibtex gets the {len(keys)} entries of {conf.shown_bib} "
                     "the sources can cite")
-    config._tc_bibtex_bibfiles = original  # "_": never pickled nor hashed
-    config.bibtex_bibfiles = [str(generated) if path == ours else file
-                              for file, path in zip(original, configured, strict=True)]
+    return [str(generated) if path == ours else file for file, path in zip(original, configured, strict=True)]
 
 
 def restore_bibtex_bibfiles(app: Sphinx) -> None:
