@@ -255,3 +255,34 @@ def test_scan_skips_build_folders_and_bibs_and_follows_includes(tmp_path):
     found = {k for k in ("inbuild", "hidden", "inbib", "fragment", "page", "readme", "prolog", "outside", "binary")
              if sources.mentions(k)}
     assert found == {"fragment", "page", "readme", "prolog"}
+
+
+def test_generated_entries_are_what_pybtex_reads_from_the_bib(tmp_path):
+    """Same type, persons and fields for pybtex (sphinxcontrib-bibtex's parser), minus the hidden fields."""
+    from pybtex.database.input.bibtex import Parser
+
+    from sphinx_tc_ext.bibmodel import load_bibliography
+    from sphinx_tc_ext.schema import SITE_ONLY_FIELDS
+    from sphinx_tc_ext.taxonomy import load_taxonomy
+
+    root = Path(__file__).parent / "roots" / "test-survey" / "refs"
+    bib_path = tmp_path / "survey.bib"
+    bib_path.write_text('@string{tmlr = "Transactions on Machine Learning Research"}\n'
+                        '@preamble{"\\newcommand{\\noopsort}[1]{}"}\n\n' +
+                        read(root / "survey.bib").replace("{Transactions on Machine Learning Research}", "tmlr"),
+                        encoding="utf-8")
+    taxonomy = load_taxonomy(root / "taxonomy.toml")
+    bib = load_bibliography(bib_path, taxonomy)
+    hidden = SITE_ONLY_FIELDS | set(taxonomy.fields)
+    text = citebib.render_bib(bib, list(bib.papers), hidden)
+    original = Parser().parse_file(str(bib_path))
+    written = Parser().parse_string(text)
+    assert written.preamble == original.preamble == r"\newcommand{\noopsort}[1]{}"
+    assert list(written.entries) == VALID_KEYS
+    for key, entry in written.entries.items():
+        source = original.entries[key]
+        assert entry.type == source.type
+        assert {role: [str(p) for p in people] for role, people in entry.persons.items()} == \
+            {role: [str(p) for p in people] for role, people in source.persons.items()}
+        assert dict(entry.fields.lower()) == {name: value for name, value in source.fields.lower().items()
+                                              if name not in hidden}
