@@ -76,6 +76,15 @@ class tc_cards(nodes.General, nodes.Element):
     """
 
 
+class tc_list(nodes.General, nodes.Element):
+    """A ``:layout: list`` list in HTML, written by the translator like :class:`tc_cards`.
+
+    The markup is what docutils writes for the bullet list other builders get, built
+    from strings: a page listing 5,000 papers would otherwise be 5,000 paragraphs of
+    nodes to create, translate and feed to the search index on every edit.
+    """
+
+
 def text(value: str) -> nodes.Text:
     return nodes.Text(value)
 
@@ -340,12 +349,16 @@ def _html_cards(ctx: _Context, parent: nodes.Element, keys: list[str]) -> None:
     papers = [p for p in (ctx.bib.get(k) for k in keys) if p is not None]
     grid = tc_cards("", keys=[p.key for p in papers], card_ids=[ctx.unique_id(p.anchor) for p in papers],
                     docname=ctx.docname, section_id=ctx.section_id, section_uris=sorted(ctx.section_uris.items()))
-    # Sphinx's search index reads Text nodes: each paper's title and authors, on its canonical page only.
+    _add_search_text(ctx, grid, papers)
+    parent += grid
+
+
+def _add_search_text(ctx: _Context, node: nodes.Element, papers: list[Paper]) -> None:
+    """Sphinx's search index reads Text nodes: each paper's title and authors, on its canonical page only."""
     searchable = [f"{p.title} {' '.join(p.authors)}" for p in papers
                   if ctx.domain.canonical_page(p.key) == ctx.docname]
     if searchable:
-        grid += nodes.Text("\n".join(searchable))
-    parent += grid
+        node += nodes.Text("\n".join(searchable))
 
 
 _SLOT = "\x00"  # marks the page-specific places in a card's shared markup (escaping keeps it)
@@ -494,7 +507,12 @@ def _plain_groups(ctx: _Context, out: list[nodes.Node], groups: list, group_by: 
             out.append(_plain_list(ctx, inner))
 
 
-def _plain_list(ctx: _Context, keys: list[str]) -> nodes.bullet_list:
+def _plain_list(ctx: _Context, keys: list[str]) -> nodes.Element:
+    if ctx.html:
+        papers = [p for p in (ctx.bib.get(k) for k in keys) if p is not None]
+        listing = tc_list("", keys=[p.key for p in papers])
+        _add_search_text(ctx, listing, papers)
+        return listing
     items = nodes.bullet_list()
     for key in keys:
         paper = ctx.bib.get(key)
@@ -603,7 +621,49 @@ def visit_tc_cards(self: Any, node: tc_cards) -> None:
     raise nodes.SkipNode
 
 
+def list_item_markup(taxonomy: Taxonomy, paper: Paper) -> str:
+    """One ``<li>`` of a list layout, byte for byte what docutils writes for :func:`_plain_list`'s nodes."""
+    title = h("strong", paper.title or paper.key)
+    if "paper" in paper.links:
+        title = h("a", title, classes=["reference", "external"], href=paper.links["paper"])
+    para = h("p", title)
+    if paper.authors:
+        para += ". " + ", ".join(paper.authors)
+    if paper.venue:
+        para += ". "
+        para += h("em", paper.venue)
+    labels = [facet.value(v).label for facet in taxonomy.facets
+              for v in paper.facets.get(facet.id, ()) if facet.value(v)]
+    if labels:
+        para += ". " + ", ".join(labels)
+    para += "."
+    for name, label in LINK_FIELDS:
+        if name in paper.links:
+            para += " "
+            para += h("a", f"[{label}]", classes=["reference", "external"], href=paper.links[name])
+    out = ["<li>"]
+    para.write(out)
+    out.append("</li>\n")
+    return "".join(out)
+
+
+def visit_tc_list(self: Any, node: tc_list) -> None:
+    config = self.builder.config
+    bib, taxonomy = get_bibliography(config), get_taxonomy(config)
+    memo = bib.__dict__.setdefault("_tc_list_items", {})
+    parts = ['<ul class="simple">\n']
+    for key in node["keys"]:
+        item = memo.get((key, id(taxonomy)))
+        if item is None:
+            item = memo[key, id(taxonomy)] = list_item_markup(taxonomy, bib.papers[key])
+        parts.append(item)
+    parts.append("</ul>\n")
+    self.body.append("".join(parts))
+    raise nodes.SkipNode
+
+
 def setup(app: Sphinx) -> None:
     app.add_node(tc_element, html=(visit_tc_element, depart_tc_element))
     app.add_node(tc_cards, html=(visit_tc_cards, None))
+    app.add_node(tc_list, html=(visit_tc_list, None))
     app.connect("doctree-resolved", render_paper_tables)
