@@ -9,6 +9,7 @@ happens here so the domain knows, after reading, which page shows which paper.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from docutils import nodes
@@ -104,32 +105,32 @@ class PaperTableDirective(SphinxDirective):
 
 
 def _group_values(name: str, taxonomy: Taxonomy, papers: list[Paper], repeat: bool):
-    """The groups of one grouping level: ``[(value id, label, predicate)]`` in display order."""
+    """The groups of one grouping level: ``([(value id, label, bucket)], assign)`` in display order.
+
+    ``assign(paper)`` gives the buckets a paper sits in, so grouping is one pass over
+    the papers rather than one per value.
+    """
     facet = taxonomy.facet(name)
     if facet is not None:
-        def member(vid: str):
-            if vid == UNGROUPED:
-                return lambda p: not p.facets.get(facet.id)
-            if repeat:
-                return lambda p: vid in p.facets.get(facet.id, ())
-            return lambda p: p.facets.get(facet.id, ())[:1] == (vid,)
-        values = [(v.id, v.label) for v in facet.values]
-        return [(vid, label, member(vid)) for vid, label in [*values, (UNGROUPED, f"No {facet.label.lower()}")]]
+        def assign(p: Paper) -> Iterable[str]:
+            values = p.facets.get(facet.id, ())
+            if not values:
+                return (UNGROUPED,)
+            return dict.fromkeys(values) if repeat else values[:1]
+        values = [(v.id, v.label, v.id) for v in facet.values]
+        return [*values, (UNGROUPED, f"No {facet.label.lower()}", UNGROUPED)], assign
     if name == "kind":
-        return [(kind, label, lambda p, kind=kind: p.venue_kind == kind)
-                for kind, label in (("published", "Published"), ("preprint", "Preprints"))]
+        return [("published", "Published", "published"), ("preprint", "Preprints", "preprint")], \
+            lambda p: (p.venue_kind,)
     if name == "year":
         years = sorted({p.year for p in papers if p.year}, reverse=True)
-        return [(str(y), str(y), lambda p, y=y: p.year == y) for y in years] + \
-            [(UNGROUPED, "No year", lambda p: not p.year)]
+        return [(str(y), str(y), y) for y in years] + [(UNGROUPED, "No year", UNGROUPED)], \
+            lambda p: (p.year or UNGROUPED,)
     # venue: newest year first, then by name
     venues = sorted({(p.year or 0, p.venue) for p in papers if p.venue}, key=lambda v: (-v[0], v[1].casefold()))
-    seen: list[str] = []
-    for _year, venue in venues:
-        if venue not in seen:
-            seen.append(venue)
-    return [(nodes.make_id(v) or "venue", v, lambda p, v=v: p.venue == v) for v in seen] + \
-        [(UNGROUPED, "No venue", lambda p: not p.venue)]
+    names = list(dict.fromkeys(venue for _year, venue in venues))
+    return [(nodes.make_id(v) or "venue", v, v) for v in names] + [(UNGROUPED, "No venue", UNGROUPED)], \
+        lambda p: (p.venue or UNGROUPED,)
 
 
 class Selection(NamedTuple):
@@ -210,9 +211,14 @@ def group_papers(papers: list[Paper], group_by: list[str], taxonomy: Taxonomy, p
     """
     if not group_by:
         return [(None, "", prefix + "-all", [p.key for p in papers])]
+    values, assign = _group_values(group_by[0], taxonomy, papers, repeat)
+    buckets: dict[object, list[Paper]] = {}
+    for paper in papers:  # one pass; papers keep their order inside each group
+        for bucket in assign(paper):
+            buckets.setdefault(bucket, []).append(paper)
     groups = []
-    for vid, label, member in _group_values(group_by[0], taxonomy, papers, repeat):
-        members = [p for p in papers if member(p)]
+    for vid, label, bucket in values:
+        members = buckets.get(bucket)
         if not members:
             continue
         anchor = f"{prefix}-{vid.strip('_')}"
