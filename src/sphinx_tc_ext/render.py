@@ -574,10 +574,11 @@ class _PageCards:
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, KeyError, TypeError, ValueError):
             pass
         self.new: dict[bytes, str] = {}
+        self.digests = entry_digests(self.ctx.bib)
 
     def card(self, paper: Paper, card_id: str) -> str:
         ctx = self.ctx
-        key = hashlib.sha1(repr((paper.digest, card_id, ctx.section_id, ctx.domain.canonical_page(paper.key),
+        key = hashlib.sha1(repr((self.digests[paper.key], card_id, ctx.section_id, ctx.domain.canonical_page(paper.key),
                                  ctx.domain.backlinks(paper.key))).encode("utf-8")).digest()
         markup = self.old.get(key)
         if markup is None:
@@ -594,6 +595,14 @@ class _PageCards:
         with temporary.open("wb") as f:
             pickle.dump({"stamp": self.stamp, "cards": self.new}, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, self.path)
+
+
+def entry_digests(bib: Bibliography) -> dict[str, str]:
+    """Every paper's digest, computed once per parsed bib (a page of 5,000 cards asks for each)."""
+    digests = bib.__dict__.get("_tc_digests")
+    if digests is None:
+        digests = bib.__dict__["_tc_digests"] = {key: paper.digest for key, paper in bib.papers.items()}
+    return digests
 
 
 @functools.cache
