@@ -8,6 +8,7 @@ discussed?", and provides the ``:tc:paper:`key``` role.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from typing import Any, NamedTuple
@@ -119,6 +120,18 @@ class TCDomain(Domain):
     def backlinks(self, key: str) -> list[Mention]:
         """Every section that cites the paper or whose filtered table lists it, in page order."""
         return self._derived()["backlinks"].get(key, [])
+
+    def links_digest(self, key: str) -> str:
+        """Digest of what a paper's card shows from other pages (canonical page, backlinks).
+
+        Memoized with the derived views: a rebuild asks once per card on every page written.
+        """
+        memo = self._derived().setdefault("links_digests", {})
+        digest = memo.get(key)
+        if digest is None:
+            text = repr((self.canonical_page(key), self.backlinks(key)))
+            digest = memo[key] = hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+        return digest
 
     # -- the :tc:paper: role --------------------------------------------------------------
 

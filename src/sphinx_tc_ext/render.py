@@ -565,7 +565,7 @@ class _PageCards:
             node["section_uris"], settings(self.ctx.config).taxonomy_path.read_bytes(),
             self.ctx.authors_shown, self.ctx.show_bibtex,
         )).encode("utf-8")).digest()
-        self.old: dict[bytes, str] = {}
+        self.old: dict[tuple[str, ...], str] = {}
         try:
             with self.path.open("rb") as f:
                 saved = pickle.load(f)
@@ -573,13 +573,12 @@ class _PageCards:
                 self.old = saved["cards"]
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, KeyError, TypeError, ValueError):
             pass
-        self.new: dict[bytes, str] = {}
+        self.new: dict[tuple[str, ...], str] = {}
         self.digests = entry_digests(self.ctx.bib)
 
     def card(self, paper: Paper, card_id: str) -> str:
         ctx = self.ctx
-        key = hashlib.sha1(repr((self.digests[paper.key], card_id, ctx.section_id, ctx.domain.canonical_page(paper.key),
-                                 ctx.domain.backlinks(paper.key))).encode("utf-8")).digest()
+        key = (self.digests[paper.key], ctx.domain.links_digest(paper.key), card_id, ctx.section_id)
         markup = self.old.get(key)
         if markup is None:
             markup = card_markup(ctx, paper, card_id)

@@ -141,14 +141,15 @@ def _bibliography_pages(env: BuildEnvironment) -> list[str]:
 def _may_change(options: dict, shown: Iterable[str], edited: set[str], bib, taxonomy) -> bool:
     """Whether a plain filtered table can show something else after the ``edited`` entries changed.
 
-    Its selection is the filter applied to each paper on its own, then sorted and grouped by
-    the chosen papers' own fields: untouched unless an edited entry was shown or now passes the
-    filter.  Tables whose selection depends on the whole bib (``recent``, ``limit``, charts and
-    matrices) are always selected again.
+    Its selection is the filter applied to each paper on its own, then sorted, cut to
+    ``limit`` and grouped by the chosen papers' own fields: untouched unless an edited entry
+    was shown or now passes the filter (an entry that was filtered in but cut by the limit
+    can only leave).  Tables whose selection depends on the whole bib (``recent`` counts
+    back from the newest ``added`` date; charts and matrices) are always selected again.
     """
     if not edited or options.get("fixed"):
         return False
-    if any(name in options for name in ("recent", "limit", "matrix", "stats")):
+    if any(name in options for name in ("recent", "matrix", "stats")):
         return True
     if not edited.isdisjoint(shown):
         return True
@@ -182,7 +183,7 @@ def _render_inputs(app: Sphinx, env: BuildEnvironment, docname: str) -> str:
     parts: list[object] = []
     for record in domain.tables.get(docname, ()):
         for key in record.keys:
-            parts.append((key, digests.get(key), domain.canonical_page(key), domain.backlinks(key)))
+            parts.append((key, digests.get(key), domain.links_digest(key)))
     for key in domain.mentions.get(docname, {}):
         parts.append((key, domain.canonical_page(key)))
     if domain.tables.get(docname):

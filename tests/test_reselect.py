@@ -1,0 +1,86 @@
+"""A bib edit skips re-selecting a table only when the table cannot show anything else."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sphinx_tc_ext.bibmodel import Bibliography, load_bibliography
+from sphinx_tc_ext.directive import select_table
+from sphinx_tc_ext.taxonomy import load_taxonomy
+from sphinx_tc_ext.tracking import _may_change
+from tc_testing import REPO
+
+TAXONOMY = load_taxonomy(REPO / "refs" / "taxonomy.toml")
+BIB = load_bibliography(REPO / "refs" / "survey.bib", TAXONOMY)
+KEYS = sorted(BIB.papers)
+
+TABLES = [
+    {},
+    {"filter": "areas has video", "group-by": "category"},
+    {"filter": "areas has audio and year >= 2025", "sort": "title"},
+    {"filter": "cost == training-free", "group-by": "year"},
+    {"filter": "title has token", "group-by": "kind, venue", "sort": "-date, title"},
+    {"filter": "areas has image", "limit": 5, "sort": "-date, title"},
+    {"sort": "-added, -date, title", "limit": 6},
+    {"filter": "not categories", "group-by": "area, category", "repeat": True},
+]
+
+
+def edit(bib: Bibliography, key: str, change: str, value: str) -> Bibliography:
+    papers = dict(bib.papers)
+    paper = papers[key]
+    if change == "delete":
+        del papers[key]
+    elif change == "copy":
+        papers[key + "copy"] = dataclasses.replace(paper, key=key + "copy")
+    elif change == "title":
+        papers[key] = dataclasses.replace(paper, title=value + paper.title,
+                                          fields={**paper.fields, "title": value + paper.title})
+    elif change == "year":
+        year = 2020 + len(value) % 7
+        papers[key] = dataclasses.replace(paper, year=year, fields={**paper.fields, "year": str(year)})
+    elif change == "areas":
+        areas = ("video",) if "video" not in paper.facets.get("area", ()) else ("audio",)
+        papers[key] = dataclasses.replace(paper, facets={**paper.facets, "area": areas},
+                                          fields={**paper.fields, "areas": ",".join(areas)})
+    return dataclasses.replace(bib, papers=papers)
+
+
+def digests(bib: Bibliography) -> dict[str, str]:
+    return {key: paper.digest for key, paper in bib.papers.items()}
+
+
+@settings(max_examples=150, deadline=None)
+@given(key=st.sampled_from(KEYS), change=st.sampled_from(["delete", "copy", "title", "year", "areas"]),
+       value=st.sampled_from(["A ", "Zz ", "Token ", "zzz"]), table=st.sampled_from(TABLES))
+def test_a_skipped_table_would_select_the_same(key, change, value, table):
+    before = select_table(BIB, TAXONOMY, table, "-date, title", "papers")
+    after_bib = edit(BIB, key, change, value)
+    old, new = digests(BIB), digests(after_bib)
+    edited = {k for k in old.keys() | new.keys() if old.get(k) != new.get(k)}
+    assert edited
+    after = select_table(after_bib, TAXONOMY, table, "-date, title", "papers")
+    if not _may_change(table, before.keys, edited, after_bib, TAXONOMY):
+        assert after.digest == before.digest, (table, key, change)
+
+
+def test_some_edits_are_skipped_and_some_are_not():
+    """The shortcut does something: an unrelated paper skips a narrow table, a shown one does not."""
+    table = TABLES[2]
+    shown = select_table(BIB, TAXONOMY, table, "-date, title", "papers").keys
+    outside = next(k for k in KEYS if k not in shown and "audio" not in BIB.papers[k].facets.get("area", ()))
+    assert not _may_change(table, shown, {outside}, edit(BIB, outside, "title", "A "), TAXONOMY)
+    assert _may_change(table, shown, {shown[0]}, edit(BIB, shown[0], "title", "A "), TAXONOMY)
+    assert _may_change({"recent": 6}, [], {outside}, BIB, TAXONOMY)
+    assert not _may_change({"fixed": True}, [], {outside}, BIB, TAXONOMY)
+    assert not _may_change(table, shown, set(), BIB, TAXONOMY)
+
+
+def test_the_real_survey_is_loaded():
+    assert len(KEYS) > 100 and all(re.match(r"^[\w:.-]+$", k) for k in KEYS)
+    assert Path(BIB.path).name == "survey.bib"
