@@ -42,7 +42,7 @@ def edit(bib: Bibliography, key: str, change: str, value: str) -> Bibliography:
         papers[key] = dataclasses.replace(paper, title=value + paper.title,
                                           fields={**paper.fields, "title": value + paper.title})
     elif change == "year":
-        year = 2020 + len(value) % 7
+        year = (paper.year or 2020) - 1 - len(value) % 3  # always another year
         papers[key] = dataclasses.replace(paper, year=year, fields={**paper.fields, "year": str(year)})
     elif change == "areas":
         areas = ("video",) if "video" not in paper.facets.get("area", ()) else ("audio",)
