@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.metadata
 import pickle
 import re
 from pathlib import Path
@@ -347,6 +348,23 @@ def test_a_repeated_chunk_is_parsed_once(monkeypatch):
     parse_bib_text(doubled, path, TAXONOMY, cache)
     assert len(counter.take()) == len(list(bibmodel._chunks(text)))
     warm_and_cold(reloaded(cache), doubled, path)
+
+
+def test_a_latexcodec_upgrade_drops_the_records(monkeypatch):
+    """latexcodec decodes every title and name: records made by another version may differ from a fresh parse."""
+    path, text = BIBS["survey"]
+    cache = filled(text, path)
+    real = importlib.metadata.version
+    counter = CountingParser(monkeypatch)
+    monkeypatch.setattr(importlib.metadata, "version",
+                        lambda name: "99.0" if name.lower() == "latexcodec" else real(name))
+    bibmodel._code_digest.cache_clear()
+    try:
+        parse_bib_text(text, path, TAXONOMY, cache)
+        assert len(counter.take()) == len(list(bibmodel._chunks(text)))
+    finally:
+        monkeypatch.undo()
+        bibmodel._code_digest.cache_clear()
 
 
 # -- the cache file -----------------------------------------------------------------------

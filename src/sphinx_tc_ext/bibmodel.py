@@ -22,6 +22,7 @@ import sys
 from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import date
+from importlib import metadata
 from pathlib import Path
 from urllib.parse import quote
 
@@ -529,11 +530,16 @@ _CODE_FILES = ("bibmodel.py", "latex.py", "problems.py", "schema.py", "taxonomy.
 
 @functools.cache
 def _code_digest() -> str:
-    """Changes with the code a chunk's parse depends on, so an edited checkout never reuses old records."""
+    """Changes with the code a chunk's parse depends on, so an edited checkout never reuses old records.
+
+    That includes latexcodec, which decodes every title and name (pybtex's version is checked on its own).
+    """
     here = Path(__file__).parent
     digest = hashlib.sha1()
     for name in _CODE_FILES:
         digest.update((here / name).read_bytes())
+    with contextlib.suppress(metadata.PackageNotFoundError):
+        digest.update(metadata.version("latexcodec").encode())
     return digest.hexdigest()
 
 
