@@ -1,9 +1,11 @@
 """Turn ``paper_table`` placeholders into cards (HTML) or a readable list (other builders).
 
 Runs at ``doctree-resolved``, once every document has been read, so permalinks
-point at each paper's canonical page.  All bib text
-enters the tree as docutils ``Text`` nodes and all attribute values go through
-the translator's ``starttag``: the HTML writer escapes both.
+point at each paper's canonical page.  Other builders get docutils nodes, whose
+text their writers escape.  For HTML the cards are strings built with exactly
+the escaping docutils' HTML writer applies (:func:`escape_text`,
+:func:`escape_attribute`), held by :class:`tc_cards` nodes and cached per page
+across builds (:class:`_PageCards`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import functools
 import hashlib
 import os
 import pickle
-import re
 from pathlib import Path
 from typing import Any
 
@@ -67,17 +68,16 @@ def el(tag: str, *children: nodes.Node, classes: list[str] | None = None, ids: l
 
 
 class tc_cards(nodes.General, nodes.Element):
-    """A grid of cards, written by the HTML translator (:func:`visit_tc_cards`).
+    """A grid of cards: keys and card ids, assembled into markup by the HTML translator.
 
-    Holds only keys and the ids chosen for them, so doctrees stay small, and the
-    cards are built where Sphinx translates pages: in the worker processes under
-    ``-j``.  Its one ``Text`` child (titles and authors) is for the search index
-    and is never written.
+    Not a ``raw`` node, whose text Sphinx's search index would strip and index card by
+    card; the one ``Text`` child (each paper's title and authors, on its canonical page)
+    is what the index reads, and is never written.
     """
 
 
 class tc_list(nodes.General, nodes.Element):
-    """A ``:layout: list`` list in HTML, written by the translator like :class:`tc_cards`.
+    """A ``:layout: list`` list in HTML: ``node["markup"]`` is written as is, like :class:`tc_cards`.
 
     The markup is what docutils writes for the bullet list other builders get, built
     from strings: a page listing 5,000 papers would otherwise be 5,000 paragraphs of
@@ -96,7 +96,8 @@ def text(value: str) -> nodes.Text:
 # writer applies (its own translation table), so the markup is byte-for-byte what the nodes gave.
 
 _ESCAPES = HTMLTranslator.special_characters
-_CONTROL = re.compile("[\n\r\t\v\f]")
+# docutils' starttag turns these into spaces in attribute values, then escapes: one table does both.
+_ATTRIBUTE_ESCAPES = {**{ord(c): " " for c in "\n\r\t\v\f"}, **_ESCAPES}
 
 
 def escape_text(value: str) -> str:
@@ -104,7 +105,7 @@ def escape_text(value: str) -> str:
 
 
 def escape_attribute(value: str) -> str:
-    return _CONTROL.sub(" ", value).translate(_ESCAPES)
+    return value.translate(_ATTRIBUTE_ESCAPES)
 
 
 class Html:
@@ -123,10 +124,11 @@ class Html:
         return len(self.children)
 
     def write(self, out: list[str]) -> None:
-        parts = [self.tag]
-        for name, value in sorted(self.attrs.items()):  # sorted, like docutils' starttag
-            parts.append(f'{name}="{escape_attribute(value)}"')
-        out.append("<" + " ".join(parts) + ">")
+        if self.attrs:  # sorted, like docutils' starttag
+            out.append(f"<{self.tag} " + " ".join(f'{name}="{value.translate(_ATTRIBUTE_ESCAPES)}"'
+                                                  for name, value in sorted(self.attrs.items())) + ">")
+        else:
+            out.append(f"<{self.tag}>")
         for child in self.children:
             if isinstance(child, Html):
                 child.write(out)
@@ -195,25 +197,34 @@ class _Context:
         self.section_id = ""  # section of the table being rendered
         self.section_uris: dict[str, str] = {}  # taxonomy section label -> URI from this page
         self._relative_uris: dict[str, str] = {}
-        self._shared_key: tuple | None = None
+        self._badges: dict[str, str] | None = None
 
     def shared_parts(self, paper: Paper) -> tuple[str, ...] | None:
-        """A card's markup around its three page-specific places, memoized on the parsed bib.
+        """A card's markup around its four page-specific places, memoized on the parsed bib.
 
         Keyed by what the shared markup depends on, so builds in one process that differ
-        in options or in where the taxonomy's sections live never share a card.
+        in options never share a card.  None when the paper's own text holds the marker.
         """
         memo = self.bib.__dict__.setdefault("_tc_card_parts", {})
-        if self._shared_key is None:
-            self._shared_key = (tuple(sorted(self.section_uris.items())), self.authors_shown, self.show_bibtex,
-                                id(self.taxonomy))
-        key = (paper.key, self._shared_key)
+        key = (paper.key, self.authors_shown, self.show_bibtex, id(self.taxonomy))
         if key not in memo:
             out: list[str] = []
-            html_card(self, paper, _SLOT, _SLOT, _SLOT).write(out)
+            html_card(self, paper, _SLOT, _SLOT, _SLOT, _SLOT).write(out)
             parts = tuple("".join(out).split(_SLOT))
-            memo[key] = parts if len(parts) == 4 else None
+            memo[key] = parts if len(parts) == 5 else None
         return memo[key]
+
+    def badges_markup(self, paper: Paper) -> str:
+        """A paper's badges as markup, shared by the pages whose section links read the same."""
+        if self._badges is None:
+            memo = self.bib.__dict__.setdefault("_tc_badges", {})
+            self._badges = memo.setdefault((tuple(sorted(self.section_uris.items())), id(self.taxonomy)), {})
+        markup = self._badges.get(paper.key)
+        if markup is None:
+            out: list[str] = []
+            html_badges(self, paper).write(out)
+            markup = self._badges[paper.key] = "".join(out)
+        return markup
 
     def unique_id(self, base: str) -> str:
         candidate, n = base, 1
@@ -263,27 +274,37 @@ class _Context:
 def render_paper_tables(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """Replace each ``paper_table`` placeholder with rendered papers (``doctree-resolved``).
 
-    Runs once all documents are read, so permalinks point at each paper's
-    canonical page.  For HTML this lays out the table (filter bar, group
-    headings) and leaves one :class:`tc_cards` node per grid of cards, with the
-    card ids already chosen: the cards themselves are written by the translator.
+    Runs once all documents are read, so permalinks point at each paper's canonical
+    page.  For HTML the tables are laid out as nodes (filter bar, group headings) and
+    each grid of cards becomes one :class:`tc_cards` node, which the translator fills.
+    Under ``-j N`` Sphinx resolves pages here, in the main process, while a worker
+    writes the pages resolved before: the work is split between the two, the parts of
+    a card every page shares built here, the cards assembled by the writer.
     """
     tables = list(doctree.findall(paper_table))
-    if tables:
-        ctx = _Context(app.builder, docname, set(doctree.ids))
-        if ctx.html:
-            ctx.section_uris = ctx.resolve_section_uris()
-        for node in tables:
-            level = sum(1 for a in _ancestors(node) if isinstance(a, nodes.section))
-            ctx.section_id = next((a["ids"][0] for a in _ancestors(node)
-                                   if isinstance(a, nodes.section) and a["ids"]), "")
-            if ctx.html and node.get("layout", "cards") == "cards":
-                node.replace_self(render_html_table(ctx, node, level))
-            else:
-                node.replace_self(render_plain_table(ctx, node))
-        grids = list(doctree.findall(tc_cards))
-        for i, grid in enumerate(grids):
-            grid["last"] = i == len(grids) - 1
+    if not tables:
+        return
+    ctx = _Context(app.builder, docname, set(doctree.ids))
+    if ctx.html:
+        ctx.section_uris = ctx.resolve_section_uris()
+    for node in tables:
+        level = sum(1 for a in _ancestors(node) if isinstance(a, nodes.section))
+        ctx.section_id = next((a["ids"][0] for a in _ancestors(node)
+                               if isinstance(a, nodes.section) and a["ids"]), "")
+        if ctx.html and node.get("layout", "cards") == "cards":
+            node.replace_self(render_html_table(ctx, node, level))
+        else:
+            node.replace_self(render_plain_table(ctx, node))
+    grids = list(doctree.findall(tc_cards))
+    for i, grid in enumerate(grids):
+        grid["docname"], grid["section_uris"], grid["last"] = docname, sorted(ctx.section_uris.items()), \
+            i == len(grids) - 1
+        for key in grid["keys"]:  # the parts pages share; a worker forked after this inherits them
+            paper = ctx.bib.papers[key]
+            ctx.shared_parts(paper)
+            ctx.badges_markup(paper)
+    for listing in doctree.findall(tc_list):
+        listing["markup"] = list_markup(ctx, listing["keys"])
 
 
 def _ancestors(node: nodes.Node):
@@ -348,7 +369,7 @@ def _html_groups(ctx: _Context, parent: nodes.Element, groups: list, group_by: l
 def _html_cards(ctx: _Context, parent: nodes.Element, keys: list[str]) -> None:
     papers = [p for p in (ctx.bib.get(k) for k in keys) if p is not None]
     grid = tc_cards("", keys=[p.key for p in papers], card_ids=[ctx.unique_id(p.anchor) for p in papers],
-                    docname=ctx.docname, section_id=ctx.section_id, section_uris=sorted(ctx.section_uris.items()))
+                    section_id=ctx.section_id)
     _add_search_text(ctx, grid, papers)
     parent += grid
 
@@ -367,8 +388,9 @@ _SLOT = "\x00"  # marks the page-specific places in a card's shared markup (esca
 def card_markup(ctx: _Context, paper: Paper, card_id: str) -> str:
     """One card's markup: the parts every page shares are built once per paper and process.
 
-    A paper's card differs between pages only in its id, its permalink and its
-    "Discussed in" line; everything else (most of the bytes) is reused.
+    A paper's card differs between pages only in its id, its permalink, its badges'
+    links (relative to the page) and its "Discussed in" line; everything else (most of
+    the bytes: authors, links, BibTeX) is reused.
     """
     home = ctx.domain.canonical_page(paper.key) or ctx.docname
     permalink = ctx.page_uri(home, paper.anchor)
@@ -376,18 +398,42 @@ def card_markup(ctx: _Context, paper: Paper, card_id: str) -> str:
     shared = ctx.shared_parts(paper)
     if shared is None:  # the paper's own text holds the marker: build this card directly
         out: list[str] = []
-        html_card(ctx, paper, card_id, permalink, discussed).write(out)
+        html_card(ctx, paper, card_id, permalink, html_badges(ctx, paper), discussed).write(out)
         return "".join(out)
-    discussed_markup = ""
+    out = [shared[0], escape_attribute(card_id), shared[1], escape_attribute(permalink), shared[2],
+           ctx.badges_markup(paper), shared[3]]
     if discussed is not None:
-        out = []
         discussed.write(out)
-        discussed_markup = "".join(out)
-    return (shared[0] + escape_attribute(card_id) + shared[1] + escape_attribute(permalink) + shared[2]
-            + discussed_markup + shared[3])
+    out.append(shared[4])
+    return "".join(out)
 
 
-def html_card(ctx: _Context, paper: Paper, card_id: str, permalink: str, discussed: Html | str | None) -> Html:
+def html_badges(ctx: _Context, paper: Paper) -> Html:
+    """The venue badge and a badge per taxonomy value, linked to the value's section."""
+    # Badges and buttons are the bulk of a card's bytes: no wrappers, no redundant attributes
+    # (a page of 5,000 cards stays under 2 KB per card).
+    badges = h("p", classes=["tc-badges"])
+    if paper.venue:
+        badges += h("span", paper.venue, classes=["tc-badge", "tc-venue", f"tc-{paper.venue_kind}"])
+    for facet in ctx.taxonomy.facets:
+        for vid in paper.facets.get(facet.id, ()):
+            value = facet.value(vid)
+            if value is None:
+                continue
+            uri = ctx.section_uris.get(value.section)
+            badge_attrs = {"data-facet": facet.id, "data-value": vid}
+            classes = ["tc-badge"]
+            if len(badges):
+                badges += " "
+            if uri:
+                badges += h("a", value.label, classes=classes, href=uri, **badge_attrs)
+            else:
+                badges += h("span", value.label, classes=classes, **badge_attrs)
+    return badges
+
+
+def html_card(ctx: _Context, paper: Paper, card_id: str, permalink: str, badges: Html | str,
+              discussed: Html | str | None) -> Html:
     attrs = {"data-key": paper.key, "data-kind": paper.venue_kind}
     optional = {"data-year": str(paper.year or ""), "data-month": str(paper.month or ""),
                 "data-code": "1" if paper.has_code else ""}
@@ -418,25 +464,6 @@ def html_card(ctx: _Context, paper: Paper, card_id: str, permalink: str, discuss
             authors += more
         card += authors
 
-    # Badges and buttons are the bulk of a card's bytes: no wrappers, no redundant attributes
-    # (a page of 5,000 cards stays under 2 KB per card).
-    badges = h("p", classes=["tc-badges"])
-    if paper.venue:
-        badges += h("span", paper.venue, classes=["tc-badge", "tc-venue", f"tc-{paper.venue_kind}"])
-    for facet in ctx.taxonomy.facets:
-        for vid in paper.facets.get(facet.id, ()):
-            value = facet.value(vid)
-            if value is None:
-                continue
-            uri = ctx.section_uris.get(value.section)
-            badge_attrs = {"data-facet": facet.id, "data-value": vid}
-            classes = ["tc-badge"]
-            if len(badges):
-                badges += " "
-            if uri:
-                badges += h("a", value.label, classes=classes, href=uri, **badge_attrs)
-            else:
-                badges += h("span", value.label, classes=classes, **badge_attrs)
     card += badges
 
     links = h("p", classes=["tc-links"])
@@ -542,7 +569,7 @@ def _plain_list(ctx: _Context, keys: list[str]) -> nodes.Element:
     return items
 
 
-# -- the translator's side: cards, cached across builds ---------------------------------------
+# -- cards cached across builds, and the translator's side -----------------------------------
 
 CARD_CACHE_DIR = "tc-cards"
 
@@ -556,14 +583,14 @@ class _PageCards:
     Editing one entry then rebuilds a page of 5,000 cards from 4,999 cached ones.
     """
 
-    def __init__(self, builder: Builder, node: tc_cards) -> None:
-        self.ctx = _Context(builder, node["docname"])
-        self.ctx.section_uris = dict(node["section_uris"])
-        self.path = Path(builder.doctreedir, CARD_CACHE_DIR, builder.name, node["docname"] + ".pickle")
+    def __init__(self, ctx: _Context) -> None:
+        self.ctx = ctx
+        builder = ctx.builder
+        self.path = Path(builder.doctreedir, CARD_CACHE_DIR, builder.name, ctx.docname + ".pickle")
         self.stamp = hashlib.sha1(repr((
-            _code_digest(), node["docname"], builder.name, builder.get_target_uri(node["docname"]),
-            node["section_uris"], settings(self.ctx.config).taxonomy_path.read_bytes(),
-            self.ctx.authors_shown, self.ctx.show_bibtex,
+            _code_digest(), ctx.docname, builder.name, builder.get_target_uri(ctx.docname),
+            sorted(ctx.section_uris.items()), settings(ctx.config).taxonomy_path.read_bytes(),
+            ctx.authors_shown, ctx.show_bibtex,
         )).encode("utf-8")).digest()
         self.old: dict[tuple[str, ...], str] = {}
         try:
@@ -614,18 +641,25 @@ def _code_digest() -> bytes:
 
 def visit_tc_cards(self: Any, node: tc_cards) -> None:
     page = getattr(self, "_tc_page_cards", None)
-    if page is None or page.ctx.docname != node["docname"]:
-        page = self._tc_page_cards = _PageCards(self.builder, node)
-    page.ctx.section_id = node["section_id"]
-    bib = page.ctx.bib
+    if page is None:
+        ctx = _Context(self.builder, node["docname"])
+        ctx.section_uris = dict(node["section_uris"])
+        page = self._tc_page_cards = _PageCards(ctx)
+    ctx = page.ctx
+    ctx.section_id = node["section_id"]
     parts = ['<div class="tc-cards">']
-    parts.extend(page.card(bib.papers[key], card_id) for key, card_id in zip(node["keys"], node["card_ids"],
-                                                                              strict=True))
+    parts.extend(page.card(ctx.bib.papers[key], card_id)
+                 for key, card_id in zip(node["keys"], node["card_ids"], strict=True))
     parts.append("</div>")
     self.body.append("".join(parts))
     if node["last"]:
         page.save()
         self._tc_page_cards = None
+    raise nodes.SkipNode
+
+
+def visit_markup(self: Any, node: tc_list) -> None:
+    self.body.append(node["markup"])
     raise nodes.SkipNode
 
 
@@ -655,23 +689,21 @@ def list_item_markup(taxonomy: Taxonomy, paper: Paper) -> str:
     return "".join(out)
 
 
-def visit_tc_list(self: Any, node: tc_list) -> None:
-    config = self.builder.config
-    bib, taxonomy = get_bibliography(config), get_taxonomy(config)
-    memo = bib.__dict__.setdefault("_tc_list_items", {})
+def list_markup(ctx: _Context, keys: list[str]) -> str:
+    """A list layout's ``<ul>``; each item is built once per paper and process."""
+    memo = ctx.bib.__dict__.setdefault("_tc_list_items", {})
     parts = ['<ul class="simple">\n']
-    for key in node["keys"]:
-        item = memo.get((key, id(taxonomy)))
+    for key in keys:
+        item = memo.get((key, id(ctx.taxonomy)))
         if item is None:
-            item = memo[key, id(taxonomy)] = list_item_markup(taxonomy, bib.papers[key])
+            item = memo[key, id(ctx.taxonomy)] = list_item_markup(ctx.taxonomy, ctx.bib.papers[key])
         parts.append(item)
     parts.append("</ul>\n")
-    self.body.append("".join(parts))
-    raise nodes.SkipNode
+    return "".join(parts)
 
 
 def setup(app: Sphinx) -> None:
     app.add_node(tc_element, html=(visit_tc_element, depart_tc_element))
     app.add_node(tc_cards, html=(visit_tc_cards, None))
-    app.add_node(tc_list, html=(visit_tc_list, None))
+    app.add_node(tc_list, html=(visit_markup, None))
     app.connect("doctree-resolved", render_paper_tables)
