@@ -279,7 +279,8 @@ def render_paper_tables(app: Sphinx, doctree: nodes.document, docname: str) -> N
     each grid of cards becomes one :class:`tc_cards` node, which the translator fills.
     Under ``-j N`` Sphinx resolves pages here, in the main process, while a worker
     writes the pages resolved before: the work is split between the two, the parts of
-    a card every page shares built here, the cards assembled by the writer.
+    a card every page shares built here, the cards assembled by the writer.  A serial
+    build leaves them to the writer, which needs them only for cards not in its cache.
     """
     tables = list(doctree.findall(paper_table))
     if not tables:
@@ -299,10 +300,11 @@ def render_paper_tables(app: Sphinx, doctree: nodes.document, docname: str) -> N
     for i, grid in enumerate(grids):
         grid["docname"], grid["section_uris"], grid["last"] = docname, sorted(ctx.section_uris.items()), \
             i == len(grids) - 1
-        for key in grid["keys"]:  # the parts pages share; a worker forked after this inherits them
-            paper = ctx.bib.papers[key]
-            ctx.shared_parts(paper)
-            ctx.badges_markup(paper)
+        if app.parallel > 1:  # the parts pages share; a worker forked after this inherits them
+            for key in grid["keys"]:
+                paper = ctx.bib.papers[key]
+                ctx.shared_parts(paper)
+                ctx.badges_markup(paper)
     for listing in doctree.findall(tc_list):
         listing["markup"] = list_markup(ctx, listing["keys"])
 
