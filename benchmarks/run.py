@@ -9,7 +9,8 @@ For each size N it grows a bib to N entries by copying the real entries under ne
 (``benchmarks/synth.py``), copies the whole site (``conf.py``, ``docs/``, ``refs/``) into a
 temporary folder with that bib, and measures, each build in a fresh ``sphinx-build`` process:
 
-* the full (clean) build, ``-j 1`` and ``-j 2``, wall time and peak RSS (``wait4`` rusage of the
+* the full (clean) build, ``-j 1`` and ``-j 2`` alternating, three times each below 20k
+  (``--repeat``; the median counts), wall and CPU time and peak RSS (``wait4`` rusage of the
   child: the largest single process, so for ``-j 2`` it is the parent or one worker, not the sum);
 * a rebuild with nothing changed;
 * a rebuild after editing one entry's title, with the pages Sphinx re-read and re-wrote (parsed
