@@ -156,23 +156,23 @@ def test_a_broken_entry_stays_out_and_citations_resolve(copy_root, build):
     assert "LLaVA-PruMerge" in read(app.outdir / "sections.html")
 
 
-def test_bibliography_listing_uncited_entries_gets_every_valid_entry(copy_root, build):
+def build_with_bibliography(copy_root, build, directive: str):
+    """Build the test root with its ``.. bibliography::`` line replaced by ``directive``."""
     src = copy_root()
     sections = src / "sections.rst"
-    sections.write_text(read(sections).replace(".. bibliography::\n", ".. bibliography::\n   :all:\n"),
-                        encoding="utf-8")
-    app = build(src)
+    sections.write_text(read(sections).replace(".. bibliography::\n", directive), encoding="utf-8")
+    return src, build(src)
+
+
+def test_bibliography_listing_uncited_entries_gets_every_valid_entry(copy_root, build):
+    _src, app = build_with_bibliography(copy_root, build, ".. bibliography::\n   :all:\n")
     assert generated_keys(app) == VALID_KEYS
     assert "MMS-LLaMA" in read(app.outdir / "sections.html")
     assert app.warning.getvalue() == ""
 
 
 def test_bibliography_naming_its_bib_reads_the_bib_itself(copy_root, build):
-    src = copy_root()
-    sections = src / "sections.rst"
-    sections.write_text(read(sections).replace(".. bibliography::\n", ".. bibliography:: refs/survey.bib\n"),
-                        encoding="utf-8")
-    app = build(src)
+    src, app = build_with_bibliography(copy_root, build, ".. bibliography:: refs/survey.bib\n")
     assert bibfiles_read_by_bibtex(app) == [(src / "refs" / "survey.bib").resolve()]
     assert app.warning.getvalue() == ""
     assert "when tokens talk too much" in read(app.outdir / "sections.html").lower()
