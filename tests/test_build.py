@@ -243,8 +243,10 @@ def test_editing_one_entry_rewrites_only_the_pages_that_show_it(copy_root, make_
     bib = src / "refs" / "survey.bib"
     bib.write_text(read(bib).replace("{MMS-LLaMA}: Efficient", "{MMS-LLaMA}: Renamed"), encoding="utf-8")
     app, reread, rewritten = _rebuild(make_app, src)
-    # "sections" holds a sphinxcontrib-bibtex bibliography, which depends on the whole bib (by mtime,
-    # so not when the edit falls within the file clock's tick); index, whose toctree holds it, follows.
+    # "sections" holds a sphinxcontrib-bibtex bibliography of the cited entries; MMS-LLaMA is cited, so
+    # the generated bib it reads (tc-cite.bib) changes, and Sphinx re-reads the page when that file's
+    # mtime is newer than the page's last read (not within one tick of the file clock); index, whose
+    # toctree holds it, follows.
     assert reread <= {"sections"}
     assert rewritten - {"sections", "index"} == {"papers", "area-audio", "markdown", "repeat", "overview"}
     for page in ("papers", "area-audio", "markdown", "repeat"):
