@@ -117,6 +117,21 @@ def test_parallel_output_is_byte_identical_to_serial(tmp_path):
     assert expected == actual, differences(expected, actual)
 
 
+def test_parallel_incremental_build_equals_serial_clean_build(tmp_path):
+    """Under -j 2 the worker that writes a page keeps its card cache; the next -j 2 build after an
+    edit reuses it and must still equal a clean serial build of the edited sources."""
+    src = grown_site(tmp_path, 60, "parallel")
+    build_in_process(src, parallel=2)
+    _edit_title(src)
+    touch_later(src / "refs" / "survey.bib")
+    incremental = build_in_process(src, parallel=2)
+    assert "Traceback" not in incremental.warning.getvalue()
+    clean = build_in_process(clean_copy(src, tmp_path / "clean"))
+    expected, actual = outputs(clean.outdir), outputs(incremental.outdir)
+    assert expected == actual, differences(expected, actual)
+    assert any(Path(incremental.doctreedir, "tc-cards", "html").rglob("*.pickle"))
+
+
 # -- incremental = clean ---------------------------------------------------------------------
 
 def _edit_title(src: Path) -> None:
