@@ -5,13 +5,17 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from sphinx_tc_ext import render
-from tc_testing import read
+from tc_testing import REPO, read
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+import synth
 
 CARD = re.compile(r'<article class="tc-card".*?</article>', re.S)
 
@@ -106,3 +110,23 @@ def test_options_that_change_cards_invalidate_the_cache(copy_root, build):
     clean = cards_of(build(copy_root(dest="clean"), confoverrides={"tc_authors_shown": 50}).outdir)
     assert "tc-more-authors" not in "".join(c for cards in unfolded.values() for c in cards)
     assert unfolded == clean
+
+
+def test_a_few_new_cards_do_not_rewrite_a_large_page_cache(copy_root, build):
+    """After editing one of 100 entries the papers page's cache file is kept (one card is cheaper
+    to build again than 100 to write); the output still equals a clean build's, edit after edit."""
+    src = copy_root()
+    bib = src / "refs" / "survey.bib"
+    text, _keys = synth.grow(100, seed=bib)
+    bib.write_text(text, encoding="utf-8")
+    first = build(src)
+    papers_cache = Path(first.doctreedir, render.CARD_CACHE_DIR, "html", "papers.pickle")
+    stamp = papers_cache.stat().st_mtime_ns
+    for key, marker in (("yeo2025mms", "Edited "), ("shao2025tokens", "Again ")):
+        edit_title(src, key, marker)
+        incremental = cards_of(build(src).outdir)
+        assert papers_cache.stat().st_mtime_ns == stamp
+        clean_src = copy_root(dest=f"clean-{key}")
+        shutil.copy2(bib, clean_src / "refs" / "survey.bib")
+        assert incremental == cards_of(build(clean_src).outdir)
+        assert any(marker in card for card in incremental["papers.html"])

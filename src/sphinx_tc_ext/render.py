@@ -603,6 +603,7 @@ class _PageCards:
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, KeyError, TypeError, ValueError):
             pass
         self.new: dict[tuple[str, ...], str] = {}
+        self.built = 0  # cards not found in the old file
         self.digests = entry_digests(self.ctx.bib)
 
     def card(self, paper: Paper, card_id: str) -> str:
@@ -611,12 +612,21 @@ class _PageCards:
         markup = self.old.get(key)
         if markup is None:
             markup = card_markup(ctx, paper, card_id)
+            self.built += 1
         self.new[key] = markup
         return markup
 
     def save(self) -> None:
-        """Written only when it differs, atomically: a killed build leaves the old file or the new."""
+        """Written atomically (a killed build leaves the old file or the new), and only when worth it.
+
+        After an edit of a few entries the old file still serves all but those few cards:
+        rewriting megabytes for them would cost more than building them again next time,
+        so the file is kept until 2% of the page's cards are missing from it or it holds
+        twice as many cards as the page shows.
+        """
         if self.new == self.old:
+            return
+        if self.old and self.built * 50 <= len(self.new) and len(self.old) <= 2 * len(self.new):
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
