@@ -532,3 +532,21 @@ def test_doi_links_are_valid_urls():
     bib = parse_bib_text(text, "refs/survey.bib", TAXONOMY)
     link = bib.papers["zeng2025glimpse"].links.get("paper", "")
     assert not re.search(r'[\s"<>]', link), link
+
+
+def test_parallel_builds_freeze_the_heap_before_forking_and_unfreeze_after(tmp_path):
+    """``parallel.py``: under -j 2 the collector's permanent generation holds the heap while Sphinx
+    forks its workers; a serial build leaves the collector alone; both end unfrozen."""
+    import gc
+
+    for jobs, frozen_while_writing in ((2, True), (1, False)):
+        seen: list[int] = []
+        app = SphinxTestApp("html", srcdir=grown_site(tmp_path, 12, f"j{jobs}"), parallel=jobs)
+        app.connect("write-started", lambda _app, _builder, seen=seen: seen.append(gc.get_freeze_count()),
+                    priority=950)
+        try:
+            app.build()
+        finally:
+            app.cleanup()
+        assert (seen[0] > 0) is frozen_while_writing
+        assert gc.get_freeze_count() == 0

@@ -22,6 +22,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         domain,
         feed,
         matrix,
+        parallel,
         reference,
         render,
         stats,
@@ -41,6 +42,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     reference.setup(app)
     clidoc.setup(app)
     assets.setup(app)
+    parallel.setup(app)
     return {
         "version": __version__,
         "env_version": 1,
