@@ -548,27 +548,37 @@ def _plain_list(ctx: _Context, keys: list[str]) -> nodes.Element:
         if paper is None:
             continue
         para = nodes.paragraph()
-        title = nodes.strong("", paper.title or paper.key)
-        if "paper" in paper.links:
-            para += nodes.reference("", "", title, refuri=paper.links["paper"])
-        else:
-            para += title
-        if paper.authors:
-            para += nodes.Text(". " + ", ".join(paper.authors))
-        if paper.venue:
-            para += nodes.Text(". ")
-            para += nodes.emphasis("", paper.venue)
-        labels = [facet.value(v).label for facet in ctx.taxonomy.facets
-                  for v in paper.facets.get(facet.id, ()) if facet.value(v)]
-        if labels:
-            para += nodes.Text(". " + ", ".join(labels))
-        para += nodes.Text(".")
-        for name, label in LINK_FIELDS:
-            if name in paper.links:
-                para += nodes.Text(" ")
-                para += nodes.reference("", f"[{label}]", refuri=paper.links[name])
+        for kind, value, uri in list_item_parts(ctx.taxonomy, paper):
+            if kind == "text":
+                para += nodes.Text(value)
+            elif kind == "venue":
+                para += nodes.emphasis("", value)
+            elif kind == "title":
+                title = nodes.strong("", value)
+                para += nodes.reference("", "", title, refuri=uri) if uri else title
+            else:
+                para += nodes.reference("", value, refuri=uri)
         items += nodes.list_item("", para)
     return items
+
+
+def list_item_parts(taxonomy: Taxonomy, paper: Paper) -> list[tuple[str, str, str]]:
+    """What one item of a list layout says, as ``(kind, text, uri)``: the nodes other builders get
+    and the HTML markup (:func:`list_item_markup`) are both written from this one description."""
+    parts = [("title", paper.title or paper.key, paper.links.get("paper", ""))]
+    if paper.authors:
+        parts.append(("text", ". " + ", ".join(paper.authors), ""))
+    if paper.venue:
+        parts += [("text", ". ", ""), ("venue", paper.venue, "")]
+    labels = [facet.value(v).label for facet in taxonomy.facets
+              for v in paper.facets.get(facet.id, ()) if facet.value(v)]
+    if labels:
+        parts.append(("text", ". " + ", ".join(labels), ""))
+    parts.append(("text", ".", ""))
+    for name, label in LINK_FIELDS:
+        if name in paper.links:
+            parts += [("text", " ", ""), ("link", f"[{label}]", paper.links[name])]
+    return parts
 
 
 # -- cards cached across builds, and the translator's side -----------------------------------
@@ -677,24 +687,17 @@ def visit_markup(self: Any, node: tc_list) -> None:
 
 def list_item_markup(taxonomy: Taxonomy, paper: Paper) -> str:
     """One ``<li>`` of a list layout, byte for byte what docutils writes for :func:`_plain_list`'s nodes."""
-    title = h("strong", paper.title or paper.key)
-    if "paper" in paper.links:
-        title = h("a", title, classes=["reference", "external"], href=paper.links["paper"])
-    para = h("p", title)
-    if paper.authors:
-        para += ". " + ", ".join(paper.authors)
-    if paper.venue:
-        para += ". "
-        para += h("em", paper.venue)
-    labels = [facet.value(v).label for facet in taxonomy.facets
-              for v in paper.facets.get(facet.id, ()) if facet.value(v)]
-    if labels:
-        para += ". " + ", ".join(labels)
-    para += "."
-    for name, label in LINK_FIELDS:
-        if name in paper.links:
-            para += " "
-            para += h("a", f"[{label}]", classes=["reference", "external"], href=paper.links[name])
+    para = h("p")
+    for kind, value, uri in list_item_parts(taxonomy, paper):
+        if kind == "text":
+            para += value
+        elif kind == "venue":
+            para += h("em", value)
+        elif kind == "title":
+            title = h("strong", value)
+            para += h("a", title, classes=["reference", "external"], href=uri) if uri else title
+        else:
+            para += h("a", value, classes=["reference", "external"], href=uri)
     out = ["<li>"]
     para.write(out)
     out.append("</li>\n")
