@@ -127,6 +127,13 @@ class Bibliography:
     def get(self, key: str) -> Paper | None:
         return self.papers.get(key)
 
+    def digests(self) -> dict[str, str]:
+        """Every paper's :attr:`Paper.digest`, computed once per parsed bib (builds ask per card)."""
+        digests = self.__dict__.get("_digests")
+        if digests is None:
+            digests = self.__dict__["_digests"] = {key: paper.digest for key, paper in self.papers.items()}
+        return digests
+
 
 def _chunks(text: str) -> Iterable[tuple[int, int]]:
     """Spans of the text that each start with an ``@type{`` at the start of a line.

@@ -297,9 +297,9 @@ def render_paper_tables(app: Sphinx, doctree: nodes.document, docname: str) -> N
         else:
             node.replace_self(render_plain_table(ctx, node))
     grids = list(doctree.findall(tc_cards))
+    section_uris = sorted(ctx.section_uris.items())
     for i, grid in enumerate(grids):
-        grid["docname"], grid["section_uris"], grid["last"] = docname, sorted(ctx.section_uris.items()), \
-            i == len(grids) - 1
+        grid["docname"], grid["section_uris"], grid["last"] = docname, section_uris, i == len(grids) - 1
         if app.parallel > 1:  # the parts pages share; a worker forked after this inherits them
             for key in grid["keys"]:
                 paper = ctx.bib.papers[key]
@@ -614,7 +614,7 @@ class _PageCards:
             pass
         self.new: dict[tuple[str, ...], str] = {}
         self.built = 0  # cards not found in the old file
-        self.digests = entry_digests(self.ctx.bib)
+        self.digests = ctx.bib.digests()
 
     def card(self, paper: Paper, card_id: str) -> str:
         ctx = self.ctx
@@ -643,14 +643,6 @@ class _PageCards:
         with temporary.open("wb") as f:
             pickle.dump({"stamp": self.stamp, "cards": self.new}, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, self.path)
-
-
-def entry_digests(bib: Bibliography) -> dict[str, str]:
-    """Every paper's digest, computed once per parsed bib (a page of 5,000 cards asks for each)."""
-    digests = bib.__dict__.get("_tc_digests")
-    if digests is None:
-        digests = bib.__dict__["_tc_digests"] = {key: paper.digest for key, paper in bib.papers.items()}
-    return digests
 
 
 @functools.cache

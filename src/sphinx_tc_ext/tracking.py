@@ -108,7 +108,7 @@ def outdated_by_bib(app: Sphinx, env: BuildEnvironment, added: set[str], changed
         return bibliographies
     bib = get_bibliography(app.config)
     taxonomy = get_taxonomy(app.config)
-    digests = {key: paper.digest for key, paper in bib.papers.items()}
+    digests = bib.digests()
     old_digests = domain.data["entry_digests"]
     edited = {key for key in digests.keys() | old_digests.keys() if digests.get(key) != old_digests.get(key)}
     outdated = []
@@ -209,7 +209,7 @@ def rewrite_dependents(app: Sphinx, env: BuildEnvironment) -> Iterable[str]:
     if domain.data["bib_stamp"] is None:  # first build, or the bib was never needed
         domain.data["bib_stamp"] = _bib_stamp(app)
         bib = get_bibliography(app.config) if domain.tables else None
-        domain.data["entry_digests"] = {k: p.digest for k, p in bib.papers.items()} if bib else {}
+        domain.data["entry_digests"] = bib.digests() if bib else {}
     path = Path(app.doctreedir, SIGNATURES_FILE)
     try:
         saved = json.loads(path.read_text(encoding="utf-8"))
