@@ -15,7 +15,6 @@ from sphinx.util.docutils import SphinxDirective
 
 from .config import WARNING_TYPE, get_bibliography, get_taxonomy
 from .domain import TableRecord, TCDomain, paper_anchor
-from .schema import SITE_ONLY_FIELDS
 
 logger = logging.getLogger(__name__)
 
@@ -77,8 +76,7 @@ def fill_bibtex_blocks(app: Sphinx, doctree: nodes.document, docname: str) -> No
     for node in list(doctree.findall(tc_bibtex)):
         bib = bib or get_bibliography(app.config)
         paper = bib.get(node["key"])
-        hidden = SITE_ONLY_FIELDS | set(get_taxonomy(app.config).fields)
-        text = paper.clean_bibtex(hidden) if paper else ""
+        text = paper.clean_bibtex(get_taxonomy(app.config).hidden_bibtex_fields) if paper else ""
         block = nodes.literal_block(text, text, language="bibtex", classes=["tc-cite-block"])
         node.replace_self(block)
 

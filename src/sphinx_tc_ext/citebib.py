@@ -57,7 +57,6 @@ from sphinx.config import Config
 from sphinx.util import logging
 
 from .config import get_bibliography, get_taxonomy, settings
-from .schema import SITE_ONLY_FIELDS
 
 logger = logging.getLogger(__name__)
 
@@ -356,8 +355,7 @@ def update_generated_bib(config: Config, generated: Path, sources: Sources, ever
     keys = list(bib.papers)
     crossrefs = {key: paper.fields["crossref"] for key, paper in bib.papers.items() if "crossref" in paper.fields}
     selected = select_keys(keys, crossrefs, sources, everything)
-    hidden = SITE_ONLY_FIELDS | set(get_taxonomy(config).fields)
-    data = render_bib(bib, selected, hidden).encode("utf-8")
+    data = render_bib(bib, selected, get_taxonomy(config).hidden_bibtex_fields).encode("utf-8")
     write_if_changed(generated, data)
     stamp = {"version": STAMP_VERSION, "inputs": inputs, "keys": keys, "crossrefs": crossrefs,
              "selected": selected, "generated": _digest(data)}

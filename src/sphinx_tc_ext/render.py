@@ -28,7 +28,7 @@ from .config import WARNING_TYPE, get_bibliography, get_taxonomy, settings
 from .directive import paper_table
 from .domain import TCDomain
 from .filterbar import render_filterbar
-from .schema import LINK_FIELDS, SITE_ONLY_FIELDS
+from .schema import LINK_FIELDS
 from .taxonomy import Taxonomy
 
 logger = logging.getLogger(__name__)
@@ -481,10 +481,9 @@ def html_card(ctx: _Context, paper: Paper, card_id: str, permalink: str, badges:
     if discussed is not None:
         card += discussed
     if ctx.show_bibtex:
-        hidden = SITE_ONLY_FIELDS | set(ctx.taxonomy.fields)
         bibtex = h("details", classes=["tc-bibtex"])
         bibtex += h("summary", "BibTeX")
-        bibtex += h("pre", paper.clean_bibtex(hidden))
+        bibtex += h("pre", paper.clean_bibtex(ctx.taxonomy.hidden_bibtex_fields))
         card += bibtex
     return card
 

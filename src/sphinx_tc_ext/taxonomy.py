@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .problems import InputError, Problem
+from .schema import SITE_ONLY_FIELDS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -83,6 +84,11 @@ class Taxonomy:
     @property
     def fields(self) -> dict[str, Facet]:
         return {f.field: f for f in self.facets}
+
+    @property
+    def hidden_bibtex_fields(self) -> frozenset[str]:
+        """Fields left out of the BibTeX an author copies: the site-only ones and the taxonomy's."""
+        return SITE_ONLY_FIELDS | frozenset(self.fields)
 
 
 def _line_of(text: str, needle: str, start: int = 0) -> int:
