@@ -11,10 +11,10 @@ from __future__ import annotations
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
-from sphinx.util.docutils import SphinxDirective
 
 from .config import WARNING_TYPE, get_bibliography, get_taxonomy
-from .domain import TableRecord, TCDomain, paper_anchor
+from .directive import SelectionDirective
+from .domain import TCDomain, paper_anchor
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class tc_bibtex(nodes.General, nodes.Element):
     """Placeholder for a clean BibTeX entry; filled when the page is written, from the current bib."""
 
 
-class BibtexDirective(SphinxDirective):
+class BibtexDirective(SelectionDirective):
     """``.. tc-bibtex:: KEY`` shows the entry as authors paste it (site-only fields removed).
 
     Used for "Cite this survey": the entry comes from the bib, so it cannot drift.
@@ -66,8 +66,7 @@ class BibtexDirective(SphinxDirective):
             return []
         node = tc_bibtex(key=key)
         self.set_source_info(node)
-        domain: TCDomain = self.env.get_domain("tc")  # type: ignore[assignment]
-        domain.note_table(self.env.docname, TableRecord("bibtex", {"fixed": True}, (key,), "fixed"))
+        self.record("bibtex", {"fixed": True}, (key,), "fixed")
         return [node]
 
 

@@ -43,7 +43,29 @@ class paper_table(nodes.General, nodes.Element):
     """
 
 
-class PaperTableDirective(SphinxDirective):
+class SelectionDirective(SphinxDirective):
+    """A directive that shows a selection of the bib, which tracking.py re-checks when the bib changes.
+
+    The bib is not a ``note_dependency`` (editing one entry would re-read every such page);
+    the taxonomy is.
+    """
+
+    def note_taxonomy_dependency(self) -> None:
+        self.env.note_dependency(str(settings(self.config).taxonomy_path))
+
+    def bad_options(self, exc: FilterError) -> list[nodes.Node]:
+        """Warn at the directive (subtype ``filter``, prefixed with its name) and show nothing."""
+        logger.warning(f"{self.name}: {exc}", location=(self.env.docname, self.lineno),
+                       type=WARNING_TYPE, subtype="filter")
+        return []
+
+    def record(self, table_id: str, options: dict, keys: Iterable[str], digest: str) -> None:
+        """Note what was selected and how, so a bib edit can be re-checked without re-reading."""
+        domain: TCDomain = self.env.get_domain("tc")  # type: ignore[assignment]
+        domain.note_table(self.env.docname, TableRecord(table_id, options, tuple(keys), digest))
+
+
+class PaperTableDirective(SelectionDirective):
     has_content = False
     required_arguments = 0
     optional_arguments = 0
@@ -61,9 +83,7 @@ class PaperTableDirective(SphinxDirective):
     }
 
     def run(self) -> list[nodes.Node]:
-        # The bib is not a note_dependency: tracking.py re-checks each table against an
-        # edited bib, so editing one entry re-reads only pages whose selection changed.
-        self.env.note_dependency(str(settings(self.config).taxonomy_path))
+        self.note_taxonomy_dependency()
         taxonomy = get_taxonomy(self.config)
         bib = get_bibliography(self.config)
         options = {name: value for name, value in self.options.items() if name in SELECTION_OPTIONS}
@@ -72,9 +92,7 @@ class PaperTableDirective(SphinxDirective):
         try:
             selection = select_table(bib, taxonomy, options, self.config.tc_default_sort, "papers")
         except FilterError as exc:
-            logger.warning(f"paper-table: {exc}", location=(self.env.docname, self.lineno),
-                           type=WARNING_TYPE, subtype="filter")
-            return []
+            return self.bad_options(exc)
 
         table_id = self.unique_id(self.options.get("name") or "papers")
         node = paper_table()
@@ -88,9 +106,7 @@ class PaperTableDirective(SphinxDirective):
         node["layout"] = self.options.get("layout", "cards")
         node["groups"] = _prefix_anchors(selection.groups, table_id)
         self.set_source_info(node)
-        domain: TCDomain = self.env.get_domain("tc")  # type: ignore[assignment]
-        domain.note_table(self.env.docname, TableRecord(table_id, options, tuple(selection.keys),
-                                                         selection.digest))
+        self.record(table_id, options, selection.keys, selection.digest)
         return [node]
 
     def unique_id(self, base: str) -> str:

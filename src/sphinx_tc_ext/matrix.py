@@ -21,11 +21,10 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.util import logging
-from sphinx.util.docutils import SphinxDirective
 
 from .bibmodel import Bibliography
-from .config import WARNING_TYPE, get_bibliography, get_taxonomy, settings
-from .domain import TableRecord, TCDomain
+from .config import WARNING_TYPE, get_bibliography, get_taxonomy
+from .directive import SelectionDirective
 from .filters import FilterError
 from .problems import did_you_mean
 from .render import table_node
@@ -79,7 +78,7 @@ def matrix_digest(counts: dict) -> str:
     return hashlib.sha1(repr(sorted(counts.items(), key=str)).encode()).hexdigest()[:16]
 
 
-class MatrixDirective(SphinxDirective):
+class MatrixDirective(SelectionDirective):
     has_content = False
     option_spec = {
         "rows": directives.unchanged_required,
@@ -89,23 +88,20 @@ class MatrixDirective(SphinxDirective):
     }
 
     def run(self) -> list[nodes.Node]:
-        self.env.note_dependency(str(settings(self.config).taxonomy_path))
+        self.note_taxonomy_dependency()
         options = {"matrix": True, "rows": self.options.get("rows", ""), "columns": self.options.get("columns", "")}
         try:
             if not options["rows"] or not options["columns"]:
                 raise FilterError("tc-matrix needs :rows: and :columns:")
             counts = count_matrix(get_bibliography(self.config), get_taxonomy(self.config), options)
         except FilterError as exc:
-            logger.warning(f"tc-matrix: {exc}", location=(self.env.docname, self.lineno),
-                           type=WARNING_TYPE, subtype="filter")
-            return []
+            return self.bad_options(exc)
         node = tc_matrix()
         node["counts"] = counts
         node["page"] = self.options.get("page") or self.config.tc_papers_page or self.env.docname
         node["caption"] = self.options.get("caption", "")
         self.set_source_info(node)
-        domain: TCDomain = self.env.get_domain("tc")  # type: ignore[assignment]
-        domain.note_table(self.env.docname, TableRecord("matrix", options, (), matrix_digest(counts)))
+        self.record("matrix", options, (), matrix_digest(counts))
         return [node]
 
 

@@ -23,11 +23,10 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.util import logging
-from sphinx.util.docutils import SphinxDirective
 
 from .bibmodel import Bibliography
-from .config import WARNING_TYPE, get_bibliography, get_taxonomy, settings
-from .domain import TableRecord, TCDomain
+from .config import WARNING_TYPE, get_bibliography, get_taxonomy
+from .directive import SelectionDirective
 from .filters import FilterError
 from .matrix import _axis
 from .taxonomy import Taxonomy
@@ -84,12 +83,12 @@ def stats_digest(bib: Bibliography, taxonomy: Taxonomy, options: dict) -> str:
     return data_digest(compute(bib, taxonomy, options))
 
 
-class StatsDirective(SphinxDirective):
+class StatsDirective(SelectionDirective):
     required_arguments = 1
     option_spec = {"facet": directives.unchanged}
 
     def run(self) -> list[nodes.Node]:
-        self.env.note_dependency(str(settings(self.config).taxonomy_path))
+        self.note_taxonomy_dependency()
         options = {"stats": True, "chart": self.arguments[0].strip(), "facet": self.options.get("facet", "")}
         try:
             if options["chart"] not in CHARTS:
@@ -98,14 +97,11 @@ class StatsDirective(SphinxDirective):
             bib = get_bibliography(self.config)
             data = compute(bib, taxonomy, options)
         except FilterError as exc:
-            logger.warning(f"tc-stats: {exc}", location=(self.env.docname, self.lineno),
-                           type=WARNING_TYPE, subtype="filter")
-            return []
+            return self.bad_options(exc)
         node = tc_stats()
         node["data"] = data
         self.set_source_info(node)
-        domain: TCDomain = self.env.get_domain("tc")  # type: ignore[assignment]
-        domain.note_table(self.env.docname, TableRecord("stats", options, (), data_digest(data)))
+        self.record("stats", options, (), data_digest(data))
         return [node]
 
 
