@@ -1,9 +1,11 @@
 """The ``paper-table`` directive: select, sort and group papers at read time.
 
-The directive stores only keys and group structure in a placeholder node, so
-doctrees stay small; :mod:`sphinx_tc_ext.render` turns the placeholder into
-cards when the page is written, for whatever builder is running.  Selection
-happens here so the domain knows, after reading, which page shows which paper.
+The directive leaves a small placeholder node in the doctree and records the
+selection (keys and group structure) in the ``tc`` domain, so the domain knows,
+after reading, which page shows which paper; :mod:`sphinx_tc_ext.render` turns
+the placeholder into cards when the page is written, for whatever builder is
+running.  After a bib edit :mod:`sphinx_tc_ext.tracking` replaces the recorded
+selection, and the page is written again without being read again.
 """
 
 from __future__ import annotations
@@ -38,8 +40,9 @@ GROUP_PSEUDO_FACETS = ("kind", "venue", "year")
 class paper_table(nodes.General, nodes.Element):
     """Placeholder for a table of cards; replaced when the page is written.
 
-    Attributes: ``table_id``, ``groups`` (see :func:`group_papers`), ``keys``,
-    ``group_by``, ``facets``, ``filter``.
+    Attributes: ``table_id``, ``docname``, ``group_by``, ``facets``, ``filter``,
+    ``layout``; the selection (``keys``, ``groups``) is the domain's
+    :class:`~sphinx_tc_ext.domain.TableRecord`, copied in when the page is written.
     """
 
 
@@ -89,24 +92,26 @@ class PaperTableDirective(SelectionDirective):
         options = {name: value for name, value in self.options.items() if name in SELECTION_OPTIONS}
         if "recent" in options:
             options["recent_from"] = self.config.tc_recent_date
+        table_id = self.unique_id(self.options.get("name") or "papers")
         try:
-            selection = select_table(bib, taxonomy, options, self.config.tc_default_sort, "papers")
+            selection = select_table(bib, taxonomy, options, self.config.tc_default_sort, table_id)
         except FilterError as exc:
             return self.bad_options(exc)
 
-        table_id = self.unique_id(self.options.get("name") or "papers")
+        # The selection itself lives in the domain (tracking.py replaces it after a bib edit
+        # without reading the page again); the node says where it goes and how it looks.
         node = paper_table()
         node["table_id"] = table_id
         node["ids"] = [table_id]
+        node["docname"] = self.env.docname  # where the record is, even in an assembled (LaTeX) doctree
         node["classes"] = self.options.get("class", [])
-        node["keys"] = selection.keys
         node["group_by"] = selection.group_by
         node["facets"] = selection.facets
         node["filter"] = self.options.get("filter", "") or ("recent" if "recent" in options else "")
         node["layout"] = self.options.get("layout", "cards")
-        node["groups"] = _prefix_anchors(selection.groups, table_id)
         self.set_source_info(node)
-        self.record(table_id, options, selection.keys, selection.digest)
+        domain: TCDomain = self.env.get_domain("tc")  # type: ignore[assignment]
+        domain.note_table(self.env.docname, table_record(table_id, options, selection))
         return [node]
 
     def unique_id(self, base: str) -> str:
@@ -147,6 +152,10 @@ def _group_values(name: str, taxonomy: Taxonomy, papers: list[Paper], repeat: bo
     names = list(dict.fromkeys(venue for _year, venue in venues))
     return [(nodes.make_id(v) or "venue", v, v) for v in names] + [(UNGROUPED, "No venue", UNGROUPED)], \
         lambda p: (p.venue or UNGROUPED,)
+
+
+def table_record(table_id: str, options: dict, selection: Selection) -> TableRecord:
+    return TableRecord(table_id, options, tuple(selection.keys), selection.digest, selection.groups)
 
 
 class Selection(NamedTuple):
@@ -205,15 +214,6 @@ def recent_papers(papers: list[Paper], bib: Bibliography, months: int, configure
     newest = year * 12 + month - 1
     oldest = newest - months
     return [p for p in papers if p.year and oldest <= p.year * 12 + (p.publication_month - 1) <= newest]
-
-
-def _prefix_anchors(groups: list, table_id: str) -> list:
-    """Re-base group anchors from the neutral ``papers-`` prefix onto the table's id."""
-    if table_id == "papers":
-        return groups
-    return [(vid, label, table_id + anchor[len("papers"):],
-             inner if not inner or isinstance(inner[0], str) else _prefix_anchors(inner, table_id))
-            for vid, label, anchor, inner in groups]
 
 
 def group_papers(papers: list[Paper], group_by: list[str], taxonomy: Taxonomy, prefix: str,

@@ -38,12 +38,18 @@ class Mention(NamedTuple):
 
 
 class TableRecord(NamedTuple):
-    """What a ``paper-table`` selected, and how, so a bib edit can be re-checked without re-reading."""
+    """What a ``paper-table`` selected, and how: the selection its page is written with.
+
+    A bib edit re-runs the selection from ``options`` and replaces the record, so the
+    page is written again without being read again.
+    """
 
     table_id: str
     options: dict[str, Any]
     keys: tuple[str, ...]
     groups_digest: str
+    groups: list | tuple = ()  # see directive.group_papers, anchors based on table_id
+    mention: Mention | None = None  # what listing a paper here says about it (filtered tables)
 
 
 class TCDomain(Domain):
@@ -56,7 +62,7 @@ class TCDomain(Domain):
         "entry_digests": {},  # key -> digest of the entry as last parsed
         "bib_stamp": None,  # digest of the bib's bytes those entry digests describe
     }
-    data_version = 3
+    data_version = 4
 
     # -- per-document data --------------------------------------------------------------
 
@@ -77,6 +83,27 @@ class TCDomain(Domain):
         places = self.mentions.setdefault(mention.docname, {}).setdefault(key, [])
         if mention not in places:
             places.append(mention)
+
+    def table(self, docname: str, table_id: str) -> TableRecord | None:
+        return next((r for r in self.tables.get(docname, ()) if r.table_id == table_id), None)
+
+    def replace_tables(self, docname: str, records: list[TableRecord]) -> None:
+        """A page's tables selected again (after a bib edit): its "lists" mentions follow.
+
+        Rebuilt in the order :func:`~sphinx_tc_ext.tracking.record_mentions` notes them
+        (tables in page order, then citations), so the result equals a fresh read.
+        """
+        self._derived_cache = None
+        self.tables[docname] = records
+        cites = [(key, m) for key, places in self.mentions.get(docname, {}).items()
+                 for m in places if m.kind == "cites"]
+        self.mentions.pop(docname, None)
+        for record in records:
+            if record.mention is not None:
+                for key in record.keys:
+                    self.note_mention(key, record.mention)
+        for key, mention in cites:
+            self.note_mention(key, mention)
 
     def clear_doc(self, docname: str) -> None:
         self._derived_cache = None

@@ -289,6 +289,8 @@ def render_paper_tables(app: Sphinx, doctree: nodes.document, docname: str) -> N
     if ctx.html:
         ctx.section_uris = ctx.resolve_section_uris()
     for node in tables:
+        record = ctx.domain.table(node["docname"], node["table_id"])
+        node["keys"], node["groups"] = (record.keys, record.groups) if record is not None else ((), [])
         level = sum(1 for a in _ancestors(node) if isinstance(a, nodes.section))
         ctx.section_id = next((a["ids"][0] for a in _ancestors(node)
                                if isinstance(a, nodes.section) and a["ids"]), "")

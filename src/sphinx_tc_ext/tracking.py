@@ -5,8 +5,9 @@ would re-read every page with a table whenever any entry changes.  Instead:
 
 * after a page is read, record where it cites papers and which filtered tables
   list them (:class:`~sphinx_tc_ext.domain.Mention`), with the enclosing section;
-* ``env-get-outdated``: when the bib changed, re-run every stored table selection
-  on the new bib and re-read only pages whose selection (keys or groups) changed;
+* ``env-get-outdated``: when the bib changed, re-run the stored selections an edited
+  entry may change and replace them in the domain (pages are not read again; only
+  pages whose matrix or chart changed are);
 * ``env-get-updated``: re-write (without re-reading) every page whose rendering
   inputs changed — an edited entry it shows, a new backlink, a moved canonical
   page — by comparing a digest of those inputs with the one last written.
@@ -27,7 +28,7 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
 from .config import get_bibliography, get_taxonomy, settings
-from .directive import paper_table, select_table
+from .directive import paper_table, select_table, table_record
 from .domain import Mention, TCDomain
 from .filters import FilterError, compile_filter
 from .matrix import count_matrix, matrix_digest
@@ -72,12 +73,17 @@ def record_mentions(app: Sphinx, doctree: nodes.document) -> None:
     domain = _domain(env)
     first_title = doctree.next_node(nodes.title)
     page_title = first_title.astext() if first_title is not None else docname
+    records = domain.tables.get(docname, [])
     for table in doctree.findall(paper_table):
         if not table.get("filter"):
             continue  # a table of everything says nothing about one paper
         section_id, title = _section_of(table, page_title)
-        for key in table["keys"]:
-            domain.note_mention(key, Mention(docname, section_id or table["table_id"], title, "lists"))
+        mention = Mention(docname, section_id or table["table_id"], title, "lists")
+        for i, record in enumerate(records):
+            if record.table_id == table["table_id"]:
+                records[i] = record._replace(mention=mention)  # kept for re-selections
+                for key in record.keys:
+                    domain.note_mention(key, mention)
     for ref in doctree.findall(pending_xref):
         if ref.get("refdomain") != "cite":
             continue
@@ -96,10 +102,13 @@ def _bib_stamp(app: Sphinx) -> str | None:
 
 def outdated_by_bib(app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str],
                     removed: set[str]) -> list[str]:
-    """``env-get-outdated``: pages whose table selection differs under the edited bib.
+    """``env-get-outdated``: select again the tables an edit of the bib may change.
 
-    Also re-reads pages holding a sphinxcontrib-bibtex bibliography whenever any page
-    is re-read: they list what the other pages cite, which may have changed.
+    A paper table's new selection replaces its record, and the page is written again
+    (``env-get-updated`` sees its inputs changed) without being read again.  Pages whose
+    matrix or chart changed, or whose filter fails, are read again.  Also re-reads pages
+    holding a sphinxcontrib-bibtex bibliography whenever any page is re-read: they list
+    what the other pages cite, which may have changed.
     """
     domain = _domain(env)
     stamp = _bib_stamp(app)
@@ -112,20 +121,30 @@ def outdated_by_bib(app: Sphinx, env: BuildEnvironment, added: set[str], changed
     old_digests = domain.data["entry_digests"]
     edited = {key for key in digests.keys() | old_digests.keys() if digests.get(key) != old_digests.get(key)}
     outdated = []
-    for docname, records in domain.tables.items():
+    for docname, records in list(domain.tables.items()):
         if docname in added or docname in changed or docname in removed:
             continue
-        for record in records:
+        new_records = list(records)
+        for i, record in enumerate(records):
             if not _may_change(record.options, record.keys, edited, bib, taxonomy):
                 continue
             try:
-                digest = _reselect(app, bib, taxonomy, record.options)
+                if record.options.get("matrix") or record.options.get("stats"):
+                    if _reselect_data(bib, taxonomy, record.options) != record.groups_digest:
+                        outdated.append(docname)  # counts live in the doctree: read the page again
+                        break
+                    continue
+                selection = select_table(bib, taxonomy, record.options, app.config.tc_default_sort,
+                                         record.table_id)
             except FilterError:
                 outdated.append(docname)  # re-read so the warning is shown again
                 break
-            if digest != record.groups_digest:
-                outdated.append(docname)
-                break
+            if selection.digest != record.groups_digest:
+                new_records[i] = table_record(record.table_id, record.options, selection)._replace(
+                    mention=record.mention)
+        else:
+            if new_records != records:
+                domain.replace_tables(docname, new_records)
     domain.data["entry_digests"] = digests
     domain.data["bib_stamp"] = stamp
     return outdated + bibliographies
@@ -165,15 +184,11 @@ def _may_change(options: dict, shown: Iterable[str], edited: set[str], bib, taxo
     return any(predicate(paper) for paper in candidates)
 
 
-def _reselect(app: Sphinx, bib, taxonomy, options: dict) -> str:
-    """Digest of what a recorded table (or matrix, or chart) would show with this bib."""
-    if options.get("fixed"):
-        return "fixed"
+def _reselect_data(bib, taxonomy, options: dict) -> str:
+    """Digest of what a recorded matrix or chart would show with this bib."""
     if options.get("matrix"):
         return matrix_digest(count_matrix(bib, taxonomy, options))
-    if options.get("stats"):
-        return stats_digest(bib, taxonomy, options)
-    return select_table(bib, taxonomy, options, app.config.tc_default_sort, "papers").digest
+    return stats_digest(bib, taxonomy, options)
 
 
 def _render_inputs(app: Sphinx, env: BuildEnvironment, docname: str) -> str:
@@ -182,6 +197,7 @@ def _render_inputs(app: Sphinx, env: BuildEnvironment, docname: str) -> str:
     digests = domain.data["entry_digests"]
     parts: list[object] = []
     for record in domain.tables.get(docname, ()):
+        parts.append(record.groups_digest)  # the order and grouping, not only which papers
         for key in record.keys:
             parts.append((key, digests.get(key), domain.links_digest(key)))
     for key in domain.mentions.get(docname, {}):
