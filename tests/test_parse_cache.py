@@ -397,7 +397,43 @@ def test_cache_file_is_written_then_used(bib_file, tmp_path, monkeypatch):
     counter.take()
     monkeypatch.setattr(bibmodel, "_CACHE", {})
     load_bibliography(bib_file, TAXONOMY, cache_dir=cache_dir)
+    assert len(counter.take()) == 1  # one entry in 166: the file was left alone, the entry parsed again
+
+    monkeypatch.setattr(bibmodel, "UNSAVED_SHARE", 0)  # any edit is saved
+    monkeypatch.setattr(bibmodel, "_CACHE", {})
+    load_bibliography(bib_file, TAXONOMY, cache_dir=cache_dir)
+    assert len(counter.take()) == 1
+    monkeypatch.setattr(bibmodel, "_CACHE", {})
+    load_bibliography(bib_file, TAXONOMY, cache_dir=cache_dir)
     assert counter.take() == []  # the edit was saved
+
+
+def test_cache_file_is_rewritten_once_enough_entries_are_new(bib_file, tmp_path, monkeypatch):
+    """A few edits leave the file alone (writing megabytes costs more than parsing them); many do not."""
+    cache_dir = tmp_path / "doctrees"
+    load_bibliography(bib_file, TAXONOMY, cache_dir=cache_dir)
+    written = (cache_dir / CACHE_FILE).stat().st_mtime_ns
+    counter = CountingParser(monkeypatch)
+    keys = [key for key in re.findall(r"^@\w+\{([^,]+),", SURVEY, re.MULTILINE)
+            if "title = {" in entry_text(SURVEY, key)]
+    text = SURVEY
+    for key in keys[:2]:
+        text = with_title(text, key, "Edited Once")
+    bib_file.write_text(text, encoding="utf-8")
+    monkeypatch.setattr(bibmodel, "_CACHE", {})
+    load_bibliography(bib_file, TAXONOMY, cache_dir=cache_dir)
+    assert len(counter.take()) == 2
+    assert (cache_dir / CACHE_FILE).stat().st_mtime_ns == written
+    for key in keys[2:10]:
+        text = with_title(text, key, "Edited Twice")
+    bib_file.write_text(text, encoding="utf-8")
+    monkeypatch.setattr(bibmodel, "_CACHE", {})
+    load_bibliography(bib_file, TAXONOMY, cache_dir=cache_dir)
+    assert len(counter.take()) == 10  # 10 of 166 is over 2%: saved
+    monkeypatch.setattr(bibmodel, "_CACHE", {})
+    cached = load_bibliography(bib_file, TAXONOMY, cache_dir=cache_dir)
+    assert counter.take() == []
+    assert snapshot(cached) == snapshot(cold_of(bib_file))
 
 
 def moved_macro() -> tuple[str, str, list[str]]:
@@ -419,6 +455,7 @@ def moved_copy() -> tuple[str, str, list[str]]:
 def test_records_remade_without_new_text_are_saved(scenario, tmp_path, monkeypatch):
     """Same chunks, new or newly validated records: they are saved, so the run after reuses them."""
     before, after, validated_keys = scenario()
+    monkeypatch.setattr(bibmodel, "UNSAVED_SHARE", 0)  # any change is saved
     path = tmp_path / "in.bib"
     cache_dir = tmp_path / "doctrees"
     path.write_text(before, encoding="utf-8")

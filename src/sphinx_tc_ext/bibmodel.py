@@ -588,6 +588,10 @@ def _gc_paused():
             gc.enable()
 
 
+#: Share of entries parsed afresh below which the chunk cache file is not rewritten.
+UNSAVED_SHARE = 0.02
+
+
 class ChunkCache:
     """The parse of every chunk (entry) of a bib, kept between builds in one pickle file.
 
@@ -604,6 +608,8 @@ class ChunkCache:
         self.chunks = chunks if chunks is not None else {}
         self.seen: dict[bytes, _ChunkRecord] = {}
         self.changed = False
+        self.stale = not self.chunks  # the file must be written whatever the parse finds
+        self.loaded = len(self.chunks)
         self.parsed = self.reused = 0
 
     @classmethod
@@ -626,7 +632,7 @@ class ChunkCache:
         """Start a parse; drop every record when anything besides the chunks themselves changed."""
         context = _cache_context(path, taxonomy)
         if context != self.context:
-            self.context, self.chunks, self.changed = context, {}, True
+            self.context, self.chunks, self.changed, self.stale = context, {}, True, True
         self.seen = {}
         self.parsed = self.reused = 0
 
@@ -651,8 +657,16 @@ class ChunkCache:
         self.chunks, self.seen = self.seen, {}
 
     def save(self, cache_dir: str | os.PathLike) -> bool:
-        """Write the file (atomically) when the records changed; False when nothing was written."""
+        """Write the file (atomically) when the records changed enough; False when nothing was written.
+
+        After an edit of a few entries the file on disk still serves all but those few:
+        rewriting megabytes for them costs more than parsing them again next time, so
+        it is kept until 2% of the entries are parsed afresh or it holds twice as many
+        records as the bib has entries.
+        """
         if not self.changed:
+            return False
+        if not self.stale and self.parsed < UNSAVED_SHARE * len(self.chunks) and self.loaded <= 2 * len(self.chunks):
             return False
         target = Path(cache_dir, _CHUNK_CACHE_FILE)
         temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
@@ -665,7 +679,8 @@ class ChunkCache:
             with contextlib.suppress(OSError):
                 temporary.unlink()
             return False
-        self.changed = False
+        self.changed = self.stale = False
+        self.loaded = len(self.chunks)
         return True
 
 
