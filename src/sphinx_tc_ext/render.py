@@ -77,11 +77,12 @@ class tc_cards(nodes.General, nodes.Element):
 
 
 class tc_list(nodes.General, nodes.Element):
-    """A ``:layout: list`` list in HTML: ``node["markup"]`` is written as is, like :class:`tc_cards`.
+    """A ``:layout: list`` list in HTML: keys, filled by the translator like :class:`tc_cards`.
 
     The markup is what docutils writes for the bullet list other builders get, built
-    from strings: a page listing 5,000 papers would otherwise be 5,000 paragraphs of
-    nodes to create, translate and feed to the search index on every edit.
+    from strings (and kept in the page's card cache): a page listing 5,000 papers would
+    otherwise be 5,000 paragraphs of nodes to create, translate and feed to the search
+    index on every edit.
     """
 
 
@@ -298,17 +299,16 @@ def render_paper_tables(app: Sphinx, doctree: nodes.document, docname: str) -> N
             node.replace_self(render_html_table(ctx, node, level))
         else:
             node.replace_self(render_plain_table(ctx, node))
-    grids = list(doctree.findall(tc_cards))
+    # The translator assembles cards and list items (from the page's cache); the last node saves it.
+    grids = list(doctree.findall(lambda n: isinstance(n, (tc_cards, tc_list))))
     section_uris = sorted(ctx.section_uris.items())
     for i, grid in enumerate(grids):
         grid["docname"], grid["section_uris"], grid["last"] = docname, section_uris, i == len(grids) - 1
-        if app.parallel > 1:  # the parts pages share; a worker forked after this inherits them
+        if app.parallel > 1 and isinstance(grid, tc_cards):  # a worker forked after this inherits them
             for key in grid["keys"]:
                 paper = ctx.bib.papers[key]
                 ctx.shared_parts(paper)
                 ctx.badges_markup(paper)
-    for listing in doctree.findall(tc_list):
-        listing["markup"] = list_markup(ctx, listing["keys"])
 
 
 def _ancestors(node: nodes.Node):
@@ -627,6 +627,16 @@ class _PageCards:
         self.new[key] = markup
         return markup
 
+    def list_item(self, paper: Paper) -> str:
+        """One ``<li>`` of a list layout (it depends on the paper and the page-wide inputs only)."""
+        key = (self.digests[paper.key], "li")
+        markup = self.old.get(key)
+        if markup is None:
+            markup = list_item_markup(self.ctx.taxonomy, paper)
+            self.built += 1
+        self.new[key] = markup
+        return markup
+
     def save(self) -> None:
         """Written atomically (a killed build leaves the old file or the new), and only when worth it.
 
@@ -654,28 +664,41 @@ def _code_digest() -> bytes:
     return hashlib.sha1(Path(__file__).read_bytes() + __version__.encode()).digest()
 
 
-def visit_tc_cards(self: Any, node: tc_cards) -> None:
-    page = getattr(self, "_tc_page_cards", None)
+def _page_cards(translator: Any, node: tc_cards | tc_list) -> _PageCards:
+    page = getattr(translator, "_tc_page_cards", None)
     if page is None:
-        ctx = _Context(self.builder, node["docname"])
+        ctx = _Context(translator.builder, node["docname"])
         ctx.section_uris = dict(node["section_uris"])
-        page = self._tc_page_cards = _PageCards(ctx)
+        page = translator._tc_page_cards = _PageCards(ctx)
+    return page
+
+
+def _written(translator: Any, node: tc_cards | tc_list, page: _PageCards, markup: str) -> None:
+    translator.body.append(markup)
+    if node["last"]:
+        page.save()
+        translator._tc_page_cards = None
+    raise nodes.SkipNode
+
+
+def visit_tc_cards(self: Any, node: tc_cards) -> None:
+    page = _page_cards(self, node)
     ctx = page.ctx
     ctx.section_id = node["section_id"]
     parts = ['<div class="tc-cards">']
     parts.extend(page.card(ctx.bib.papers[key], card_id)
                  for key, card_id in zip(node["keys"], node["card_ids"], strict=True))
     parts.append("</div>")
-    self.body.append("".join(parts))
-    if node["last"]:
-        page.save()
-        self._tc_page_cards = None
-    raise nodes.SkipNode
+    _written(self, node, page, "".join(parts))
 
 
-def visit_markup(self: Any, node: tc_list) -> None:
-    self.body.append(node["markup"])
-    raise nodes.SkipNode
+def visit_tc_list(self: Any, node: tc_list) -> None:
+    page = _page_cards(self, node)
+    papers = page.ctx.bib.papers
+    parts = ['<ul class="simple">\n']
+    parts.extend(page.list_item(papers[key]) for key in node["keys"])
+    parts.append("</ul>\n")
+    _written(self, node, page, "".join(parts))
 
 
 def list_item_markup(taxonomy: Taxonomy, paper: Paper) -> str:
@@ -697,21 +720,8 @@ def list_item_markup(taxonomy: Taxonomy, paper: Paper) -> str:
     return "".join(out)
 
 
-def list_markup(ctx: _Context, keys: list[str]) -> str:
-    """A list layout's ``<ul>``; each item is built once per paper and process."""
-    memo = ctx.bib.__dict__.setdefault("_tc_list_items", {})
-    parts = ['<ul class="simple">\n']
-    for key in keys:
-        item = memo.get((key, id(ctx.taxonomy)))
-        if item is None:
-            item = memo[key, id(ctx.taxonomy)] = list_item_markup(ctx.taxonomy, ctx.bib.papers[key])
-        parts.append(item)
-    parts.append("</ul>\n")
-    return "".join(parts)
-
-
 def setup(app: Sphinx) -> None:
     app.add_node(tc_element, html=(visit_tc_element, depart_tc_element))
     app.add_node(tc_cards, html=(visit_tc_cards, None))
-    app.add_node(tc_list, html=(visit_markup, None))
+    app.add_node(tc_list, html=(visit_tc_list, None))
     app.connect("doctree-resolved", render_paper_tables)
