@@ -84,3 +84,21 @@ def test_some_edits_are_skipped_and_some_are_not():
 def test_the_real_survey_is_loaded():
     assert len(KEYS) > 100 and all(re.match(r"^[\w:.-]+$", k) for k in KEYS)
     assert Path(BIB.path).name == "survey.bib"
+
+
+@settings(max_examples=60, deadline=None)
+@given(table=st.sampled_from(TABLES),
+       sort=st.sampled_from(["-date, title", "title", "-year", "venue, -added", "author, key", "kind"]),
+       drop=st.sets(st.sampled_from(KEYS), max_size=20))
+def test_filtering_the_sorted_bib_equals_sorting_the_filtered_papers(table, sort, drop):
+    """select_table filters one memoized ordering of the bib instead of sorting each table's papers."""
+    from sphinx_tc_ext.filters import compile_filter, parse_sort, sort_papers
+
+    bib = dataclasses.replace(BIB, papers={k: p for k, p in BIB.papers.items() if k not in drop})
+    options = {**table, "sort": sort}
+    papers = list(bib.papers.values())
+    if "filter" in options:
+        predicate = compile_filter(options["filter"], TAXONOMY)
+        papers = [p for p in papers if predicate(p)]
+    expected = [p.key for p in sort_papers(papers, parse_sort(sort))][: options.get("limit")]
+    assert select_table(bib, TAXONOMY, options, "-date, title", "papers").keys == expected

@@ -176,7 +176,9 @@ def select_table(bib: Bibliography, taxonomy: Taxonomy, options: dict, default_s
     Pure, so :mod:`sphinx_tc_ext.tracking` can re-run it on an edited bib without
     re-reading the page.
     """
-    papers = list(bib.papers.values())
+    # Filtering the bib sorted once per order is sorting the filtered papers: the order is total
+    # (keys break ties), so each table's papers are a subsequence of it.
+    papers = sorted_bib(bib, options.get("sort") or default_sort)
     if "filter" in options:
         try:
             predicate = compile_filter(options["filter"], taxonomy)
@@ -185,7 +187,6 @@ def select_table(bib: Bibliography, taxonomy: Taxonomy, options: dict, default_s
         papers = [p for p in papers if predicate(p)]
     if "recent" in options:
         papers = recent_papers(papers, bib, options["recent"], options.get("recent_from", ""))
-    papers = sort_papers(papers, parse_sort(options.get("sort") or default_sort))
     if "limit" in options:
         papers = papers[: options["limit"]]
     group_by = parse_facet_list(options.get("group-by", ""), taxonomy, ":group-by:", extra=GROUP_PSEUDO_FACETS)
@@ -195,6 +196,16 @@ def select_table(bib: Bibliography, taxonomy: Taxonomy, options: dict, default_s
     facets = parse_facet_list(options.get("facets", default_facets), taxonomy, ":facets:", extra=EXTRA_CONTROLS)
     groups = group_papers(papers, group_by, taxonomy, prefix, repeat="repeat" in options)
     return Selection([p.key for p in papers], group_by, facets, groups)
+
+
+def sorted_bib(bib: Bibliography, sort: str) -> list[Paper]:
+    """Every paper of the bib in the order ``sort`` names; memoized on the parsed bib (raises FilterError)."""
+    keys = parse_sort(sort)
+    memo = bib.__dict__.setdefault("_tc_sorted", {})
+    order = memo.get(tuple(keys))
+    if order is None:
+        order = memo[tuple(keys)] = sort_papers(list(bib.papers.values()), keys)
+    return order
 
 
 def reference_month(bib: Bibliography, configured: str) -> tuple[int, int]:
