@@ -130,3 +130,14 @@ def test_a_few_new_cards_do_not_rewrite_a_large_page_cache(copy_root, build):
         shutil.copy2(bib, clean_src / "refs" / "survey.bib")
         assert incremental == cards_of(build(clean_src).outdir)
         assert any(marker in card for card in incremental["papers.html"])
+
+
+def test_grids_are_in_place_for_every_html_builder(copy_root, build):
+    """Cards are put in after Sphinx's debug repr of the page context; no builder is left with a marker."""
+    src = copy_root()
+    for builder in ("html", "dirhtml", "singlehtml", "json"):
+        app = build(src, builder)
+        outputs = [p for p in Path(app.outdir).rglob("*") if p.suffix in (".html", ".fjson")]
+        text = "".join(read(p) for p in outputs)
+        assert "<!--tc-cards" not in text, builder
+        assert 'data-key="zeng2025glimpse"' in text.replace('\\"', '"'), builder

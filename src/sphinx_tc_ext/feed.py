@@ -79,8 +79,8 @@ def write_feed(app: Sphinx, exception: Exception | None) -> None:
 
 
 def feed_link(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
-    if not app.config.tc_feed:
-        return
+    if not app.config.tc_feed or getattr(app.builder, "implementation", None) is not None:
+        return  # serializing builders (json, pickle) render no template, so no <head> to link from
     href = context["pathto"](FEED_NAME, 1)
     tag = f'<link rel="alternate" type="application/atom+xml" title="New papers" href="{href}" />'
     context["metatags"] = context.get("metatags", "") + "\n    " + tag

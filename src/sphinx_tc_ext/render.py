@@ -14,6 +14,7 @@ import functools
 import hashlib
 import os
 import pickle
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from docutils import nodes
 from docutils.writers._html_base import HTMLTranslator
 from sphinx.application import Sphinx
 from sphinx.builders import Builder
+from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.util import logging
 
 from .bibmodel import Bibliography, Paper
@@ -674,7 +676,13 @@ def _page_cards(translator: Any, node: tc_cards | tc_list) -> _PageCards:
 
 
 def _written(translator: Any, node: tc_cards | tc_list, page: _PageCards, markup: str) -> None:
-    translator.body.append(markup)
+    deferred = getattr(translator.builder, "_tc_deferred", None)
+    if deferred is None:
+        translator.body.append(markup)
+    else:
+        markups = deferred.setdefault(translator.builder.current_docname, [])
+        translator.body.append(f"{_DEFERRED}{len(markups)}-->")
+        markups.append(markup)
     if node["last"]:
         page.save()
         translator._tc_page_cards = None
@@ -720,7 +728,41 @@ def list_item_markup(taxonomy: Taxonomy, paper: Paper) -> str:
     return "".join(out)
 
 
+# -- cards put in place after Sphinx's debug message ---------------------------------------
+#
+# Sphinx builds a debug message holding ``repr()`` of every event's arguments, even
+# when debug output is off; for ``html-page-context`` that is the whole page body, and
+# on pages of thousands of cards the repr took a tenth of an edit's rebuild.  So the
+# translator leaves a marker where each grid goes, and the first ``html-page-context``
+# handler (which runs after that repr) puts the grids in.  Only for builders derived
+# from Sphinx's HTML builder, all of which emit the event for every page they write.
+
+_DEFERRED = f"<!--tc-cards {secrets.token_hex(8)} "
+
+
+def defer_cards(app: Sphinx) -> None:
+    """``builder-inited``: markup of each page's grids, by docname, until its page context is emitted."""
+    if isinstance(app.builder, StandaloneHTMLBuilder):
+        app.builder._tc_deferred = {}  # type: ignore[attr-defined]
+
+
+def insert_cards(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    """``html-page-context``, before any other handler: the page's grids in place of their markers."""
+    deferred = getattr(app.builder, "_tc_deferred", None)
+    markups = deferred.pop(pagename, None) if deferred else None
+    if not markups:
+        return
+    pieces = context["body"].split(_DEFERRED)
+    out = [pieces[0]]
+    for piece in pieces[1:]:
+        number, _, rest = piece.partition("-->")
+        out += (markups[int(number)], rest)
+    context["body"] = "".join(out)
+
+
 def setup(app: Sphinx) -> None:
+    app.connect("builder-inited", defer_cards)
+    app.connect("html-page-context", insert_cards, priority=0)
     app.add_node(tc_element, html=(visit_tc_element, depart_tc_element))
     app.add_node(tc_cards, html=(visit_tc_cards, None))
     app.add_node(tc_list, html=(visit_tc_list, None))
