@@ -16,6 +16,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         assets,
         citations,
         citebib,
+        citecache,
         clidoc,
         config,
         directive,
@@ -36,6 +37,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     tracking.setup(app)
     citations.setup(app)
     citebib.setup(app)
+    citecache.setup(app)
     matrix.setup(app)
     stats.setup(app)
     feed.setup(app)
