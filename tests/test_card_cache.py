@@ -73,6 +73,23 @@ def test_editing_one_entry_builds_only_its_cards_again(copy_root, build, counted
     assert shown and all(">Edited " in card for card in shown)
 
 
+def test_an_edit_that_moves_every_entry_below_builds_only_its_own_card(copy_root, build, counted_cards):
+    """Entries are ordered newest first: an edit near the top shifts the lines of all the others."""
+    src = copy_root()
+    build(src)
+    counted_cards.clear()
+    bib = src / "refs" / "survey.bib"
+    text = read(bib)
+    first = re.search(r"^@(?!comment|string|preamble)\w+\{([^,]+),", text, re.M | re.I).group(1)
+    bib.write_text(text.replace("title = {", "title = {Edited\n  ", 1), encoding="utf-8")  # one line more
+    touch_later(bib)
+    app = build(src)
+    assert set(counted_cards) == {first}
+    clean = src.parent / "clean"
+    shutil.copytree(src, clean, ignore=shutil.ignore_patterns("_build"))
+    assert cards_of(app.outdir) == cards_of(build(clean).outdir)
+
+
 def test_cached_cards_equal_fresh_ones_after_edits(copy_root, build, tmp_path):
     """Incremental builds reuse cached cards; a clean build of the same sources builds them all."""
     src = copy_root()

@@ -97,8 +97,12 @@ class Paper:
 
     @property
     def digest(self) -> str:
-        """Changes whenever anything shown about the paper changes (fields, names, position)."""
-        text = repr((self.entry_type, self.key, self.line, sorted(self.fields.items()), self.authors_raw))
+        """Changes whenever anything shown about the paper changes (its fields and names).
+
+        Not its line: a new entry at the top of the bib moves every entry below, and no
+        page shows where an entry is in the file.
+        """
+        text = repr((self.entry_type, self.key, sorted(self.fields.items()), self.authors_raw))
         return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
     def clean_bibtex(self, site_only: Iterable[str]) -> str:
