@@ -382,7 +382,8 @@ def _html_cards(ctx: _Context, parent: nodes.Element, keys: list[str]) -> None:
 
 def _add_search_text(ctx: _Context, node: nodes.Element, papers: list[Paper]) -> None:
     """Sphinx's search index reads Text nodes: each paper's title and authors, on its canonical page only."""
-    searchable = [f"{p.title} {' '.join(p.authors)}" for p in papers
+    memo = ctx.bib.__dict__.setdefault("_tc_search_text", {})
+    searchable = [memo.get(p.key) or memo.setdefault(p.key, f"{p.title} {' '.join(p.authors)}") for p in papers
                   if ctx.domain.canonical_page(p.key) == ctx.docname]
     if searchable:
         node += nodes.Text("\n".join(searchable))

@@ -191,15 +191,22 @@ def _reselect_data(bib, taxonomy, options: dict) -> str:
     return stats_digest(bib, taxonomy, options)
 
 
-def _render_inputs(app: Sphinx, env: BuildEnvironment, docname: str) -> str:
-    """Digest of everything outside the page's own source that its rendering depends on."""
+def _render_inputs(app: Sphinx, env: BuildEnvironment, docname: str, shown: dict[str, str]) -> str:
+    """Digest of everything outside the page's own source that its rendering depends on.
+
+    ``shown`` memoizes, across the pages of one build, what a card of each paper shows
+    from elsewhere (its entry and its links): a paper is on several pages.
+    """
     domain = _domain(env)
     digests = domain.data["entry_digests"]
     parts: list[object] = []
     for record in domain.tables.get(docname, ()):
         parts.append(record.groups_digest)  # the order and grouping, not only which papers
         for key in record.keys:
-            parts.append((key, digests.get(key), domain.links_digest(key)))
+            state = shown.get(key)
+            if state is None:
+                state = shown[key] = f"{key} {digests.get(key)} {domain.links_digest(key)}"
+            parts.append(state)
     for key in domain.mentions.get(docname, {}):
         parts.append((key, domain.canonical_page(key)))
     if domain.tables.get(docname):
@@ -239,7 +246,8 @@ def rewrite_dependents(app: Sphinx, env: BuildEnvironment) -> Iterable[str]:
     if getattr(app.config, "_tc_read_count", None) == 0 and stamp == written_stamp:
         app.config._tc_signatures = {"stamp": stamp, "pages": written}
         return []
-    current = {docname: _render_inputs(app, env, docname)
+    shown: dict[str, str] = {}
+    current = {docname: _render_inputs(app, env, docname, shown)
                for docname in sorted(set(domain.tables) | set(domain.mentions))}
     app.config._tc_signatures = {"stamp": stamp, "pages": current}  # saved when the build succeeds
     return [docname for docname, signature in current.items() if written.get(docname) != signature]
