@@ -62,10 +62,11 @@ class SelectionDirective(SphinxDirective):
                        type=WARNING_TYPE, subtype="filter")
         return []
 
-    def record(self, table_id: str, options: dict, keys: Iterable[str], digest: str) -> None:
+    def record(self, table_id: str, options: dict, keys: Iterable[str], digest: str, groups: list | tuple = ()
+               ) -> None:
         """Note what was selected and how, so a bib edit can be re-checked without re-reading."""
         domain: TCDomain = self.env.get_domain("tc")  # type: ignore[assignment]
-        domain.note_table(self.env.docname, TableRecord(table_id, options, tuple(keys), digest))
+        domain.note_table(self.env.docname, TableRecord(table_id, options, tuple(keys), digest, groups))
 
 
 class PaperTableDirective(SelectionDirective):
@@ -110,8 +111,7 @@ class PaperTableDirective(SelectionDirective):
         node["filter"] = self.options.get("filter", "") or ("recent" if "recent" in options else "")
         node["layout"] = self.options.get("layout", "cards")
         self.set_source_info(node)
-        domain: TCDomain = self.env.get_domain("tc")  # type: ignore[assignment]
-        domain.note_table(self.env.docname, table_record(table_id, options, selection))
+        self.record(table_id, options, selection.keys, selection.digest, selection.groups)
         return [node]
 
     def unique_id(self, base: str) -> str:
@@ -152,10 +152,6 @@ def _group_values(name: str, taxonomy: Taxonomy, papers: list[Paper], repeat: bo
     names = list(dict.fromkeys(venue for _year, venue in venues))
     return [(nodes.make_id(v) or "venue", v, v) for v in names] + [(UNGROUPED, "No venue", UNGROUPED)], \
         lambda p: (p.venue or UNGROUPED,)
-
-
-def table_record(table_id: str, options: dict, selection: Selection) -> TableRecord:
-    return TableRecord(table_id, options, tuple(selection.keys), selection.digest, selection.groups)
 
 
 class Selection(NamedTuple):

@@ -28,7 +28,7 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
 from .config import get_bibliography, get_taxonomy, settings
-from .directive import paper_table, select_table, table_record
+from .directive import paper_table, select_table
 from .domain import Mention, TCDomain
 from .filters import FilterError, compile_filter
 from .matrix import count_matrix, matrix_digest
@@ -140,8 +140,8 @@ def outdated_by_bib(app: Sphinx, env: BuildEnvironment, added: set[str], changed
                 outdated.append(docname)  # re-read so the warning is shown again
                 break
             if selection.digest != record.groups_digest:
-                new_records[i] = table_record(record.table_id, record.options, selection)._replace(
-                    mention=record.mention)
+                new_records[i] = record._replace(keys=tuple(selection.keys), groups_digest=selection.digest,
+                                                 groups=selection.groups)
         else:
             if new_records != records:
                 domain.replace_tables(docname, new_records)
