@@ -15,6 +15,7 @@ import hashlib
 import os
 import pickle
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -623,19 +624,16 @@ class _PageCards:
     def card(self, paper: Paper, card_id: str) -> str:
         ctx = self.ctx
         key = (self.digests[paper.key], ctx.domain.links_digest(paper.key), card_id, ctx.section_id)
-        markup = self.old.get(key)
-        if markup is None:
-            markup = card_markup(ctx, paper, card_id)
-            self.built += 1
-        self.new[key] = markup
-        return markup
+        return self._cached(key, lambda: card_markup(ctx, paper, card_id))
 
     def list_item(self, paper: Paper) -> str:
         """One ``<li>`` of a list layout (it depends on the paper and the page-wide inputs only)."""
-        key = (self.digests[paper.key], "li")
+        return self._cached((self.digests[paper.key], "li"), lambda: list_item_markup(self.ctx.taxonomy, paper))
+
+    def _cached(self, key: tuple[str, ...], build: Callable[[], str]) -> str:
         markup = self.old.get(key)
         if markup is None:
-            markup = list_item_markup(self.ctx.taxonomy, paper)
+            markup = build()
             self.built += 1
         self.new[key] = markup
         return markup
