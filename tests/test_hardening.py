@@ -534,19 +534,35 @@ def test_doi_links_are_valid_urls():
     assert not re.search(r'[\s"<>]', link), link
 
 
-def test_parallel_builds_freeze_the_heap_before_forking_and_unfreeze_after(tmp_path):
-    """``parallel.py``: under -j 2 the collector's permanent generation holds the heap while Sphinx
-    forks its workers; a serial build leaves the collector alone; both end unfrozen."""
-    import gc
+class _Cycle:
+    def __init__(self) -> None:
+        self.me = self
 
-    for jobs, frozen_while_writing in ((2, True), (1, False)):
+
+def test_the_heap_is_frozen_while_building_and_handed_back_when_the_next_build_starts(tmp_path):
+    """``heap.py``: pages are written with the heap in the collector's permanent generation
+    (serial and -j 2); cyclic garbage frozen with it is freed once the next build starts."""
+    import gc
+    import weakref
+
+    for jobs in (2, 1):
         seen: list[int] = []
         app = SphinxTestApp("html", srcdir=grown_site(tmp_path, 12, f"j{jobs}"), parallel=jobs)
         app.connect("write-started", lambda _app, _builder, seen=seen: seen.append(gc.get_freeze_count()),
                     priority=950)
+        garbage = _Cycle()
+        gone = weakref.ref(garbage)
+        del garbage
         try:
             app.build()
         finally:
             app.cleanup()
-        assert (seen[0] > 0) is frozen_while_writing
-        assert gc.get_freeze_count() == 0
+        assert seen[0] > 0
+        gc.collect()
+        # -j 2 collects before freezing (forked workers must not inherit garbage); serial does not.
+        assert (gone() is None) is (jobs == 2)
+    assert gc.get_freeze_count() > 0  # left frozen: the process's exit skips a full collection
+    app = SphinxTestApp("html", srcdir=grown_site(tmp_path, 12, "next"))
+    app.cleanup()
+    gc.collect()
+    assert gone() is None

@@ -22,8 +22,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
         directive,
         domain,
         feed,
+        heap,
         matrix,
-        parallel,
         reference,
         render,
         stats,
@@ -44,7 +44,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     reference.setup(app)
     clidoc.setup(app)
     assets.setup(app)
-    parallel.setup(app)
+    heap.setup(app)
     return {
         "version": __version__,
         "env_version": 1,

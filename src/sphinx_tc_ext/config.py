@@ -18,6 +18,7 @@ from sphinx.config import Config
 from sphinx.errors import ConfigError
 from sphinx.util import logging
 
+from . import heap
 from .bibmodel import Bibliography, load_bibliography
 from .problems import InputError, Problem
 from .taxonomy import Taxonomy, load_taxonomy
@@ -161,6 +162,7 @@ def get_bibliography(config: Config) -> Bibliography:
         conf.bib_path, get_taxonomy(config), display_path=conf.shown_bib,
         cache_dir=getattr(config, "_tc_cache_dir", None),
         write_cache=getattr(config, "_tc_cache_pid", None) == os.getpid())
+    heap.freeze()  # the bib lives as long as the build
     if getattr(config, "_tc_warned_for", None) is not bib:
         config._tc_warned_for = bib
         for problem in bib.problems:
