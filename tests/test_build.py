@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import given
+from hypothesis import strategies as st
 from sphinx.errors import ConfigError
 
 from tc_testing import read
@@ -69,6 +72,47 @@ def test_html_cards(copy_root, build):
     assert more.summary.get_text() == "and 4 more"
     assert "Huan Wang" in more.get_text()
     assert "tc-preprint" in survey.select_one(".tc-venue")["class"]
+
+
+def _search_index(outdir: Path) -> dict:
+    text = read(outdir / "searchindex.js")
+    return json.loads(text[text.index("(") + 1:text.rindex(")")])
+
+
+def test_search_index_has_every_title_and_author_word_on_the_canonical_page(copy_root, build):
+    """Card text reaches Sphinx's search index on the paper's canonical page, each word given once."""
+    from sphinx.search.en import SearchEnglish
+
+    from sphinx_tc_ext.config import get_bibliography
+    from sphinx_tc_ext.render import tc_cards
+
+    app = build(copy_root())
+    index = _search_index(app.outdir)
+    papers_page = index["docnames"].index("papers")
+    lang = SearchEnglish({})
+    bib = get_bibliography(app.config)
+    for paper in bib.papers.values():
+        for word in lang.split(f"{paper.title} {' '.join(paper.authors)}"):
+            stemmed = lang.stem(word).lower()
+            if not lang.word_filter(stemmed):
+                continue
+            pages = index["terms"].get(stemmed, index["titleterms"].get(stemmed))
+            assert pages is not None, (paper.key, word)
+            assert papers_page in (pages if isinstance(pages, list) else [pages]), (paper.key, word)
+    given = [word for node in app.env.get_and_resolve_doctree("papers", app.builder).findall(tc_cards)
+             for word in node.astext().split()]
+    assert given and len(given) == len(set(given))
+
+
+@given(st.lists(st.text(alphabet="ab-. é'’\n\t", max_size=12), max_size=20))
+def test_each_word_once_splits_into_the_same_words(texts):
+    """Why giving each whitespace-separated word once is enough: no splitter finds words across whitespace."""
+    from sphinx.search.en import SearchEnglish
+
+    lang = SearchEnglish({})
+    full = "\n".join(texts)
+    once = " ".join(dict.fromkeys(full.split()))
+    assert set(lang.split(full)) == set(lang.split(once))
 
 
 def test_repeat_and_pseudo_groupings(copy_root, build):

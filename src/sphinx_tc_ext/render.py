@@ -200,6 +200,7 @@ class _Context:
         self.show_bibtex = self.config.tc_show_bibtex
         self.section_id = ""  # section of the table being rendered
         self.section_uris: dict[str, str] = {}  # taxonomy section label -> URI from this page
+        self.search_words: set[str] = set()  # words this page already gave the search index
         self._relative_uris: dict[str, str] = {}
         self._badges: dict[str, str] | None = None
 
@@ -382,12 +383,28 @@ def _html_cards(ctx: _Context, parent: nodes.Element, keys: list[str]) -> None:
 
 
 def _add_search_text(ctx: _Context, node: nodes.Element, papers: list[Paper]) -> None:
-    """Sphinx's search index reads Text nodes: each paper's title and authors, on its canonical page only."""
-    memo = ctx.bib.__dict__.setdefault("_tc_search_text", {})
-    searchable = [memo.get(p.key) or memo.setdefault(p.key, f"{p.title} {' '.join(p.authors)}") for p in papers
-                  if ctx.domain.canonical_page(p.key) == ctx.docname]
-    if searchable:
-        node += nodes.Text("\n".join(searchable))
+    """Sphinx's search index reads Text nodes: each paper's title and authors, on its canonical page only.
+
+    The index keeps which pages hold a word, not how often, so each word goes in once
+    per page: at 5,000 entries the all-papers page has 125,000 words and a few thousand
+    distinct ones, and Sphinx filters and stems every word it is given.  No splitter
+    finds a word across whitespace, so the index is the same as for the whole text.
+    """
+    memo = ctx.bib.__dict__.setdefault("_tc_search_words", {})
+    seen = ctx.search_words
+    fresh: list[str] = []
+    for paper in papers:
+        if ctx.domain.canonical_page(paper.key) != ctx.docname:
+            continue
+        words = memo.get(paper.key)
+        if words is None:
+            words = memo[paper.key] = f"{paper.title} {' '.join(paper.authors)}".split()
+        for word in words:
+            if word not in seen:
+                seen.add(word)
+                fresh.append(word)
+    if fresh:
+        node += nodes.Text(" ".join(fresh))
 
 
 _SLOT = "\x00"  # marks the page-specific places in a card's shared markup (escaping keeps it)
