@@ -84,6 +84,8 @@ def warm_and_cold(cache: ChunkCache, text: str, path: str, taxonomy=TAXONOMY):
     warm = parse_bib_text(text, path, taxonomy, cache)
     cold = parse_bib_text(text, path, taxonomy)
     assert snapshot(warm) == snapshot(cold)
+    # Digests come with the chunk records: they must be those of the papers as parsed now.
+    assert warm.digests() == {key: paper.digest for key, paper in warm.papers.items()} == cold.digests()
     assert_lines_match_text(warm, text)
     return warm, cold
 

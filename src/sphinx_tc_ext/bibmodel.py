@@ -132,7 +132,7 @@ class Bibliography:
         return self.papers.get(key)
 
     def digests(self) -> dict[str, str]:
-        """Every paper's :attr:`Paper.digest`, computed once per parsed bib (builds ask per card)."""
+        """Every paper's :attr:`Paper.digest` (builds ask per card); a parse fills it from its chunk records."""
         digests = self.__dict__.get("_digests")
         if digests is None:
             digests = self.__dict__["_digests"] = {key: paper.digest for key, paper in self.papers.items()}
@@ -183,6 +183,7 @@ def parse_bib_text(text: str, path: str, taxonomy: Taxonomy, cache: ChunkCache |
     """
     problems: list[Problem] = []
     papers: dict[str, Paper] = {}
+    digests: dict[str, str] = {}
     first_seen: dict[str, int] = {}
     macros = CaseInsensitiveDict(month_names)
     preamble: list[str] = []
@@ -227,27 +228,32 @@ def parse_bib_text(text: str, path: str, taxonomy: Taxonomy, cache: ChunkCache |
                 item.paper = _make_paper(item.kind, item.key, item.raw_fields, chunk, path, 1, taxonomy,
                                          item.problems)
                 item.raw_fields = None
+                item.digest = item.paper.digest if item.paper is not None else ""
                 if cache is not None:
                     cache.changed = True
             problems.extend(_shift_problem(p, shift) for p in item.problems)
             if item.paper is not None:
                 papers[item.key] = _shift_paper(item.paper, shift)
+                digests[item.key] = item.digest
     if cache is not None:
         cache.finish()
     problems.sort(key=lambda p: p.line)
-    return Bibliography(path=path, papers=papers, problems=problems, preamble=" ".join(preamble))
+    bib = Bibliography(path=path, papers=papers, problems=problems, preamble=" ".join(preamble))
+    bib.__dict__["_digests"] = digests
+    return bib
 
 
 class _Entry:
     """One entry of a chunk; ``paper`` and ``problems`` have line numbers counted from the chunk's first line (1)."""
 
-    __slots__ = ("key", "kind", "paper", "problems", "raw_fields")
+    __slots__ = ("digest", "key", "kind", "paper", "problems", "raw_fields")
 
     def __init__(self, kind: str, key: str, raw_fields: list | None) -> None:
         self.kind = kind
         self.key = key
         self.raw_fields = raw_fields  # dropped once validated
         self.paper: Paper | None = None
+        self.digest = ""  # the paper's digest, kept with the record: every build needs all of them
         self.problems: list[Problem] | None = None  # None: not validated yet
 
 
@@ -535,7 +541,7 @@ def _venue(kind: str, fields: dict[str, str], year: int | None, month: int | Non
 # -- the caches --------------------------------------------------------------------------
 
 _CHUNK_CACHE_FILE = "tc-bib-chunks.pickle"
-_CHUNK_CACHE_FORMAT = 1
+_CHUNK_CACHE_FORMAT = 2
 _CODE_FILES = ("bibmodel.py", "latex.py", "problems.py", "schema.py", "taxonomy.py")
 
 
