@@ -12,9 +12,10 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
+from .bibmodel import paper_anchor
 from .config import WARNING_TYPE, get_bibliography, get_taxonomy
 from .directive import SelectionDirective
-from .domain import TCDomain, paper_anchor
+from .domain import TCDomain
 
 logger = logging.getLogger(__name__)
 

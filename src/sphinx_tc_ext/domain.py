@@ -9,7 +9,6 @@ discussed?", and provides the ``:tc:paper:`key``` role.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
@@ -22,10 +21,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.roles import XRefRole
 from sphinx.util.nodes import make_refnode
 
-
-def paper_anchor(key: str) -> str:
-    """The HTML id of a paper's card (same rule as :attr:`Paper.anchor`)."""
-    return "paper-" + re.sub(r"[^A-Za-z0-9_-]", "-", key)
+from .bibmodel import paper_anchor
 
 
 class Mention(NamedTuple):
@@ -153,11 +149,16 @@ class TCDomain(Domain):
 
         Memoized with the derived views: a rebuild asks once per card on every page written.
         """
-        memo = self._derived().setdefault("links_digests", {})
+        derived = self._derived()
+        memo = derived.setdefault("links_digests", {})
         digest = memo.get(key)
         if digest is None:
-            text = repr((self.canonical_page(key), self.backlinks(key)))
-            digest = memo[key] = hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+            links = (self.canonical_page(key), tuple(self.backlinks(key)))
+            by_links = derived.setdefault("links_digests_by_value", {})  # most papers share theirs
+            digest = by_links.get(links)
+            if digest is None:
+                digest = by_links[links] = hashlib.sha1(repr(links).encode("utf-8")).hexdigest()[:16]
+            memo[key] = digest
         return digest
 
     # -- the :tc:paper: role --------------------------------------------------------------

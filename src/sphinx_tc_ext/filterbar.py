@@ -19,7 +19,7 @@ and ``tests/browser`` read this markup: keep the class and ``name`` attributes.
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from docutils import nodes
 
@@ -36,8 +36,8 @@ def render_filterbar(ctx: _Context, table_id: str, facets: list[str], keys: list
     from .render import el
 
     bar = el("div", classes=["tc-filterbar"], hidden="hidden", **{"data-for": table_id})
-    papers = [p for p in (ctx.bib.get(k) for k in dict.fromkeys(keys)) if p is not None]
-    if not papers:
+    counts = _counts(ctx, keys)
+    if counts is None:
         return bar
     form = el("form", classes=["tc-filter-form"], role="search", autocomplete="off",
               **{"aria-label": "Filter papers", "data-for": table_id})
@@ -48,23 +48,18 @@ def render_filterbar(ctx: _Context, table_id: str, facets: list[str], keys: list
     for name in facets:
         facet = ctx.taxonomy.facet(name)
         if facet is not None:
-            counts = Counter(v for p in papers for v in p.facets.get(facet.id, ()))
-            options = [(v.id, v.label, counts[v.id]) for v in facet.values if counts[v.id]]
+            found = counts.facets.get(facet.id, Counter())
+            options = [(v.id, v.label, found[v.id]) for v in facet.values if found[v.id]]
             if options:
                 groups.append(_checkbox_group(ctx, table_id, facet.id, facet.label, options))
         elif name == "kind":
-            counts = Counter(p.venue_kind for p in papers)
-            options = [(kind, label, counts[kind]) for kind, label in KIND_LABELS if counts[kind]]
+            options = [(kind, label, counts.kinds[kind]) for kind, label in KIND_LABELS if counts.kinds[kind]]
             if options:
                 groups.append(_checkbox_group(ctx, table_id, "kind", "Venue type", options))
-        elif name == "code":
-            count = sum(1 for p in papers if p.has_code)
-            if count:
-                groups.append(_checkbox_group(ctx, table_id, "code", "Code", [("1", "Has code", count)]))
-        elif name == "year":
-            years = sorted({p.year for p in papers if p.year})
-            if len(years) > 1:
-                groups.append(_year_range(ctx, table_id, years))
+        elif name == "code" and counts.with_code:
+            groups.append(_checkbox_group(ctx, table_id, "code", "Code", [("1", "Has code", counts.with_code)]))
+        elif name == "year" and len(counts.years) > 1:
+            groups.append(_year_range(ctx, table_id, counts.years))
     if groups:
         panel = el("details", classes=["tc-filter-panel"], open="open")
         panel += el("summary", nodes.Text("Filters"), el("span", classes=["tc-active-count"]))
@@ -93,6 +88,30 @@ def render_filterbar(ctx: _Context, table_id: str, facets: list[str], keys: list
     form += view
     bar += form
     return bar
+
+
+class _Counts(NamedTuple):
+    facets: dict[str, Counter]  # facet id -> value id -> papers
+    kinds: Counter
+    with_code: int
+    years: list[int]
+
+
+def _counts(ctx: _Context, keys: list[str]) -> _Counts | None:
+    """What the controls count, memoized on the parsed bib per set of papers (None: no paper).
+
+    Several pages show the same papers (all of them, by venue, recent ones): at 5,000
+    entries each count walks every paper and facet.
+    """
+    memo = ctx.bib.__dict__.setdefault("_tc_filter_counts", {})
+    unique = tuple(dict.fromkeys(keys))
+    if unique not in memo:
+        papers = [p for p in (ctx.bib.get(k) for k in unique) if p is not None]
+        memo[unique] = _Counts(
+            {facet.id: Counter(v for p in papers for v in p.facets.get(facet.id, ())) for facet in ctx.taxonomy.facets},
+            Counter(p.venue_kind for p in papers), sum(1 for p in papers if p.has_code),
+            sorted({p.year for p in papers if p.year})) if papers else None
+    return memo[unique]
 
 
 def _search(ctx: _Context, table_id: str) -> tc_element:
