@@ -19,11 +19,13 @@ and ``tests/browser`` read this markup: keep the class and ``name`` attributes.
 from __future__ import annotations
 
 from collections import Counter
+from operator import attrgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 from docutils import nodes
 
 if TYPE_CHECKING:
+    from .bibmodel import Paper
     from .render import _Context, tc_element
 
 #: (value, label) of the sort control; "" keeps the order the page was built in.
@@ -106,12 +108,21 @@ def _counts(ctx: _Context, keys: list[str]) -> _Counts | None:
     memo = ctx.bib.__dict__.setdefault("_tc_filter_counts", {})
     unique = tuple(dict.fromkeys(keys))
     if unique not in memo:
-        papers = [p for p in (ctx.bib.get(k) for k in unique) if p is not None]
+        papers = [p for p in map(ctx.bib.papers.get, unique) if p is not None]
         memo[unique] = _Counts(
-            {facet.id: Counter(v for p in papers for v in p.facets.get(facet.id, ())) for facet in ctx.taxonomy.facets},
-            Counter(p.venue_kind for p in papers), sum(1 for p in papers if p.has_code),
+            {facet.id: _value_counts(papers, facet.id) for facet in ctx.taxonomy.facets},
+            Counter(map(attrgetter("venue_kind"), papers)), sum(1 for p in papers if p.has_code),
             sorted({p.year for p in papers if p.year})) if papers else None
     return memo[unique]
+
+
+def _value_counts(papers: list[Paper], facet_id: str) -> Counter:
+    """Papers per value of one facet: papers share a few combinations of values, counted first."""
+    counts: Counter = Counter()
+    for values, n in Counter(p.facets.get(facet_id, ()) for p in papers).items():
+        for value in values:
+            counts[value] += n
+    return counts
 
 
 def _search(ctx: _Context, table_id: str) -> tc_element:

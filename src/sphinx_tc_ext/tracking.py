@@ -139,7 +139,7 @@ def outdated_by_bib(app: Sphinx, env: BuildEnvironment, added: set[str], changed
             except FilterError:
                 outdated.append(docname)  # re-read so the warning is shown again
                 break
-            if selection.digest != record.groups_digest:
+            if selection.keys != list(record.keys) or selection.groups != record.groups:  # cheaper than the digest
                 new_records[i] = record._replace(keys=tuple(selection.keys), groups_digest=selection.digest,
                                                  groups=selection.groups)
         else:
