@@ -729,14 +729,11 @@ def load_bibliography(path: str | os.PathLike, taxonomy: Taxonomy, display_path:
                  None if cache_dir is None else str(cache_dir))
     if cache_key not in _CACHE:
         _CACHE.clear()  # one bib at a time: keep memory flat when the file changes
-        # Parsing makes no cyclic garbage, only objects that stay: collections it would
-        # trigger walk the whole heap (a build's environment too) and free nothing.
-        with _gc_paused():
-            if cache_dir is None:
-                _CACHE[cache_key] = parse_bib_text(text, shown, taxonomy)
-            else:
-                chunks = ChunkCache.load(cache_dir)
-                _CACHE[cache_key] = parse_bib_text(text, shown, taxonomy, chunks)
-                if write_cache:
-                    chunks.save(cache_dir)
+        if cache_dir is None:
+            _CACHE[cache_key] = parse_bib_text(text, shown, taxonomy)
+        else:
+            chunks = ChunkCache.load(cache_dir)
+            _CACHE[cache_key] = parse_bib_text(text, shown, taxonomy, chunks)
+            if write_cache:
+                chunks.save(cache_dir)
     return _CACHE[cache_key]

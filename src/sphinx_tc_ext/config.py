@@ -158,11 +158,11 @@ def get_bibliography(config: Config) -> Bibliography:
     if bib is not None:
         return bib
     conf = settings(config)
-    bib = config._tc_bib = load_bibliography(
-        conf.bib_path, get_taxonomy(config), display_path=conf.shown_bib,
-        cache_dir=getattr(config, "_tc_cache_dir", None),
-        write_cache=getattr(config, "_tc_cache_pid", None) == os.getpid())
-    heap.freeze()  # the bib lives as long as the build
+    with heap.long_lived():  # the parsed bib lives as long as the build
+        bib = config._tc_bib = load_bibliography(
+            conf.bib_path, get_taxonomy(config), display_path=conf.shown_bib,
+            cache_dir=getattr(config, "_tc_cache_dir", None),
+            write_cache=getattr(config, "_tc_cache_pid", None) == os.getpid())
     if getattr(config, "_tc_warned_for", None) is not bib:
         config._tc_warned_for = bib
         for problem in bib.problems:
