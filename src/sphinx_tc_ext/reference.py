@@ -22,7 +22,6 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective, is_directive_registered
 
 from .config import WARNING_TYPE, get_taxonomy
-from .lint import CODES
 from .schema import FIELDS, SITE_ONLY_FIELDS, WARNING_SUBTYPES
 
 Cell = str | nodes.Node | Sequence[nodes.Node]
@@ -79,6 +78,8 @@ def make_table(headers: Sequence[str], rows: Sequence[Sequence[Cell]], widths: S
 
 def check_codes_table() -> nodes.table:
     """Code, name with its Sphinx warning type, severity, and the description with an example."""
+    from .lint import CODES  # here, not at the top: the linter and formatter cost every build 20 ms to import
+
     rows = []
     for code in CODES:
         warning = f"{WARNING_TYPE}.{code.subtype}"
