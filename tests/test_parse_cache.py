@@ -683,3 +683,62 @@ def test_sphinx_builds_keep_the_cache_in_the_doctree_dir(copy_root, make_app, mo
     cache = ChunkCache.load(app2.doctreedir)
     assert len(cache.chunks) == len(list(bibmodel._chunks(read(bib))))
     app2.cleanup()
+
+
+# -- parsing in several processes (-j N) -----------------------------------------------------
+
+
+def grown_with_macros(copies: int) -> str:
+    """The survey copied under new keys, an @string defined half-way (used after it, and redefined
+    later), a broken entry and a duplicate key: what the shares of a parallel parse must agree on."""
+    pieces = [STRING]  # in the first share; its user in the last
+    for n in range(copies):
+        pieces.append(re.sub(r"(@\w+\{)([^,\s]+),", lambda m, n=n: f"{m.group(1)}{m.group(2)}x{n},", SURVEY))
+    pieces.append(USES_STRING)
+    pieces.append(STRING.replace("Alpha", "Gamma") + USES_STRING.replace("macro2025user", "macro2025late"))
+    pieces.append("@article{broken2025x, title = {Unclosed\n\n")
+    pieces.append(USES_STRING.replace("Uses a Macro", "Uses It Again"))  # a duplicate key
+    return "".join(pieces)
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_a_parallel_parse_equals_the_serial_one(jobs, monkeypatch):
+    monkeypatch.setattr(bibmodel, "PARALLEL_MINIMUM", 10)
+    text = grown_with_macros(4)
+    cache = ChunkCache()
+    cache.begin("refs/survey.bib", TAXONOMY)
+    given = bibmodel.parse_in_parallel(text, "refs/survey.bib", TAXONOMY, cache, jobs)
+    chunks = text.count("\n@")
+    assert chunks * (jobs - 1) // jobs - 2 <= given < chunks  # the other processes did their shares
+    counter = CountingParser(monkeypatch)
+    parallel = parse_bib_text(text, "refs/survey.bib", TAXONOMY, cache)
+    assert counter.take() == []  # every chunk came from the shares, macros included
+    serial = parse_bib_text(text, "refs/survey.bib", TAXONOMY)
+    assert snapshot(parallel) == snapshot(serial)
+    assert parallel.get("macro2025user").venue.startswith("Venue Alpha")
+    assert parallel.get("macro2025late").venue.startswith("Venue Gamma")
+    assert any(p.subtype == "duplicate" for p in parallel.problems)
+    assert any("broken2025x" in p.message for p in parallel.problems)
+
+
+def test_a_share_parsed_with_other_macros_is_parsed_again(monkeypatch):
+    """A record whose macro reads differ from the serial parse's is never reused: the result is the serial one."""
+    monkeypatch.setattr(bibmodel, "PARALLEL_MINIMUM", 10)
+    monkeypatch.setattr(bibmodel, "_STRING_COMMAND", re.compile("(?!)"))  # shares blind to earlier @strings
+    text = grown_with_macros(4)
+    cache = ChunkCache()
+    counter = CountingParser(monkeypatch)
+    parallel = parse_bib_text(text, "refs/survey.bib", TAXONOMY, cache, jobs=2)
+    reparsed = counter.take()  # in this process: its share, then what the other share got wrong
+    assert "macro2025user" in reparsed[-1] and not any("macro2025late" in chunk for chunk in reparsed)
+    assert snapshot(parallel) == snapshot(parse_bib_text(text, "refs/survey.bib", TAXONOMY))
+    assert parallel.get("macro2025user").venue.startswith("Venue Alpha")
+
+
+def test_small_or_serial_parses_fork_nothing(monkeypatch):
+    cache = ChunkCache()
+    cache.begin("refs/survey.bib", TAXONOMY)
+    assert bibmodel.parse_in_parallel(SURVEY, "refs/survey.bib", TAXONOMY, cache, 2) == 0  # 166 < minimum
+    monkeypatch.setattr(bibmodel, "PARALLEL_MINIMUM", 10)
+    assert bibmodel.parse_in_parallel(SURVEY, "refs/survey.bib", TAXONOMY, cache, 1) == 0
+    assert not cache.chunks

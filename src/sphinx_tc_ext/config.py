@@ -70,6 +70,7 @@ def remember_cache_dir(app: Sphinx, config: Config) -> None:
     """
     config._tc_cache_dir = str(app.doctreedir)  # not pickled, like _tc_confdir
     config._tc_cache_pid = os.getpid()
+    config._tc_jobs = app.parallel  # -j N: a cold parse of the bib uses N processes too
 
 
 def validate_config(app: Sphinx, config: Config) -> None:
@@ -158,11 +159,12 @@ def get_bibliography(config: Config) -> Bibliography:
     if bib is not None:
         return bib
     conf = settings(config)
+    main_process = getattr(config, "_tc_cache_pid", None) == os.getpid()
     with heap.long_lived():  # the parsed bib lives as long as the build
         bib = config._tc_bib = load_bibliography(
             conf.bib_path, get_taxonomy(config), display_path=conf.shown_bib,
-            cache_dir=getattr(config, "_tc_cache_dir", None),
-            write_cache=getattr(config, "_tc_cache_pid", None) == os.getpid())
+            cache_dir=getattr(config, "_tc_cache_dir", None), write_cache=main_process,
+            jobs=getattr(config, "_tc_jobs", 1) if main_process else 1)
     if getattr(config, "_tc_warned_for", None) is not bib:
         config._tc_warned_for = bib
         for problem in bib.problems:
