@@ -281,12 +281,25 @@ def _rebuild(make_app, src):
     return app, _docs_in(status, "reading sources"), _docs_in(status, "writing output")
 
 
-def test_editing_one_entry_rewrites_only_the_pages_that_show_it(copy_root, make_app):
+def _counting_recounts(monkeypatch) -> list[dict]:
+    """Note each matrix or chart that tracking counts again after a bib edit."""
+    from sphinx_tc_ext import tracking
+
+    recounted: list[dict] = []
+    real = tracking._reselect_data
+    monkeypatch.setattr(tracking, "_reselect_data",
+                        lambda bib, taxonomy, options: recounted.append(options) or real(bib, taxonomy, options))
+    return recounted
+
+
+def test_editing_one_entry_rewrites_only_the_pages_that_show_it(copy_root, make_app, monkeypatch):
     src = copy_root()
     _rebuild(make_app, src)
     bib = src / "refs" / "survey.bib"
     bib.write_text(read(bib).replace("{MMS-LLaMA}: Efficient", "{MMS-LLaMA}: Renamed"), encoding="utf-8")
+    recounted = _counting_recounts(monkeypatch)
     app, reread, rewritten = _rebuild(make_app, src)
+    assert recounted == []  # a title changes no count: "overview" is written for its card, not recounted
     # "sections" holds a sphinxcontrib-bibtex bibliography of the cited entries; MMS-LLaMA is cited, so
     # the generated bib it reads (tc-cite.bib) changes, and Sphinx re-reads the page when that file's
     # mtime is newer than the page's last read (not within one tick of the file clock); index, whose
@@ -300,12 +313,14 @@ def test_editing_one_entry_rewrites_only_the_pages_that_show_it(copy_root, make_
     assert reread == set() and rewritten == set()
 
 
-def test_moving_an_entry_between_groups_rewrites_pages_whose_selection_changed(copy_root, make_app):
+def test_moving_an_entry_between_groups_rewrites_pages_whose_selection_changed(copy_root, make_app, monkeypatch):
     src = copy_root()
     _rebuild(make_app, src)
     bib = src / "refs" / "survey.bib"
     bib.write_text(read(bib).replace("categories = {similarity}", "categories = {attention}"), encoding="utf-8")
+    recounted = _counting_recounts(monkeypatch)
     app, reread, rewritten = _rebuild(make_app, src)
+    assert recounted  # a category moved: the matrix and charts are counted again
     # Tables grouped by category are selected again and their pages written, not read: only the
     # page whose matrix and charts count categories is read again (and maybe the bibliography).
     assert reread - {"sections"} == {"overview"}

@@ -64,6 +64,10 @@ def paper_anchor(key: str) -> str:
     return "paper-" + _NOT_IN_IDS.sub("-", key)
 
 
+#: Length of the part of :attr:`Paper.digest` that follows :attr:`Paper.counted`.
+COUNTED_DIGEST = 12
+
+
 @dataclass
 class Paper:
     """One bib entry, with the raw fields kept and the display values derived once."""
@@ -109,10 +113,18 @@ class Paper:
         """Changes whenever anything shown about the paper changes (its fields and names).
 
         Not its line: a new entry at the top of the bib moves every entry below, and no
-        page shows where an entry is in the file.
+        page shows where an entry is in the file.  Its first :data:`COUNTED_DIGEST` characters
+        change only with what matrices and charts count (:attr:`counted`), so a build can
+        tell a title or author fix from an edit that changes counts by the digests alone.
         """
-        text = repr((self.entry_type, self.key, sorted(self.fields.items()), self.authors_raw))
-        return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+        shown = repr((self.entry_type, self.key, sorted(self.fields.items()), self.authors_raw))
+        return (hashlib.sha1(repr(self.counted).encode("utf-8")).hexdigest()[:COUNTED_DIGEST]
+                + hashlib.sha1(shown.encode("utf-8")).hexdigest()[:16])
+
+    @property
+    def counted(self) -> tuple:
+        """What ``tc-matrix`` and ``tc-stats`` count of a paper (without a filter of their own)."""
+        return (sorted(self.facets.items()), self.year, self.publication_month, self.has_code)
 
     def clean_bibtex(self, site_only: Iterable[str]) -> str:
         """The entry as an author pastes it into a paper: site-only fields removed."""
@@ -618,7 +630,7 @@ def _venue(kind: str, fields: dict[str, str], year: int | None, month: int | Non
 # -- the caches --------------------------------------------------------------------------
 
 _CHUNK_CACHE_FILE = "tc-bib-chunks.pickle"
-_CHUNK_CACHE_FORMAT = 2
+_CHUNK_CACHE_FORMAT = 3
 _CODE_FILES = ("bibmodel.py", "latex.py", "problems.py", "schema.py", "taxonomy.py")
 
 

@@ -27,6 +27,7 @@ from sphinx.addnodes import pending_xref
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
+from .bibmodel import COUNTED_DIGEST
 from .config import get_bibliography, get_taxonomy, settings
 from .directive import paper_table, select_table
 from .domain import Mention, TCDomain
@@ -120,6 +121,9 @@ def outdated_by_bib(app: Sphinx, env: BuildEnvironment, added: set[str], changed
     digests = bib.digests()
     old_digests = domain.data["entry_digests"]
     edited = {key for key in digests.keys() | old_digests.keys() if digests.get(key) != old_digests.get(key)}
+    # A title or author fix leaves every count alone: matrices and charts need no recount.
+    counts_may_change = any(digests.get(key, "")[:COUNTED_DIGEST] != old_digests.get(key, "")[:COUNTED_DIGEST]
+                            for key in edited)
     outdated = []
     for docname, records in list(domain.tables.items()):
         if docname in added or docname in changed or docname in removed:
@@ -130,6 +134,8 @@ def outdated_by_bib(app: Sphinx, env: BuildEnvironment, added: set[str], changed
                 continue
             try:
                 if record.options.get("matrix") or record.options.get("stats"):
+                    if not counts_may_change and "filter" not in record.options:
+                        continue
                     if _reselect_data(bib, taxonomy, record.options) != record.groups_digest:
                         outdated.append(docname)  # counts live in the doctree: read the page again
                         break
