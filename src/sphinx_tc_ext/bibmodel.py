@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import gc
 import hashlib
 import os
 import pickle
@@ -33,6 +32,7 @@ from pybtex.database.input.bibtex import LowLevelParser, month_names
 from pybtex.exceptions import PybtexError
 from pybtex.utils import CaseInsensitiveDict
 
+from . import heap
 from .latex import latex_to_text
 from .problems import Problem, did_you_mean
 from .schema import LINK_FIELDS
@@ -675,18 +675,6 @@ def _replay(events: tuple, macros: CaseInsensitiveDict) -> bool:
     return True
 
 
-@contextlib.contextmanager
-def _gc_paused():
-    """Unpickling tens of thousands of objects triggers collection after collection; none can free anything."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 #: Share of entries parsed afresh below which the chunk cache file is not rewritten.
 UNSAVED_SHARE = 0.02
 
@@ -715,7 +703,7 @@ class ChunkCache:
     def load(cls, cache_dir: str | os.PathLike) -> ChunkCache:
         """The cache in ``cache_dir``; empty when the file is missing, unreadable, corrupt or of another format."""
         try:
-            with open(Path(cache_dir, _CHUNK_CACHE_FILE), "rb") as f, _gc_paused():
+            with open(Path(cache_dir, _CHUNK_CACHE_FILE), "rb") as f, heap.paused():
                 context, chunks = pickle.load(f)
             if not isinstance(context, tuple) or not isinstance(chunks, dict):
                 raise TypeError("not a chunk cache")

@@ -19,13 +19,11 @@ and ``tests/browser`` read this markup: keep the class and ``name`` attributes.
 from __future__ import annotations
 
 from collections import Counter
-from operator import attrgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 from docutils import nodes
 
 if TYPE_CHECKING:
-    from .bibmodel import Paper
     from .render import _Context, tc_element
 
 #: (value, label) of the sort control; "" keeps the order the page was built in.
@@ -102,27 +100,44 @@ class _Counts(NamedTuple):
 def _counts(ctx: _Context, keys: list[str]) -> _Counts | None:
     """What the controls count, memoized on the parsed bib per set of papers (None: no paper).
 
-    Several pages show the same papers (all of them, by venue, recent ones): at 5,000
-    entries each count walks every paper and facet.
+    Several pages show the same papers (all of them, by venue, recent ones), and papers
+    share a few combinations of counted values: a table's papers are counted per
+    combination first, in one pass, then the combinations are added up.
     """
     memo = ctx.bib.__dict__.setdefault("_tc_filter_counts", {})
     unique = tuple(dict.fromkeys(keys))
     if unique not in memo:
-        papers = [p for p in map(ctx.bib.papers.get, unique) if p is not None]
-        memo[unique] = _Counts(
-            {facet.id: _value_counts(papers, facet.id) for facet in ctx.taxonomy.facets},
-            Counter(map(attrgetter("venue_kind"), papers)), sum(1 for p in papers if p.has_code),
-            sorted({p.year for p in papers if p.year})) if papers else None
+        numbers, combinations = _combinations(ctx)
+        found = Counter(map(numbers.__getitem__, filter(numbers.__contains__, unique)))
+        facets = {facet.id: Counter() for facet in ctx.taxonomy.facets}
+        kinds: Counter = Counter()
+        with_code, years = 0, set()
+        for number, n in found.items():
+            values, kind, code, year = combinations[number]
+            for facet_id, ids in values:
+                for value in ids:
+                    facets[facet_id][value] += n
+            kinds[kind] += n
+            with_code += n if code else 0
+            if year:
+                years.add(year)
+        memo[unique] = _Counts(facets, kinds, with_code, sorted(years)) if found else None
     return memo[unique]
 
 
-def _value_counts(papers: list[Paper], facet_id: str) -> Counter:
-    """Papers per value of one facet: papers share a few combinations of values, counted first."""
-    counts: Counter = Counter()
-    for values, n in Counter(p.facets.get(facet_id, ()) for p in papers).items():
-        for value in values:
-            counts[value] += n
-    return counts
+def _combinations(ctx: _Context) -> tuple[dict[str, int], list[tuple]]:
+    """Each paper's number of its combination of counted values, and the combinations:
+    ((facet id, values) per facet, venue kind, has code, year)."""
+    memo = ctx.bib.__dict__.get("_tc_counted")
+    if memo is None:
+        facet_ids = [facet.id for facet in ctx.taxonomy.facets]
+        numbers: dict[tuple, int] = {}
+        memo = ctx.bib.__dict__["_tc_counted"] = ({}, [])
+        for key, p in ctx.bib.papers.items():
+            combination = (tuple((f, p.facets.get(f, ())) for f in facet_ids), p.venue_kind, p.has_code, p.year)
+            memo[0][key] = numbers.setdefault(combination, len(numbers))
+        memo[1].extend(numbers)
+    return memo
 
 
 def _search(ctx: _Context, table_id: str) -> tc_element:

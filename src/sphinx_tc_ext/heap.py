@@ -46,20 +46,29 @@ def freeze(app: Sphinx | None = None, *_args: object) -> None:
 
 
 @contextlib.contextmanager
+def paused() -> Iterator[None]:
+    """No collection in this block: loading a cache file makes thousands of objects and no garbage."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@contextlib.contextmanager
 def long_lived() -> Iterator[None]:
     """Objects made in this block stay until the build ends (a parsed bib): frozen as made.
 
     Making them triggers collections that walk the whole heap and free nothing, and the
     first collection after the block would walk each new object once more.
     """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        freeze()
-        if enabled:
-            gc.enable()
+    with paused():
+        try:
+            yield
+        finally:
+            freeze()
 
 
 def unfreeze(_app: Sphinx, _config: Config) -> None:

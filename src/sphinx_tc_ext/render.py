@@ -26,6 +26,7 @@ from sphinx.builders import Builder
 from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.util import logging
 
+from . import heap
 from .bibmodel import Bibliography, Paper
 from .config import WARNING_TYPE, get_bibliography, get_taxonomy, settings
 from .directive import paper_table
@@ -628,7 +629,7 @@ class _PageCards:
         )).encode("utf-8")).digest()
         self.old: dict[tuple[str, ...], str] = {}
         try:
-            with self.path.open("rb") as f:
+            with self.path.open("rb") as f, heap.paused():
                 saved = pickle.load(f)
             if saved.get("stamp") == self.stamp:
                 self.old = saved["cards"]
