@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,15 @@ def test_any_brace_free_title_and_author_survive(title, author):
     paper = bib.get("k2025x")
     assert paper is not None
     assert paper.title == latex_to_text(" ".join(title.split()))
+
+
+_ENTRY_LINE = re.compile(r"^[ \t]*@[ \t]*([A-Za-z]+)[ \t]*[{(]", re.MULTILINE)
+
+
+@given(st.lists(st.sampled_from(["@", "@article{", "@ string (", "@Misc {", " ", "\t", "\n", "\r\n", "{", "a",
+                                 "x@y.org", "@@", "\u2028", "é"]), max_size=40).map("".join))
+def test_entry_starts_are_the_lines_a_multiline_expression_finds(text):
+    """bibmodel.entry_starts scans ``@`` signs; it must find what ``^[ \\t]*@[ \\t]*type[ \\t]*[{(]`` finds."""
+    from sphinx_tc_ext.bibmodel import entry_starts
+
+    assert entry_starts(text) == [m.start() for m in _ENTRY_LINE.finditer(text)]
