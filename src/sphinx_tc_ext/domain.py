@@ -140,6 +140,10 @@ class TCDomain(Domain):
         """The one page whose card is the paper's permalink target."""
         return self._derived()["canonical"].get(key)
 
+    def canonical_pages(self) -> dict[str, str]:
+        """:meth:`canonical_page` of every paper shown anywhere (for loops over thousands; do not change it)."""
+        return self._derived()["canonical"]
+
     def backlinks(self, key: str) -> list[Mention]:
         """Every section that cites the paper or whose filtered table lists it, in page order."""
         return self._derived()["backlinks"].get(key, [])

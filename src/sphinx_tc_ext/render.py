@@ -16,6 +16,7 @@ import os
 import pickle
 import secrets
 from collections.abc import Callable
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.util import logging
 
 from . import heap
-from .bibmodel import Bibliography, Paper
+from .bibmodel import Bibliography, Paper, paper_anchor
 from .config import WARNING_TYPE, get_bibliography, get_taxonomy, settings
 from .directive import paper_table
 from .domain import TCDomain
@@ -376,8 +377,8 @@ def _html_groups(ctx: _Context, parent: nodes.Element, groups: list, group_by: l
 
 
 def _html_cards(ctx: _Context, parent: nodes.Element, keys: list[str]) -> None:
-    papers = [p for p in (ctx.bib.get(k) for k in keys) if p is not None]
-    grid = tc_cards("", keys=[p.key for p in papers], card_ids=[ctx.unique_id(p.anchor) for p in papers],
+    papers = [p for p in map(ctx.bib.papers.get, keys) if p is not None]
+    grid = tc_cards("", keys=[p.key for p in papers], card_ids=[ctx.unique_id(paper_anchor(p.key)) for p in papers],
                     section_id=ctx.section_id)
     _add_search_text(ctx, grid, papers)
     parent += grid
@@ -392,18 +393,15 @@ def _add_search_text(ctx: _Context, node: nodes.Element, papers: list[Paper]) ->
     finds a word across whitespace, so the index is the same as for the whole text.
     """
     memo = ctx.bib.__dict__.setdefault("_tc_search_words", {})
-    seen = ctx.search_words
-    fresh: list[str] = []
     for paper in papers:
-        if ctx.domain.canonical_page(paper.key) != ctx.docname:
-            continue
-        words = memo.get(paper.key)
-        if words is None:
-            words = memo[paper.key] = f"{paper.title} {' '.join(paper.authors)}".split()
-        for word in words:
-            if word not in seen:
-                seen.add(word)
-                fresh.append(word)
+        if paper.key not in memo:
+            memo[paper.key] = f"{paper.title} {' '.join(paper.authors)}".split()
+    home = ctx.docname
+    canonical = ctx.domain.canonical_pages()
+    words = dict.fromkeys(chain.from_iterable(memo[p.key] for p in papers if canonical.get(p.key) == home))
+    seen = ctx.search_words
+    fresh = [word for word in words if word not in seen]
+    seen.update(fresh)
     if fresh:
         node += nodes.Text(" ".join(fresh))
 
