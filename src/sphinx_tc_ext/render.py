@@ -392,13 +392,10 @@ def _add_search_text(ctx: _Context, node: nodes.Element, papers: list[Paper]) ->
     distinct ones, and Sphinx filters and stems every word it is given.  No splitter
     finds a word across whitespace, so the index is the same as for the whole text.
     """
-    memo = ctx.bib.__dict__.setdefault("_tc_search_words", {})
-    for paper in papers:
-        if paper.key not in memo:
-            memo[paper.key] = f"{paper.title} {' '.join(paper.authors)}".split()
     home = ctx.docname
     canonical = ctx.domain.canonical_pages()
-    words = dict.fromkeys(chain.from_iterable(memo[p.key] for p in papers if canonical.get(p.key) == home))
+    words = dict.fromkeys(chain.from_iterable(f"{p.title} {' '.join(p.authors)}".split()
+                                              for p in papers if canonical.get(p.key) == home))
     seen = ctx.search_words
     fresh = [word for word in words if word not in seen]
     seen.update(fresh)
