@@ -313,6 +313,25 @@ def test_editing_one_entry_rewrites_only_the_pages_that_show_it(copy_root, make_
     assert reread == set() and rewritten == set()
 
 
+def test_a_layout_only_bib_edit_is_parsed_once(copy_root, make_app):
+    """An edit that changes no entry (blank lines, a comment) writes no page, so Sphinx keeps the old
+    environment; the next builds must still know the bib is as good as unchanged, without parsing it."""
+    src = copy_root()
+    _rebuild(make_app, src)
+    bib = src / "refs" / "survey.bib"
+    bib.write_text("% reformatted\n\n" + read(bib).replace("\n}\n", "\n}\n\n"), encoding="utf-8")
+    app, reread, rewritten = _rebuild(make_app, src)
+    assert getattr(app.config, "_tc_bib", None) is not None  # parsed once, to compare the entries
+    assert reread <= {"sections"} and rewritten <= {"sections", "index"}  # (sections: tc-cite.bib's mtime)
+    for _ in range(2):
+        app, reread, rewritten = _rebuild(make_app, src)
+        assert getattr(app.config, "_tc_bib", None) is None  # not parsed again
+        assert reread == set() and rewritten == set()
+    bib.write_text(read(bib).replace("{MMS-LLaMA}: Efficient", "{MMS-LLaMA}: Renamed"), encoding="utf-8")
+    app, reread, rewritten = _rebuild(make_app, src)  # a real edit after it is still seen
+    assert "papers" in rewritten and "MMS-LLaMA: Renamed" in read(app.outdir / "papers.html")
+
+
 def test_moving_an_entry_between_groups_rewrites_pages_whose_selection_changed(copy_root, make_app, monkeypatch):
     src = copy_root()
     _rebuild(make_app, src)

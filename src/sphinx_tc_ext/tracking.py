@@ -15,6 +15,7 @@ would re-read every page with a table whenever any entry changes.  Instead:
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import hashlib
 import json
@@ -114,7 +115,8 @@ def outdated_by_bib(app: Sphinx, env: BuildEnvironment, added: set[str], changed
     domain = _domain(env)
     stamp = _bib_stamp(app)
     bibliographies = _bibliography_pages(env) if (added or changed or removed) else []
-    if stamp == domain.data["bib_stamp"]:
+    if stamp == domain.data["bib_stamp"] or _known_same_entries(app, domain.data["bib_stamp"], stamp):
+        domain.data["bib_stamp"] = stamp
         return bibliographies
     bib = get_bibliography(app.config)
     taxonomy = get_taxonomy(app.config)
@@ -151,9 +153,36 @@ def outdated_by_bib(app: Sphinx, env: BuildEnvironment, added: set[str], changed
         else:
             if new_records != records:
                 domain.replace_tables(docname, new_records)
+    if not edited:
+        _note_same_entries(app, domain.data["bib_stamp"], stamp)
     domain.data["entry_digests"] = digests
     domain.data["bib_stamp"] = stamp
     return outdated + bibliographies
+
+
+SAME_ENTRIES_FILE = "tc-bib-same.json"
+
+
+def _note_same_entries(app: Sphinx, old: str | None, new: str | None) -> None:
+    """Remember that two versions of the bib hold the same entries (an edit of layout or comments).
+
+    Such an edit changes no page, and Sphinx pickles the environment only when a page
+    is read or written: without this note every later build would parse the bib again
+    to learn, again, that nothing changed (0.5 s at 5,000 entries).
+    """
+    with contextlib.suppress(OSError):
+        Path(app.doctreedir).mkdir(parents=True, exist_ok=True)
+        Path(app.doctreedir, SAME_ENTRIES_FILE).write_text(json.dumps({"from": old, "to": new}), encoding="utf-8")
+
+
+def _known_same_entries(app: Sphinx, old: str | None, new: str | None) -> bool:
+    if old is None or new is None:
+        return False
+    try:
+        note = json.loads(Path(app.doctreedir, SAME_ENTRIES_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(note, dict) and note.get("from") == old and note.get("to") == new
 
 
 def _bibliography_pages(env: BuildEnvironment) -> list[str]:
