@@ -92,7 +92,7 @@ def test_the_real_survey_is_loaded():
        drop=st.sets(st.sampled_from(KEYS), max_size=20))
 def test_filtering_the_sorted_bib_equals_sorting_the_filtered_papers(table, sort, drop):
     """select_table filters one memoized ordering of the bib instead of sorting each table's papers."""
-    from sphinx_tc_ext.filters import compile_filter, parse_sort, sort_papers
+    from sphinx_tc_ext.filters import _SORT_KEYS, compile_filter, parse_sort, sort_papers
 
     bib = dataclasses.replace(BIB, papers={k: p for k, p in BIB.papers.items() if k not in drop})
     options = {**table, "sort": sort}
@@ -100,5 +100,11 @@ def test_filtering_the_sorted_bib_equals_sorting_the_filtered_papers(table, sort
     if "filter" in options:
         predicate = compile_filter(options["filter"], TAXONOMY)
         papers = [p for p in papers if predicate(p)]
-    expected = [p.key for p in sort_papers(papers, parse_sort(sort))][: options.get("limit")]
+    papers.sort(key=lambda p: p.key)  # the plain way: stable sorts of the papers, the last key first
+    for name, descending in reversed(parse_sort(sort)):
+        papers.sort(key=_SORT_KEYS[name], reverse=descending)
+    expected = [p.key for p in papers][: options.get("limit")]
     assert select_table(bib, TAXONOMY, options, "-date, title", "papers").keys == expected
+    for other in ("title", "-added, -date, title", "author, -year"):  # later orders reuse the field values
+        assert select_table(bib, TAXONOMY, {"sort": other}, "-date, title", "papers").keys == [
+            p.key for p in sort_papers(list(bib.papers.values()), parse_sort(other))]

@@ -200,7 +200,9 @@ def sorted_bib(bib: Bibliography, sort: str) -> list[Paper]:
     memo = bib.__dict__.setdefault("_tc_sorted", {})
     order = memo.get(tuple(keys))
     if order is None:
-        order = memo[tuple(keys)] = sort_papers(list(bib.papers.values()), keys)
+        papers, fields = bib.__dict__.get("_tc_sort_fields") or bib.__dict__.setdefault(
+            "_tc_sort_fields", (list(bib.papers.values()), {}))  # each field's values, shared by every order
+        order = memo[tuple(keys)] = sort_papers(papers, keys, fields)
     return order
 
 

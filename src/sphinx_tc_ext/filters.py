@@ -304,11 +304,26 @@ def parse_sort(source: str) -> list[tuple[str, bool]]:
     return keys
 
 
-def sort_papers(papers: list[Paper], keys: list[tuple[str, bool]]) -> list[Paper]:
-    result = sorted(papers, key=lambda p: p.key)  # deterministic tie-break
+def sort_papers(papers: list[Paper], keys: list[tuple[str, bool]],
+                fields: dict[str, list] | None = None) -> list[Paper]:
+    """``papers`` in the order ``keys`` names, ties broken by citation key.
+
+    Stable sorts of positions, the last key first, each by a list of that field's values
+    computed once per paper; ``fields`` keeps those lists for the next call with the
+    same list of papers (every order of one bib shares its titles and dates).
+    """
+    fields = {} if fields is None else fields
+
+    def values(name: str) -> list:
+        found = fields.get(name)
+        if found is None:
+            found = fields[name] = [p.key for p in papers] if name == "" else list(map(_SORT_KEYS[name], papers))
+        return found
+
+    positions = sorted(range(len(papers)), key=values("").__getitem__)  # "": the citation key as it is
     for name, descending in reversed(keys):
-        result.sort(key=_SORT_KEYS[name], reverse=descending)
-    return result
+        positions.sort(key=values(name).__getitem__, reverse=descending)
+    return [papers[i] for i in positions]
 
 
 def parse_facet_list(source: str, taxonomy: Taxonomy, what: str, extra: tuple[str, ...] = ()) -> list[str]:
