@@ -34,6 +34,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -371,7 +372,7 @@ def report(results: dict) -> str:
         f"Measured {m['date']} on {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, Python {m['python']}, "
         f"Sphinx {m['sphinx']}, docutils {m['docutils']}, pybtex {m['pybtex']}, "
         f"sphinxcontrib-bibtex {m['sphinxcontrib-bibtex']}, furo {m['furo']}, myst-parser {m['myst-parser']}.",
-        f"Command: `.venv/bin/python benchmarks/run.py{' --quick' if results['quick'] else ''}` "
+        f"Command: `{shlex.join(['.venv/bin/python', 'benchmarks/run.py', *results['arguments']])}` "
         f"({results['total_seconds']:.0f} s in all). Every build is a fresh `sphinx-build` process "
         "(`-n -W --keep-going`, like `scripts/build-site`); times are wall clock with the CPU time "
         "(user + system) in parentheses; peak RSS is the largest single process (for `-j 2` not the sum).",
@@ -532,7 +533,8 @@ def main(argv: list[str] | None = None) -> int:
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     results: dict = {"machine": machine(), "load": load, "commit": git("rev-parse", "--short", "HEAD"),
                      "src_dirty": bool(git("status", "--porcelain", "--", "src")), "site_pages": site_pages(),
-                     "quick": args.quick, "seed": str(synth.seed_path().relative_to(REPO)),
+                     "quick": args.quick, "arguments": [*sys.argv[1:]],
+                     "seed": str(synth.seed_path().relative_to(REPO)),
                      "sites": [], "onepage": {}, "reference": {}}
     try:
         if args.profile or args.profile_only:
