@@ -306,7 +306,7 @@ def parse_in_parallel(text: str, path: str, taxonomy: Taxonomy, cache: ChunkCach
     """
     import multiprocessing
 
-    spans = [(start, end) for start, end in _chunks(text)]
+    spans = list(_chunks(text))
     missing = [i for i, (start, end) in enumerate(spans) if cache.key(text[start:end]) not in cache.chunks]
     if jobs < 2 or len(missing) < PARALLEL_MINIMUM or "fork" not in multiprocessing.get_all_start_methods():
         return 0
@@ -329,13 +329,10 @@ def _parse_share(text: str, spans: list[tuple[int, int]], path: str, taxonomy: T
                  share: list[int]) -> dict[bytes, _ChunkRecord]:
     """Records of the chunks numbered ``share`` (ascending), validated as the serial parse would."""
     macros = CaseInsensitiveDict(month_names)
-    for start, end in spans[:share[0]]:  # the macros defined before this share
-        if _STRING_COMMAND.search(text, start, end):
-            _parse_chunk(text[start:end], macros)
     records: dict[bytes, _ChunkRecord] = {}
-    done = share[0]
+    done = 0
     for i in share:
-        for start, end in spans[done:i]:  # chunks between missing ones: only their macros matter
+        for start, end in spans[done:i]:  # chunks before this one not to parse here: only their macros matter
             if _STRING_COMMAND.search(text, start, end):
                 _parse_chunk(text[start:end], macros)
         done = i + 1

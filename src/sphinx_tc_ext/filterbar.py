@@ -131,12 +131,12 @@ def _combinations(ctx: _Context) -> tuple[dict[str, int], list[tuple]]:
     memo = ctx.bib.__dict__.get("_tc_counted")
     if memo is None:
         facet_ids = [facet.id for facet in ctx.taxonomy.facets]
-        numbers: dict[tuple, int] = {}
-        memo = ctx.bib.__dict__["_tc_counted"] = ({}, [])
-        for key, p in ctx.bib.papers.items():
-            combination = (tuple((f, p.facets.get(f, ())) for f in facet_ids), p.venue_kind, p.has_code, p.year)
-            memo[0][key] = numbers.setdefault(combination, len(numbers))
-        memo[1].extend(numbers)
+        numbered: dict[tuple, int] = {}  # combination -> its number, in order of first appearance
+        numbers = {key: numbered.setdefault(
+                       (tuple((f, p.facets.get(f, ())) for f in facet_ids), p.venue_kind, p.has_code, p.year),
+                       len(numbered))
+                   for key, p in ctx.bib.papers.items()}
+        memo = ctx.bib.__dict__["_tc_counted"] = (numbers, list(numbered))
     return memo
 
 

@@ -6,8 +6,8 @@ nothing: at 5,000 entries collections took 0.42 s of a 3.6 s one-entry edit and
 0.95 s of a 12 s full build.  So the heap is moved into the collector's permanent
 generation (:func:`gc.freeze`) where what exists is there to stay: as the bib is
 parsed (with collection paused while it is), before pages are read and before
-they are written.  Frozen objects are
-still freed by reference counting; only cyclic garbage among them waits.
+they are written.  Frozen objects are still freed by reference counting; only
+cyclic garbage among them waits.
 
 Under ``-j N`` the freeze matters twice: Sphinx forks its workers right after
 ``env-before-read-docs`` and ``write-started``, and a worker's collections would
