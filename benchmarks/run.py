@@ -533,7 +533,7 @@ def main(argv: list[str] | None = None) -> int:
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     results: dict = {"machine": machine(), "load": load, "commit": git("rev-parse", "--short", "HEAD"),
                      "src_dirty": bool(git("status", "--porcelain", "--", "src")), "site_pages": site_pages(),
-                     "quick": args.quick, "arguments": [*sys.argv[1:]],
+                     "quick": args.quick, "arguments": list(sys.argv[1:] if argv is None else argv),
                      "seed": str(synth.seed_path().relative_to(REPO)),
                      "sites": [], "onepage": {}, "reference": {}}
     try:
