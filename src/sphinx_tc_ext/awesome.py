@@ -81,6 +81,7 @@ from urllib.parse import quote, unquote, urlsplit
 from pybtex.database import Person
 from pybtex.exceptions import PybtexError
 
+from .atomic import write_atomic
 from .bibmodel import Bibliography, Paper, balanced_braces, load_for_command, parse_bib_text
 from .fmt import format_text
 from .latex import latex_to_text
@@ -1684,7 +1685,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     print(f"{result.count} papers read; {summarise(result.problems)}", file=sys.stderr)
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(result.text, encoding="utf-8")
+    write_atomic(out, result.text)
     counts = Counter(action for action, _k, _d in result.changes)
     for action, key, detail in result.changes:
         if action != "unchanged":
@@ -1708,6 +1709,6 @@ def _cmd_export(args: argparse.Namespace) -> int:
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
     for name, text in sorted(files.items()):
-        (out / name).write_text(text, encoding="utf-8")
+        write_atomic(out / name, text)
         print(out / name)
     return 0

@@ -31,6 +31,7 @@ from typing import Any
 from pybtex.database import Person
 from pybtex.exceptions import PybtexError
 
+from .atomic import write_atomic
 from .bibmodel import Bibliography, Paper, load_for_command
 from .latex import latex_to_text
 from .problems import InputError
@@ -198,6 +199,6 @@ def _command(args: argparse.Namespace) -> int:
     else:
         out = Path(args.output)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
+        write_atomic(out, text)
         print(f"wrote {len(bib.papers)} papers to {out}")
     return 0

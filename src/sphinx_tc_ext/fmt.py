@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from string import ascii_letters, digits
 
+from .atomic import write_atomic
 from .schema import FIELDS
 from .taxonomy import Taxonomy, load_taxonomy
 
@@ -512,7 +513,7 @@ def run_fmt(args: argparse.Namespace) -> int:
                     print(line)
                 status = 1
         else:
-            path.write_text(formatted, encoding="utf-8")
+            write_atomic(path, formatted)
             print(f"reformatted {name}", file=sys.stderr)
     if args.check and changed:
         print(f"{changed} file(s) would be reformatted; run: tc-survey fmt", file=sys.stderr)

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from .atomic import write_atomic
 from . import __version__
 
 HOOKS_REPO = "https://github.com/cokeshao/sphinx-tc-ext"
@@ -207,7 +208,7 @@ def init_site(target: Path, title: str = DEFAULT_TITLE, author: str = DEFAULT_AU
     for relative, text in scaffold_files(title, author, facets, hooks_repo).items():
         path = target / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        write_atomic(path, text)
         written.append(path)
     return written
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from pybtex.database import Person
 from pybtex.exceptions import PybtexError
 
+from .atomic import write_atomic
 from .bibmodel import balanced_braces
 from .fmt import MONTH_MACROS, format_text, month_macro, read_bib, tokenize
 from .latex import latex_to_text
@@ -407,7 +408,7 @@ def run_new(args: argparse.Namespace) -> int:
         print(f"not written: fix the {len(errors)} error(s) above, or pass --force", file=sys.stderr)
         return 1
     bib_path.parent.mkdir(parents=True, exist_ok=True)
-    bib_path.write_text(result, encoding="utf-8")
+    write_atomic(bib_path, result)
     print(f"added {key} to {args.bib} (line {first_line})", file=sys.stderr)
     return 1 if errors else 0
 
