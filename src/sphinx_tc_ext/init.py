@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from .atomic import write_atomic
 from . import __version__
+from .atomic import write_atomic
 
 HOOKS_REPO = "https://github.com/cokeshao/sphinx-tc-ext"
 DEFAULT_TITLE = "My Survey"
