@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import re
+import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -747,3 +748,52 @@ def test_real_list_round_trips_into_the_committed_bib(taxonomy, venues, tmp_path
     again = import_awesome(_write(exported, tmp_path / "md"), bib, taxonomy, venues)
     assert again.text.encode("utf-8") == committed
     assert {action for action, _k, _d in again.changes} == {"unchanged"}
+
+
+_WORDS = st.lists(st.sampled_from(["Token", "Video", "Merging", "Sparse", "{LLaVA}", "Audio", "Fast", "M{\\\"u}ller",
+                                   "Pruning", "3D", "Budget"]), min_size=1, max_size=4).map(" ".join)
+
+
+@st.composite
+def _hand_bibs(draw) -> str:
+    """Bib text written by hand: any entry type, quoting, macros, layout, comments and line endings."""
+    nl = draw(st.sampled_from(["\n", "\r\n"]))
+    indent = draw(st.sampled_from(["  ", "\t", "    "]))
+    parts = ["@string{venue = {Journal of Tokens}}"] if draw(st.booleans()) else []
+    for n in range(draw(st.integers(1, 4))):
+        areas = draw(st.sampled_from(["image", "video", "audio, video", "llm"]))
+        fields = [("title", f"{{Paper {n} {draw(_WORDS)}}}"), ("author", f'"{draw(_WORDS)}, Ann"'),
+                  ("year", draw(st.sampled_from(["2019", "{2024}", '"2025"']))), ("areas", f"{{{areas}}}")]
+        if draw(st.booleans()):
+            fields.append(("month", draw(st.sampled_from(["mar", "{March}", "3", "{dec}"]))))
+        if parts and parts[0].startswith("@string") and draw(st.booleans()):
+            fields.append(("journal", "venue"))
+        if draw(st.booleans()):
+            fields.append(("categories", draw(st.sampled_from(["{attention}", "{query, similarity}"]))))
+        if draw(st.booleans()):
+            fields.append(("note", f"{{One.{nl}{nl}Two.}}"))
+        if draw(st.booleans()):
+            fields.append(("eprint", f"{{25{n + 1:02d}.{n + 1:05d}}}"))
+        fields = draw(st.permutations(fields))
+        kind = draw(st.sampled_from(["article", "inproceedings", "Book", "proceedings", "misc"]))
+        sep = "," + draw(st.sampled_from([nl + indent, " "]))
+        body = sep.join(f"{name} = {value}" for name, value in fields)
+        parts.append(f"@{kind}{{key{n},{nl}{indent}{body}{draw(st.sampled_from(['', ',']))}{nl}}}")
+        if draw(st.booleans()):
+            parts.append("% a comment" + nl + "@comment{kept as it is}")
+    gap = draw(st.sampled_from([nl, nl + nl, nl + nl + nl]))
+    return gap.join(parts) + nl
+
+
+@settings(max_examples=30, deadline=None)
+@given(text=_hand_bibs())
+def test_export_then_import_is_the_identity_on_hand_written_bibs(taxonomy, venues, text):
+    bib = parse_bib_text(text.replace("\r\n", "\n"), "survey.bib", taxonomy)
+    assert not [p for p in bib.problems if p.subtype == "syntax"]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "survey.bib"
+        path.write_bytes(text.encode("utf-8"))
+        md = _write(export_awesome(bib, taxonomy, venues), Path(folder) / "md")
+        result = import_awesome(md, path, taxonomy, venues)
+    assert result.text == text
+    assert {action for action, _k, _d in result.changes} == {"unchanged"}
