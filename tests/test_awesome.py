@@ -407,6 +407,8 @@ def test_merge_refuses_a_broken_bib(taxonomy, venues, tmp_path):
         import_awesome(MADEUP, bib, taxonomy, venues)
     result = import_awesome(MADEUP, bib, taxonomy, venues, force=True)
     assert len(result.entries) == 7
+    assert result.text.startswith("@article{broken,\n  title = {Unclosed\n}\n\n@")  # kept for the user to fix
+    assert len(parse_bib_text(result.text, str(bib), taxonomy).papers) == 7
 
 
 # -- made-up tables -------------------------------------------------------------------------------

@@ -56,11 +56,18 @@ Rules, so that the output is predictable:
   their year); then key ascending.  Running the
   import twice gives byte-identical files.
 * **Merging.**  When ``-o`` names an existing bib, its entries are matched by
-  arXiv id, else normalised title.  Fields the list carries are refreshed from
-  the list (a field the list leaves empty keeps its bib value; a title or
-  author list that reads the same keeps its hand-written LaTeX); every other
-  field (``added``, ``doi``, ``note``...) and every entry the list does not have
-  is kept.  What was added, updated and kept is printed.
+  arXiv id, else normalised title, and the file is edited in place: a field
+  the list carries is rewritten only when the list now says something else
+  than the bib's entry exported would (so a macro use, hand-written LaTeX or
+  another quoting style is never a change), in its place and layout; a field
+  the list leaves empty keeps its bib value, except the old venue's fields when
+  a paper moved venue.  ``@book``, ``@proceedings`` and other types the list
+  cannot express keep their type and container.  New papers are appended at
+  the end in the canonical layout.  Every other byte (comments, ``@string``,
+  ``@preamble``, blank lines, line endings, other fields and entries, entries
+  that cannot be read with ``--force``) is kept, so exporting a bib and
+  importing the export into it changes nothing.  What was added, updated and
+  kept is printed.
 * **Anomalies** are repaired where possible and always reported on stderr as
   ``file:line: what; what was done``, with a count per kind at the end.
 """
@@ -1799,7 +1806,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--added", default=LATER_ADDED_DATE, metavar="DATE",
                    help=f"'added' date of papers newer than the survey's v1 (default: {LATER_ADDED_DATE})")
     p.add_argument("--force", action="store_true",
-                   help="merge even when the existing bib has entries that cannot be read (they are dropped)")
+                   help="merge even when the existing bib has entries that cannot be read (they are kept as they are)")
     p.add_argument("-q", "--quiet", action="store_true", help="print only the summary of the anomalies")
     p.add_argument("--strict", action="store_true", help="exit with status 1 when anomalies were found")
     p.set_defaults(func=_cmd_import)
