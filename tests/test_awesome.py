@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import re
+import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -406,6 +407,8 @@ def test_merge_refuses_a_broken_bib(taxonomy, venues, tmp_path):
         import_awesome(MADEUP, bib, taxonomy, venues)
     result = import_awesome(MADEUP, bib, taxonomy, venues, force=True)
     assert len(result.entries) == 7
+    assert result.text.startswith("@article{broken,\n  title = {Unclosed\n}\n\n@")  # kept for the user to fix
+    assert len(parse_bib_text(result.text, str(bib), taxonomy).papers) == 7
 
 
 # -- made-up tables -------------------------------------------------------------------------------
@@ -620,15 +623,179 @@ def test_exported_rows_read_back(taxonomy, venues, title, names):
     assert rows[0].authors == [" ".join(n.split()) for n in names]
 
 
-def test_merge_keeps_the_preamble_and_expands_strings(taxonomy, venues, tmp_path):
+def test_merge_keeps_the_preamble_and_string_uses(taxonomy, venues, tmp_path):
     bib = tmp_path / "survey.bib"
-    bib.write_text('@preamble{"\\newcommand{\\tc}{TC}"}\n@string{ws = "Workshop on Tokens"}\n\n'
-                   "@inproceedings{hand2023ws,\n  title = {A Workshop Paper},\n  booktitle = ws,\n"
-                   "  year = 2023,\n  month = 7,\n  areas = {image}\n}\n", encoding="utf-8")
+    original = ('@preamble{"\\newcommand{\\tc}{TC}"}\n@string{ws = "Workshop on Tokens"}\n\n'
+                "@inproceedings{hand2023ws,\n  title = {A Workshop Paper},\n  booktitle = ws,\n"
+                "  year = 2023,\n  month = 7,\n  areas = {image}\n}\n")
+    bib.write_text(original, encoding="utf-8")
     result = import_awesome(MADEUP, bib, taxonomy, venues)
-    assert "@preamble{{\\newcommand{\\tc}{TC}}}" in result.text
+    assert result.text.startswith(original + "\n@")  # kept byte for byte; the list's papers follow
     merged = parse_bib_text(result.text, str(bib), taxonomy)
     assert merged.problems == [] and merged.preamble == "\\newcommand{\\tc}{TC}"
     hand = merged.papers["hand2023ws"]
     assert hand.fields["booktitle"] == "Workshop on Tokens" and hand.month == 7
-    assert "  month = jul,\n" in result.text
+    assert len(merged.papers) == 8
+
+
+# -- a merge edits the bib in place ---------------------------------------------------------------
+
+ROUNDTRIP = DATA / "roundtrip" / "survey.bib"
+SHARED = REPO.parent / "shared" / "data"
+
+
+def _bib_copy(tmp_path: Path, newline: str = "\n", bom: bool = False) -> tuple[Path, bytes]:
+    data = ("\ufeff" if bom else "") + ROUNDTRIP.read_text(encoding="utf-8").replace("\n", newline)
+    bib = tmp_path / "survey.bib"
+    bib.write_bytes(data.encode("utf-8"))
+    return bib, bib.read_bytes()
+
+
+@pytest.mark.parametrize("newline, bom", [("\n", False), ("\r\n", False), ("\r\n", True)], ids=["lf", "crlf", "bom"])
+def test_export_then_import_leaves_the_bib_byte_for_byte(tmp_path, capsys, newline, bom):
+    # Comments, @comment, @string uses, a @book and a @proceedings, quoted values, fields sharing a
+    # line, a note with a paragraph break, two blank lines between entries: none of it may change.
+    bib, before = _bib_copy(tmp_path, newline, bom)
+    taxonomy = str(REPO / "refs" / "taxonomy.toml")
+    assert main(["export-awesome", str(bib), "-o", str(tmp_path / "md"), "--taxonomy", taxonomy]) == 0
+    assert main(["import-awesome", str(tmp_path / "md"), "-o", str(bib), "--taxonomy", taxonomy, "-q"]) == 0
+    assert "0 added, 0 updated, 5 unchanged, 0 kept" in capsys.readouterr().out
+    assert bib.read_bytes() == before
+
+
+def _edit_list(files: dict[str, str]) -> dict[str, str]:
+    """The exported list with a venue changed, a tag added and a paper added (in every copy of a row)."""
+    arxiv = "[![Arxiv](https://img.shields.io/badge/arXiv-2025\\.03-red)]()"
+    cvpr = "[![Publish](https://img.shields.io/badge/CVPR-2025-blue)]()"
+    similarity = "[![Type](https://img.shields.io/badge/Similarity--Based-green)]()"
+    attention = "[![Type](https://img.shields.io/badge/Attention--Based-green)]()"
+    new_row = ("|  [![Arxiv](https://img.shields.io/badge/arXiv-2506\\.04321-red)]() <br>[Brand New Tokens]"
+               "(https://arxiv.org/abs/2506.04321)<br>Nia New |  [![Area](https://img.shields.io/badge/Video--LLM-"
+               "purple)]() |  " + attention + " |  [Paper](https://arxiv.org/abs/2506.04321)<br> | ")
+    edited = {}
+    for name, text in files.items():
+        lines = []
+        for line in text.split("\n"):
+            if "Quoted Video Tokens" in line:
+                line = line.replace(arxiv, cvpr)
+            if "tome-hand" in line:
+                line = line.replace(similarity, similarity + " " + attention)
+            lines.append(line)
+            if name == "video-llm.md" and "Quoted Video Tokens" in line:
+                lines.append(new_row)
+        edited[name] = "\n".join(lines)
+    return edited
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["lf", "crlf"])
+def test_merge_changes_exactly_what_the_list_changed(taxonomy, venues, tmp_path, newline):
+    bib, before = _bib_copy(tmp_path, newline)
+    files = export_awesome(parse_bib_text(ROUNDTRIP.read_text(encoding="utf-8"), "s.bib", taxonomy), taxonomy, venues)
+    result = import_awesome(_write(_edit_list(files), tmp_path / "md"), bib, taxonomy, venues)
+    changes = {(action, key): detail for action, key, detail in result.changes}
+    assert changes == {
+        ("updated", "quoted2025video"): "type, journal, booktitle, month, shortvenue",
+        ("updated", "hand2023iccv"): "categories",
+        ("unchanged", "author2020book"): "", ("unchanged", "editor2024proc"): "",
+        ("unchanged", "plain2024misc"): "",
+        ("added", "new2025brand"): "Brand New Tokens",
+    }
+    original = before.decode("utf-8")
+    expected = original.replace(
+        "@article{quoted2025video,", "@inproceedings{quoted2025video,").replace(
+        "  journal = {arXiv preprint arXiv:2503.01234},\n".replace("\n", newline), "").replace(
+        "  year = {2025}, month = mar,", "  year = {2025},\n  booktitle = {Proceedings of the IEEE/CVF Conference on "
+        "Computer Vision and Pattern Recognition (CVPR)},".replace("\n", newline)).replace(
+        "shortvenue = {arXiv 2025.03}", "shortvenue = {CVPR 2025}").replace(
+        "categories = {similarity},", "categories = {similarity, attention},")
+    appended = ("\n@article{new2025brand,\n  title = {Brand New Tokens},\n  author = {New, Nia},\n  year = {2025},\n"
+                "  month = jun,\n  journal = {arXiv preprint arXiv:2506.04321},\n  eprint = {2506.04321},\n"
+                "  archiveprefix = {arXiv},\n  url = {https://arxiv.org/abs/2506.04321},\n  areas = {video},\n"
+                "  categories = {attention},\n  shortvenue = {arXiv 2025.06},\n  added = {2025-07-29},\n}\n")
+    assert result.text == expected + appended.replace("\n", newline)
+    merged = parse_bib_text(result.text.replace("\r\n", "\n"), str(bib), taxonomy)
+    assert merged.problems == []
+    assert merged.papers["quoted2025video"].venue == "CVPR 2025"
+    assert merged.papers["author2020book"].entry_type == "book"
+    assert merged.papers["editor2024proc"].entry_type == "proceedings"
+    assert "journal" not in merged.papers["editor2024proc"].fields  # no venue invented
+    # The merged bib exported and imported again is stable.
+    bib.write_bytes(result.text.encode("utf-8"))
+    again = import_awesome(_write(export_awesome(merged, taxonomy, venues), tmp_path / "md2"), bib, taxonomy, venues)
+    assert again.text == result.text
+
+
+def test_merge_keeps_types_the_list_cannot_express(taxonomy, venues, tmp_path):
+    # A @book whose badge the list changes keeps its type and gets no booktitle or journal.
+    bib, before = _bib_copy(tmp_path)
+    files = export_awesome(parse_bib_text(ROUNDTRIP.read_text(encoding="utf-8"), "s.bib", taxonomy), taxonomy, venues)
+    book = "<br>Efficient Attention"
+    files = {name: text.replace("[![Arxiv](https://img.shields.io/badge/arXiv-red)]() " + book,
+                                "[![Publish](https://img.shields.io/badge/NeurIPS-2020-blue)]() " + book)
+             for name, text in files.items()}
+    result = import_awesome(_write(files, tmp_path / "md"), bib, taxonomy, venues)
+    assert result.text == before.decode().replace("  areas     = {llm},\n",
+                                                  "  areas     = {llm},\n  shortvenue = {NeurIPS 2020},\n")
+    assert ("updated", "author2020book", "shortvenue") in result.changes
+
+
+@pytest.mark.skipif(not (SHARED / "awesome-mtc").is_dir(), reason="the shared awesome list is not on this machine")
+def test_real_list_round_trips_into_the_committed_bib(taxonomy, venues, tmp_path):
+    bib = tmp_path / "survey.bib"
+    committed = (REPO / "refs" / "survey.bib").read_bytes()
+    bib.write_bytes(committed)
+    merged = import_awesome(SHARED / "awesome-mtc", bib, taxonomy, venues)
+    assert merged.text.encode("utf-8") == committed
+    exported = export_awesome(parse_bib_text(committed.decode(), str(bib), taxonomy), taxonomy, venues)
+    again = import_awesome(_write(exported, tmp_path / "md"), bib, taxonomy, venues)
+    assert again.text.encode("utf-8") == committed
+    assert {action for action, _k, _d in again.changes} == {"unchanged"}
+
+
+_WORDS = st.lists(st.sampled_from(["Token", "Video", "Merging", "Sparse", "{LLaVA}", "Audio", "Fast", "M{\\\"u}ller",
+                                   "Pruning", "3D", "Budget"]), min_size=1, max_size=4).map(" ".join)
+
+
+@st.composite
+def _hand_bibs(draw) -> str:
+    """Bib text written by hand: any entry type, quoting, macros, layout, comments and line endings."""
+    nl = draw(st.sampled_from(["\n", "\r\n"]))
+    indent = draw(st.sampled_from(["  ", "\t", "    "]))
+    parts = ["@string{venue = {Journal of Tokens}}"] if draw(st.booleans()) else []
+    for n in range(draw(st.integers(1, 4))):
+        areas = draw(st.sampled_from(["image", "video", "audio, video", "llm"]))
+        fields = [("title", f"{{Paper {n} {draw(_WORDS)}}}"), ("author", f'"{draw(_WORDS)}, Ann"'),
+                  ("year", draw(st.sampled_from(["2019", "{2024}", '"2025"']))), ("areas", f"{{{areas}}}")]
+        if draw(st.booleans()):
+            fields.append(("month", draw(st.sampled_from(["mar", "{March}", "3", "{dec}"]))))
+        if parts and parts[0].startswith("@string") and draw(st.booleans()):
+            fields.append(("journal", "venue"))
+        if draw(st.booleans()):
+            fields.append(("categories", draw(st.sampled_from(["{attention}", "{query, similarity}"]))))
+        if draw(st.booleans()):
+            fields.append(("note", f"{{One.{nl}{nl}Two.}}"))
+        if draw(st.booleans()):
+            fields.append(("eprint", f"{{25{n + 1:02d}.{n + 1:05d}}}"))
+        fields = draw(st.permutations(fields))
+        kind = draw(st.sampled_from(["article", "inproceedings", "Book", "proceedings", "misc"]))
+        sep = "," + draw(st.sampled_from([nl + indent, " "]))
+        body = sep.join(f"{name} = {value}" for name, value in fields)
+        parts.append(f"@{kind}{{key{n},{nl}{indent}{body}{draw(st.sampled_from(['', ',']))}{nl}}}")
+        if draw(st.booleans()):
+            parts.append("% a comment" + nl + "@comment{kept as it is}")
+    gap = draw(st.sampled_from([nl, nl + nl, nl + nl + nl]))
+    return gap.join(parts) + nl
+
+
+@settings(max_examples=30, deadline=None)
+@given(text=_hand_bibs())
+def test_export_then_import_is_the_identity_on_hand_written_bibs(taxonomy, venues, text):
+    bib = parse_bib_text(text.replace("\r\n", "\n"), "survey.bib", taxonomy)
+    assert not [p for p in bib.problems if p.subtype == "syntax"]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "survey.bib"
+        path.write_bytes(text.encode("utf-8"))
+        md = _write(export_awesome(bib, taxonomy, venues), Path(folder) / "md")
+        result = import_awesome(md, path, taxonomy, venues)
+    assert result.text == text
+    assert {action for action, _k, _d in result.changes} == {"unchanged"}

@@ -56,11 +56,18 @@ Rules, so that the output is predictable:
   their year); then key ascending.  Running the
   import twice gives byte-identical files.
 * **Merging.**  When ``-o`` names an existing bib, its entries are matched by
-  arXiv id, else normalised title.  Fields the list carries are refreshed from
-  the list (a field the list leaves empty keeps its bib value; a title or
-  author list that reads the same keeps its hand-written LaTeX); every other
-  field (``added``, ``doi``, ``note``...) and every entry the list does not have
-  is kept.  What was added, updated and kept is printed.
+  arXiv id, else normalised title, and the file is edited in place: a field
+  the list carries is rewritten only when the list now says something else
+  than the bib's entry exported would (so a macro use, hand-written LaTeX or
+  another quoting style is never a change), in its place and layout; a field
+  the list leaves empty keeps its bib value, except the old venue's fields when
+  a paper moved venue.  ``@book``, ``@proceedings`` and other types the list
+  cannot express keep their type and container.  New papers are appended at
+  the end in the canonical layout.  Every other byte (comments, ``@string``,
+  ``@preamble``, blank lines, line endings, other fields and entries, entries
+  that cannot be read with ``--force``) is kept, so exporting a bib and
+  importing the export into it changes nothing.  What was added, updated and
+  kept is printed.
 * **Anomalies** are repaired where possible and always reported on stderr as
   ``file:line: what; what was done``, with a count per kind at the end.
 """
@@ -83,7 +90,7 @@ from pybtex.exceptions import PybtexError
 
 from .atomic import write_atomic
 from .bibmodel import Bibliography, Paper, balanced_braces, load_for_command, parse_bib_text
-from .fmt import format_text
+from .fmt import Block, RawField, canonical_order, format_text, tokenize
 from .latex import latex_to_text
 from .problems import InputError, Problem, did_you_mean
 from .taxonomy import Facet, Taxonomy, load_taxonomy
@@ -1324,100 +1331,251 @@ def _same_text(name: str, old: str, new: str) -> bool:
     return False
 
 
-def merge_entry(old: Entry, new: Entry) -> list[str]:
-    """Refresh ``old`` in place from the imported ``new``; return the names of the changed fields."""
-    changed: list[str] = []
-    if new.entry_type != old.entry_type:
-        changed.append("type")
-        old.entry_type = new.entry_type
-    has_venue = any(new.fields.get(n) for n in ("journal", "booktitle"))
+#: Entry types a venue change in the list may retype (the import's own and the preprint types); a
+#: ``@book`` or ``@proceedings`` has nothing the list can express and keeps its type and container.
+_RETYPED = frozenset({"article", "inproceedings", "misc", "unpublished"})
+_LIST_ROLES = ["title", "areas", "tags", "links"]
+
+
+def list_view(paper: Paper, taxonomy: Taxonomy, venues: VenueTable) -> Entry:
+    """What the list says about ``paper``: its exported row, read back.
+
+    A merge compares the list with this rather than with the bib, so what the list cannot
+    show (a macro, hand-written LaTeX, a ``@book``'s publisher) never reads as a change.
+    """
+    card = _card(paper, taxonomy, venues)
+    # Under the heading of its year in an area file, as the export places it (the year dates undated badges).
+    section = str(card.section_year) if card.areas and card.section_year else ""
+    row = _parse_row(_row(card, taxonomy), _LIST_ROLES, paper.path, paper.line, section, _Vocabulary(taxonomy), [])
+    if row is None:
+        return Entry(paper.key, paper.entry_type, {})
+    return build_entry([row], taxonomy, venues, []).entry
+
+
+def merge_entry(old: Entry, was: Entry, new: Entry) -> tuple[str | None, dict[str, str | None]]:
+    """What the list changed about ``old``: a new entry type (or None) and field edits (None deletes).
+
+    ``was`` is the list's view of ``old`` (:func:`list_view`) and ``new`` what the list says now:
+    only fields whose meaning differs between the two are edited, and only when the bib's own
+    value does not already mean the new one.  A field the list leaves empty keeps its bib value,
+    except the old venue's fields when the paper moved to another venue.
+    """
+    edits: dict[str, str | None] = {}
+    retype = old.entry_type.lower() in _RETYPED
+    moved = any(not _same_text(n, was.fields.get(n, ""), new.fields.get(n, "")) for n in ("journal", "booktitle"))
     for name in IMPORTED_FIELDS:
-        value = new.fields.get(name, "")
-        current = old.fields.get(name, "")
-        if name in _VENUE_GROUP and has_venue:
-            if not value:
-                if current:
-                    del old.fields[name]
-                    changed.append(name)
-                continue
-        elif not value:
-            continue  # the list has nothing: keep the hand-added value
+        value, current = new.fields.get(name, ""), old.fields.get(name, "")
+        if _same_text(name, was.fields.get(name, ""), value):
+            continue
+        if name in ("journal", "booktitle") and not retype:
+            continue  # no venue invented for a type the list cannot express
+        if not value:
+            if name in _VENUE_GROUP and moved and retype and current:
+                edits[name] = None
+            continue
         if not _same_text(name, current, value):
-            old.fields[name] = value
-            changed.append(name)
-    if not old.fields.get("added") and new.fields.get("added"):
-        old.fields["added"] = new.fields["added"]
-        changed.append("added")
-    return changed
+            edits[name] = value
+    entry_type = new.entry_type if retype and moved and new.entry_type != old.entry_type.lower() else None
+    return entry_type, edits
+
+
+def _bib_value(name: str, value: str) -> str:
+    macro = _month_macro(value) if name == "month" else None
+    return macro or "{" + value + "}"
+
+
+_SPACES = re.compile(r"[ \t]*")
+_COMMA = re.compile(r"\s*,")
+_LINE_END = re.compile(r"[ \t]*\r?\n")
+
+
+class _EntryEditor:
+    """Span edits of one bib text: the entries the list changed, every other byte kept."""
+
+    def __init__(self, text: str, order: Sequence[str]) -> None:
+        self.text = text
+        self.newline = "\r\n" if "\r\n" in text else "\n"
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.rank = {name: i for i, name in enumerate(order)}
+        self.edits: list[tuple[int, int, str]] = []
+
+    def _name_start(self, f: RawField) -> int:
+        return self.line_starts[f.line - 1] + f.column - 1
+
+    def _indent(self, f: RawField) -> str | None:
+        """The indentation of a field that starts its line (None when it shares the line)."""
+        start = self._name_start(f)
+        lead = self.text[self.text.rfind("\n", 0, start) + 1:start]
+        return None if lead.strip() else lead
+
+    def _delete(self, f: RawField) -> tuple[int, int, str]:
+        """The field, its comma and, when it has its line to itself, the line."""
+        start = self._name_start(f)
+        comma = _COMMA.match(self.text, f.value_end)
+        end = comma.end() if comma else f.value_end
+        indent = self._indent(f)
+        line_end = _LINE_END.match(self.text, end)
+        if indent is not None and line_end:
+            return start - len(indent), line_end.end(), ""
+        if indent is not None:  # fields follow on its line: they move to its place
+            return start, _SPACES.match(self.text, end).end(), ""  # type: ignore[union-attr]
+        lead = len(self.text[:start]) - len(self.text[:start].rstrip(" \t"))
+        return start - lead, end, ""
+
+    def edit(self, block: Block, entry_type: str | None, fields: dict[str, str | None]) -> None:
+        if entry_type:
+            at = block.start + re.match(r"@\s*", block.source).end()  # type: ignore[union-attr]
+            old = block.entry_type
+            shown = entry_type if old.islower() else entry_type.upper() if old.isupper() else entry_type.capitalize()
+            self.edits.append((at, at + len(old), shown))
+        kept = [f for f in block.fields if fields.get(f.lname, "") is not None]
+        inserts: dict[tuple[int, str], tuple[RawField, list[tuple[int, str]]]] = {}
+        last = len(self.rank)
+        for name, value in fields.items():
+            f = block.get(name)
+            if f is not None:
+                self.edits.append(self._delete(f) if value is None else
+                                  (f.value_start, f.value_end, _bib_value(name, value)))
+                continue
+            if value is None:
+                continue
+            # A new field goes after the last kept field that precedes it in fmt's order.
+            rank = self.rank.get(name, last)
+            before = [k for k in kept if self.rank.get(k.lname, last) < rank]
+            anchor, where = (before[-1], "after") if before else (kept[0], "before")
+            text = f"{_FIELD_CASE.get(name, name)} = {_bib_value(name, value)}"
+            inserts.setdefault((id(anchor), where), (anchor, []))[1].append((rank, text))
+        for (_id, where), (anchor, items) in inserts.items():
+            texts = [t for _r, t in sorted(items)]
+            indent = self._indent(anchor)
+            gap = self.newline + indent if indent is not None else " "
+            if where == "after":
+                self.edits.append((anchor.value_end, anchor.value_end, "".join("," + gap + t for t in texts)))
+            else:
+                at = self._name_start(anchor)
+                self.edits.append((at, at, "".join(t + "," + gap for t in texts)))
+
+    def result(self, appended: Sequence[str]) -> str:
+        """The edited text with ``appended`` entries (``\\n`` line ends) after a blank line at the end."""
+        out: list[str] = []
+        pos = 0
+        for start, end, replacement in sorted(self.edits, key=lambda e: (e[0], e[1])):
+            out.append(self.text[pos:start])
+            out.append(replacement)
+            pos = end
+        out.append(self.text[pos:])
+        text = "".join(out)
+        if appended:
+            nl = self.newline
+            text = (text if text.endswith("\n") else text + nl) + nl if text.strip() else ""
+            text += (nl + nl).join(e.replace("\n", nl) for e in appended) + nl
+        return text
+
+
+def _read_existing(path: Path) -> tuple[str, str]:
+    """The bib's text exactly as stored (line endings kept) and its byte-order mark, if any."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError([Problem(str(path), 1, "syntax", f"the bib is not UTF-8 ({exc.reason} at byte "
+                                  f"{exc.start}); save it as UTF-8 and run the import again")]) from exc
+    except OSError as exc:
+        raise InputError([Problem(str(path), 1, "io", f"cannot read the bib: {exc.strerror}")]) from exc
+    if text.startswith("\ufeff"):
+        return text[1:], "\ufeff"
+    return text, ""
 
 
 def import_awesome(source: str | Path, output: str | Path | None, taxonomy: Taxonomy,
                    venues: VenueTable | None = None, later: str = LATER_ADDED_DATE,
                    force: bool = False) -> ImportResult:
-    """Read the list at ``source`` and return the bib text (merged into ``output`` when it exists)."""
+    """Read the list at ``source`` and return the bib text (merged into ``output`` when it exists).
+
+    A merge edits the existing text in place: only the fields the list changed, in the entries
+    the list carries, and new papers appended at the end; every other byte is kept.
+    """
     venues = venues or load_venues()
     problems: list[Problem] = []
     files = markdown_files(source)
     rows = read_rows(files, taxonomy, problems)
     items = [build_entry(g, taxonomy, venues, problems, later) for g in group_rows(rows, problems)]
 
-    existing: Bibliography | None = None
     out_path = Path(output) if output else None
-    if out_path is not None and out_path.exists():
-        text = out_path.read_text(encoding="utf-8-sig")
-        existing = parse_bib_text(text, str(out_path), taxonomy)
-        broken = [p for p in existing.problems if p.subtype in ("syntax", "duplicate")]
-        if broken and not force:
-            raise InputError([*broken, Problem(str(out_path), 1, "syntax", "the existing bib has entries that "
-                                               "cannot be read; fix them (or pass --force to drop them)")])
+    if out_path is None or not out_path.exists():
+        _assign_keys(items, set())
+        entries = [item.entry for item in items]
+        name = out_path.name if out_path else "survey.bib"
+        # In the canonical layout of `tc-survey fmt`, so an import passes `fmt --check` as written.
+        text = format_text(render_bib(entries, name=name), taxonomy)
+        problems.sort(key=lambda p: (p.path, p.line, p.message))
+        return ImportResult(entries=sorted(entries, key=Entry.sort_key), problems=problems, changes=[], text=text,
+                            count=len(items))
+
+    raw, bom = _read_existing(out_path)
+    existing = parse_bib_text(raw.replace("\r\n", "\n"), str(out_path), taxonomy)
+    broken = [p for p in existing.problems if p.subtype in ("syntax", "duplicate")]
+    if broken and not force:
+        raise InputError([*broken, Problem(str(out_path), 1, "syntax", "the existing bib has entries that "
+                                           "cannot be read; fix them (or pass --force to keep them as they are)")])
+    blocks: dict[str, Block] = {}
+    for block in tokenize(raw):
+        if block.kind == "entry":
+            blocks.setdefault(block.key.lower(), block)
+    editor = _EntryEditor(raw, canonical_order(taxonomy))
 
     changes: list[tuple[str, str, str]] = []
-    entries: list[Entry] = []
+    by_eprint: dict[str, Paper] = {}
+    by_title: dict[str, Paper] = {}
+    entries: dict[str, Entry] = {}
+    for paper in existing.papers.values():
+        eprint, title = _paper_ident(paper)
+        if eprint:
+            by_eprint.setdefault(eprint, paper)
+        if title:
+            by_title.setdefault(title, paper)
+        entries[paper.key] = _existing_entry(paper)
+    matched: set[str] = set()
     new_items: list[Imported] = []
-    if existing is None:
-        new_items = items
-    else:
-        by_eprint: dict[str, Entry] = {}
-        by_title: dict[str, Entry] = {}
-        kept: dict[str, Entry] = {}
-        for paper in existing.papers.values():
-            entry = _existing_entry(paper)
-            eprint, title = _paper_ident(paper)
-            if eprint:
-                by_eprint.setdefault(eprint, entry)
-            if title:
-                by_title.setdefault(title, entry)
-            kept[paper.key] = entry
-        matched: set[str] = set()
-        for item in items:
-            eprint = item.entry.fields.get("eprint", "")
-            old = by_eprint.get(eprint) if eprint else None
-            if old is None:
-                candidate = by_title.get(item.title_ident)
-                if candidate is not None and not (candidate.fields.get("eprint") and eprint and
-                                                  candidate.fields.get("eprint") != eprint):
-                    old = candidate
-            if old is None or old.key in matched:
-                new_items.append(item)
-                continue
-            matched.add(old.key)
-            item.entry.key = old.key
-            changed = merge_entry(old, item.entry)
-            changes.append(("updated", old.key, ", ".join(changed)) if changed else ("unchanged", old.key, ""))
-        for key, entry in kept.items():
-            if key not in matched:
-                changes.append(("kept", key, "not in the list; kept as is"))
-            entries.append(entry)
-    _assign_keys(new_items, {e.key for e in entries})
-    for item in new_items:
-        entries.append(item.entry)
-        if existing is not None:
-            changes.append(("added", item.entry.key, bib_to_text(item.entry.fields.get("title", ""))))
-    name = out_path.name if out_path else "survey.bib"
-    # In the canonical layout of `tc-survey fmt`, so an import passes `fmt --check` as written.
-    text = format_text(render_bib(entries, name=name, preamble=existing.preamble if existing else ""), taxonomy)
+    for item in items:
+        eprint = item.entry.fields.get("eprint", "")
+        paper = by_eprint.get(eprint) if eprint else None
+        if paper is None:
+            candidate = by_title.get(item.title_ident)
+            if candidate is not None and not (candidate.fields.get("eprint") and eprint and
+                                              candidate.fields.get("eprint") != eprint):
+                paper = candidate
+        if paper is None or paper.key in matched:
+            new_items.append(item)
+            continue
+        matched.add(paper.key)
+        old = entries[paper.key]
+        entry_type, edits = merge_entry(old, list_view(paper, taxonomy, venues), item.entry)
+        block = blocks.get(paper.key.lower())
+        if block is None and (entry_type or edits):
+            problems.append(Problem(paper.path, paper.line, "import", f"{paper.key}: entry could not be located "
+                                    "for an edit; left as it is: check its braces and commas", code="syntax"))
+            entry_type, edits = None, {}
+        if block is not None:
+            editor.edit(block, entry_type, edits)
+        if entry_type:
+            old.entry_type = entry_type
+        for name, value in edits.items():
+            if value is None:
+                old.fields.pop(name, None)
+            else:
+                old.fields[name] = value
+        changed = (["type"] if entry_type else []) + list(edits)
+        changes.append(("updated", paper.key, ", ".join(changed)) if changed else ("unchanged", paper.key, ""))
+    for key in entries:
+        if key not in matched:
+            changes.append(("kept", key, "not in the list; kept as is"))
+    _assign_keys(new_items, set(entries))
+    appended = sorted((item.entry for item in new_items), key=Entry.sort_key)
+    for entry in appended:
+        changes.append(("added", entry.key, bib_to_text(entry.fields.get("title", ""))))
+    text = bom + editor.result([format_text(format_entry(e), taxonomy).rstrip("\n") for e in appended])
     problems.sort(key=lambda p: (p.path, p.line, p.message))
-    return ImportResult(entries=sorted(entries, key=Entry.sort_key), problems=problems,
+    return ImportResult(entries=sorted([*entries.values(), *appended], key=Entry.sort_key), problems=problems,
                         changes=sorted(changes, key=lambda c: (c[0], c[1])), text=text, count=len(items))
 
 
@@ -1648,7 +1806,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--added", default=LATER_ADDED_DATE, metavar="DATE",
                    help=f"'added' date of papers newer than the survey's v1 (default: {LATER_ADDED_DATE})")
     p.add_argument("--force", action="store_true",
-                   help="merge even when the existing bib has entries that cannot be read (they are dropped)")
+                   help="merge even when the existing bib has entries that cannot be read (they are kept as they are)")
     p.add_argument("-q", "--quiet", action="store_true", help="print only the summary of the anomalies")
     p.add_argument("--strict", action="store_true", help="exit with status 1 when anomalies were found")
     p.set_defaults(func=_cmd_import)
