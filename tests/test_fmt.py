@@ -130,8 +130,9 @@ def test_comments_preamble_strings_and_text_survive():
     text = ("Free text before.\n@Comment{keep {this} as it is }\n@PREAMBLE{ \"\\newcommand{\\noop}[1]{}\" }\n"
             "@STRING( tmlr = {Transactions} )\nmore text\n@misc{k, journal = tmlr}")
     out = fmt.format_text(text)
-    assert out == ("Free text before.\n@Comment{keep {this} as it is }\n\n@PREAMBLE{ \"\\newcommand{\\noop}[1]{}\" }\n\n"
-                   "@STRING( tmlr = {Transactions} )\nmore text\n@misc{k,\n  journal = tmlr,\n}\n")
+    assert out == ("Free text before.\n@Comment{keep {this} as it is }\n\n"
+                   "@PREAMBLE{ \"\\newcommand{\\noop}[1]{}\" }\n\n@STRING( tmlr = {Transactions} )\n"
+                   "more text\n@misc{k,\n  journal = tmlr,\n}\n")
     assert semantic(out) == semantic(text)
 
 

@@ -475,6 +475,7 @@ class _Item:
     blank: str = ""  # the ending of the blank line after it as written ("": the file's)
     gap_before: bool | None = None  # text: a blank line before it as written; None: commands get one
     gap_after: bool | None = None
+    own_end: bool = True  # its last line is as written, so it keeps the ending written after it
 
 
 def _entry_body(block: Block, canonical: str, eol: str) -> str:
@@ -505,7 +506,7 @@ def _text_items(source: str, prev: _Item | None, after_command: bool) -> list[_I
         rest, ending = _cut(lines.pop(0))
         if rest.strip(_BLANK):
             items.append(_Item(rest, inline=True, end=ending))
-        elif prev is not None:
+        elif prev is not None and prev.own_end:
             prev.end = ending
     if lines and not lines[-1].endswith("\n") and not lines[-1].strip(_BLANK):
         lines.pop()  # the indentation of the next command, or spaces at the end of the file
@@ -538,7 +539,8 @@ def _items(blocks: list[Block], taxonomy: Taxonomy | None, eol: str) -> list[_It
             after_command = prev_block is not None and not prev_block.source.endswith("\n")
             new = _text_items(block.source, prev, after_command)
         elif block.kind == "entry":
-            new = [_Item(_entry_body(block, format_block(block, taxonomy, redefined), eol), block)]
+            body = _entry_body(block, format_block(block, taxonomy, redefined), eol)
+            new = [_Item(body, block, own_end=body.rpartition("\n")[2] == block.source.rpartition("\n")[2])]
         elif block.kind == "invalid":  # kept as written; the blank lines it runs into are layout
             new = _text_items(block.source, None, False)
             new[0].block, new[0].gap_before, new[0].gap_after = block, None, None
