@@ -24,9 +24,19 @@ The layout::
   alphabetically, then this survey's fields (the taxonomy fields in the taxonomy's
   order, then shortvenue, code, model, dataset, project, added), then unknown
   fields alphabetically;
-* entries stay in their original order (``--sort`` orders them by key); one blank
-  line between entries; ``@comment``, ``@preamble``, ``@string`` and any text
-  between entries are kept (trailing spaces and runs of blank lines trimmed).
+* entries stay in their original order; one blank line between commands, and a
+  comment keeps whether a blank line separated it from its neighbours (runs of blank
+  lines become one);
+* ``@comment``, ``@preamble``, ``@string`` and any text between entries are kept byte
+  for byte (``\f``, U+2028, trailing spaces...); only whole blank lines around them are
+  layout.  An ``@`` starts a command only at the start of a line or right after another
+  command, so ``% @misc{old,`` and ``me@example.org (ping me)`` are text;
+* the file keeps its line endings (lines fmt writes anew get the majority ending) and
+  its UTF-8 byte order mark;
+* ``--sort`` orders entries by key, each with the comments right above it; ``@string``
+  and ``@preamble`` keep their order and go as early as the entries using them allow,
+  so every macro keeps the definition it had; where no order can (a macro redefined
+  between two entries whose keys would cross it) it refuses and changes nothing.
 
 The tokenizer below follows pybtex's grammar (the parser the site uses), so the
 formatted file parses to the same entries, fields and persons.  An entry it
