@@ -24,9 +24,19 @@ The layout::
   alphabetically, then this survey's fields (the taxonomy fields in the taxonomy's
   order, then shortvenue, code, model, dataset, project, added), then unknown
   fields alphabetically;
-* entries stay in their original order (``--sort`` orders them by key); one blank
-  line between entries; ``@comment``, ``@preamble``, ``@string`` and any text
-  between entries are kept (trailing spaces and runs of blank lines trimmed).
+* entries stay in their original order; one blank line between commands, and a
+  comment keeps whether a blank line separated it from its neighbours (runs of blank
+  lines become one);
+* ``@comment``, ``@preamble``, ``@string`` and any text between entries are kept byte
+  for byte (``\f``, U+2028, trailing spaces...); only whole blank lines around them are
+  layout.  An ``@`` starts a command only at the start of a line or right after another
+  command, so ``% @misc{old,`` and ``me@example.org (ping me)`` are text;
+* the file keeps its line endings (lines fmt writes anew get the majority ending) and
+  its UTF-8 byte order mark;
+* ``--sort`` orders entries by key, each with the comments right above it; ``@string``
+  and ``@preamble`` keep their order and go as early as the entries using them allow,
+  so every macro keeps the definition it had; where no order can (a macro redefined
+  between two entries whose keys would cross it) it refuses and changes nothing.
 
 The tokenizer below follows pybtex's grammar (the parser the site uses), so the
 formatted file parses to the same entries, fields and persons.  An entry it
@@ -314,7 +324,12 @@ class _Parser:
 
 
 def tokenize(text: str) -> list[Block]:
-    """Split bib text into blocks; every character of ``text`` lands in exactly one block."""
+    """Split bib text into blocks; every character of ``text`` lands in exactly one block.
+
+    A command starts only where its ``@`` is the first thing on its line (after spaces or
+    tabs, as the site's parser splits entries) or right after another command: the ``@`` of
+    ``% @misc{old2020,`` or of ``Maintainer: me@example.org (ping me)`` is text between entries.
+    """
     parser = _Parser(text)
     blocks: list[Block] = []
     pos = 0  # end of the last block
@@ -330,6 +345,9 @@ def tokenize(text: str) -> list[Block]:
         at = text.find("@", scan)
         if at < 0:
             break
+        if text[max(pos, text.rfind("\n", 0, at) + 1):at].strip(" \t"):
+            scan = at + 1  # text before it on its line: an address or a commented-out entry, not a command
+            continue
         try:
             block = parser.command(at)
         except BibSyntaxError as exc:
@@ -407,7 +425,7 @@ def _order_key(order: dict[str, int]):
 
 
 def format_block(block: Block, taxonomy: Taxonomy | None = None, redefined: Collection[str] = ()) -> str:
-    """The canonical text of one block (no trailing newline)."""
+    """The canonical text of one block (no trailing newline); only entries are rewritten."""
     if block.kind == "entry":
         if block.delimiter == "(" and "}" in block.key:
             return block.source  # no brace form can hold this key: keep it
@@ -417,17 +435,8 @@ def format_block(block: Block, taxonomy: Taxonomy | None = None, redefined: Coll
         lines += [f"  {f.lname} = {format_value(f.pieces, f.lname, redefined)}," for f in ordered]
         lines.append("}")
         return "\n".join(lines)
-    if block.kind == "string":
-        f = block.fields[0]
-        return f"@string{{{f.name} = {format_value(f.pieces)}}}"
-    if block.kind == "preamble":
-        return "@preamble{" + format_value(block.fields[0].pieces) + "}"
-    if block.kind == "comment":
-        body = block.source[block.source.index(block.delimiter):]
-        return "@comment" + body
-    if block.kind == "invalid":
-        return block.source.rstrip()
-    return "\n".join(line.rstrip() for line in block.source.strip().splitlines())
+    # @string, @preamble, @comment, text and broken entries: what we do not own stays as written.
+    return block.source
 
 
 def redefined_months(blocks: Iterable[Block]) -> frozenset[str]:
@@ -435,28 +444,276 @@ def redefined_months(blocks: Iterable[Block]) -> frozenset[str]:
     return frozenset(b.fields[0].lname for b in blocks if b.kind == "string") & frozenset(MONTH_MACROS)
 
 
-def format_blocks(blocks: list[Block], taxonomy: Taxonomy | None = None, sort: bool = False) -> str:
-    if sort:
-        entries = sorted((b for b in blocks if b.kind == "entry"), key=lambda b: (b.key.lower(), b.key))
-        invalid = [b for b in blocks if b.kind == "invalid"]
-        others = [b for b in blocks if b.kind not in ("entry", "invalid")]
-        blocks = others + entries + invalid
+# -- layout ------------------------------------------------------------------------------
+
+_LINE = re.compile(r"[^\n]*\n|[^\n]+")  # lines split on "\n" only: U+2028, \f, \x1c... are text
+_BLANK = " \t\r\n"
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their endings, split on ``\\n`` only (``str.splitlines`` also splits on ``\\f``, U+2028...)."""
+    return _LINE.findall(text)
+
+
+def _cut(line: str) -> tuple[str, str]:
+    """A line without its ending, and the ending (``\\r\\n``, ``\\n`` or ``""``)."""
+    if line.endswith("\r\n"):
+        return line[:-2], "\r\n"
+    if line.endswith("\n"):
+        return line[:-1], "\n"
+    return line, ""
+
+
+def line_ending(text: str) -> str:
+    """The file's majority line ending: what rewritten lines get."""
+    crlf = text.count("\r\n")
+    return "\r\n" if crlf > text.count("\n") - crlf else "\n"
+
+
+def same_but_line_endings(a: str, b: str) -> bool:
+    return a == b or a.replace("\r\n", "\n") == b.replace("\r\n", "\n")
+
+
+@dataclass
+class _Item:
+    """One piece of output and how it joins the piece before and after it."""
+
+    body: str  # without the ending of its last line
+    block: Block | None = None  # the command it renders; None for text between commands
+    inline: bool = False  # text that continues the line its command ends on
+    end: str = ""  # the ending of its last line as written ("": the file's)
+    blank: str = ""  # the ending of the blank line after it as written ("": the file's)
+    gap_before: bool | None = None  # text: a blank line before it as written; None: commands get one
+    gap_after: bool | None = None
+    own_end: bool = True  # its last line is as written, so it keeps the ending written after it
+
+
+def _entry_body(block: Block, canonical: str, eol: str) -> str:
+    """The rewritten entry; lines it leaves as they were keep their ending, new ones get ``eol``."""
+    if same_but_line_endings(canonical, block.source):
+        return block.source
+    if eol == "\n" and "\r" not in block.source:
+        return canonical
+    endings: dict[str, list[str]] = {}
+    for line in split_lines(block.source):
+        content, ending = _cut(line)
+        endings.setdefault(content, []).append(ending)
+    new_lines = canonical.replace("\r\n", "\n").split("\n")
+    out = []
+    for i, line in enumerate(new_lines):
+        out.append(line)
+        if i + 1 < len(new_lines):
+            kept = endings.get(line)
+            out.append((kept.pop(0) if kept else "") or eol)
+    return "".join(out)
+
+
+def _text_items(source: str, prev: _Item | None, after_command: bool) -> list[_Item]:
+    """Text between commands, byte for byte; only its leading and trailing blank lines are layout."""
+    lines = split_lines(source)
+    items: list[_Item] = []
+    if after_command and lines:
+        rest, ending = _cut(lines.pop(0))
+        if rest.strip(_BLANK):
+            items.append(_Item(rest, inline=True, end=ending))
+        elif prev is not None and prev.own_end:
+            prev.end = ending
+    if lines and not lines[-1].endswith("\n") and not lines[-1].strip(_BLANK):
+        lines.pop()  # the indentation of the next command, or spaces at the end of the file
+    first = 0
+    while first < len(lines) and not lines[first].strip(_BLANK):
+        first += 1
+    last = len(lines)
+    while last > first and not lines[last - 1].strip(_BLANK):
+        last -= 1
+    owner = items[-1] if items else prev
+    if first and owner is not None:
+        owner.blank = _cut(lines[0])[1]
+    if first == last:
+        return items
+    body, end = _cut("".join(lines[first:last]))
+    item = _Item(body, end=end, gap_before=first > 0, gap_after=last < len(lines))
+    if last < len(lines):
+        item.blank = _cut(lines[last])[1]
+    items.append(item)
+    return items
+
+
+def _items(blocks: list[Block], taxonomy: Taxonomy | None, eol: str) -> list[_Item]:
     redefined = redefined_months(blocks)
-    rendered = [format_block(b, taxonomy, redefined) for b in blocks]
-    rendered = [r for r in rendered if r]
-    return "\n\n".join(rendered) + "\n" if rendered else ""
+    items: list[_Item] = []
+    prev: _Item | None = None
+    prev_block: Block | None = None
+    for block in blocks:
+        if block.kind == "text":
+            after_command = prev_block is not None and not prev_block.source.endswith("\n")
+            new = _text_items(block.source, prev, after_command)
+        elif block.kind == "entry":
+            body = _entry_body(block, format_block(block, taxonomy, redefined), eol)
+            new = [_Item(body, block, own_end=body.rpartition("\n")[2] == block.source.rpartition("\n")[2])]
+        elif block.kind == "invalid":  # kept as written; the blank lines it runs into are layout
+            new = _text_items(block.source, None, False)
+            new[0].block, new[0].gap_before, new[0].gap_after = block, None, None
+        else:
+            new = [_Item(block.source, block)]
+        items += new
+        prev = items[-1] if items else None
+        prev_block = block
+    return items
+
+
+def _join(items: list[_Item], eol: str) -> str:
+    out: list[str] = []
+    prev: _Item | None = None
+    for item in items:
+        if prev is not None and not item.inline:
+            out.append(prev.end or eol)
+            gap = prev.gap_after if prev.gap_after is not None else item.gap_before
+            if gap is None or gap:
+                out.append(prev.blank or eol)
+        out.append(item.body)
+        prev = item
+    if prev is not None:
+        out.append(prev.end or eol)
+    return "".join(out)
+
+
+# -- sorting -----------------------------------------------------------------------------
+
+
+class SortError(Exception):
+    """``--sort`` would change what an entry's macros expand to; nothing is sorted."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+@dataclass
+class _Unit:
+    """A command with the comments and text above it and the text after it on its line."""
+
+    items: list[_Item]
+    block: Block
+    lo: int = 0  # fixed units (@string, @preamble) that must come before it
+    hi: int = 0  # fixed units that may come before it
+    lo_at: int = 0  # line of the @string it needs, and of the redefinition it must precede
+    hi_at: int = 0
+    hi_macro: str = ""
+    lo_macro: str = ""
+    placed: int = 0
+
+    @property
+    def fixed(self) -> bool:
+        return self.block.kind in ("string", "preamble") or (
+            self.block.kind == "invalid" and self.block.entry_type.lower() in ("string", "preamble"))
+
+
+def _sort_items(items: list[_Item]) -> list[_Item]:
+    """Entries by key, each with the comments above it; every macro keeps the definition it had.
+
+    ``@string`` and ``@preamble`` keep their order and go as early as the entries allow (at the
+    top when no macro is redefined): an entry may move anywhere the macros it uses still have
+    the definition in force where it was.  A header (text at the top of the file followed by a
+    blank line) stays at the top; text after the last command stays at the end.
+    """
+    header: list[_Item] = []
+    if items and items[0].block is None and items[0].gap_after:
+        header, items = items[:1], items[1:]
+    units: list[_Unit] = []
+    pending: list[_Item] = []
+    for item in items:
+        if item.inline and not pending and units:
+            units[-1].items.append(item)
+        elif item.block is None or item.block.kind == "comment":
+            pending.append(item)
+        else:
+            units.append(_Unit([*pending, item], item.block))
+            pending = []
+    for unit in units:
+        if unit.items[0].block is None:
+            unit.items[0].gap_before = None  # a blank line before a moved comment: it goes with what follows
+    fixed = [u for u in units if u.fixed]
+    defs: dict[str, list[int]] = {}  # macro -> 1-based positions of its @string among the fixed units
+    for position, unit in enumerate(fixed, 1):
+        if unit.block.kind == "string":
+            defs.setdefault(unit.block.fields[0].lname, []).append(position)
+    movable: list[_Unit] = []
+    seen = 0
+    for unit in units:
+        if unit.fixed:
+            seen += 1
+            continue
+        movable.append(unit)
+        unit.hi = len(fixed)
+        used = {p.text.lower() for f in unit.block.fields for p in f.pieces if p.kind == "macro"}
+        for macro in sorted(used & defs.keys()):
+            positions = defs[macro]
+            index = bisect.bisect_right(positions, seen)
+            if index and positions[index - 1] > unit.lo:  # the definition it reads must come first
+                unit.lo, unit.lo_macro = positions[index - 1], macro
+                unit.lo_at = fixed[unit.lo - 1].block.line
+            if index < len(positions) and positions[index] - 1 < unit.hi:  # and not the next one
+                unit.hi, unit.hi_macro = positions[index] - 1, macro
+                unit.hi_at = fixed[unit.hi].block.line
+    movable.sort(key=lambda u: (u.block.key.lower(), u.block.key))
+    bound, by = len(fixed), None
+    for unit in reversed(movable):  # fixed units as early as every later entry allows
+        if unit.hi < bound:
+            bound, by = unit.hi, unit
+        if bound < unit.lo:
+            assert by is not None
+            raise SortError(by.hi_at, (
+                f"cannot sort: '{by.block.key}' (line {by.block.line}) uses @string {by.hi_macro} from before "
+                f"this redefinition and '{unit.block.key}' (line {unit.block.line}) uses the @string "
+                f"{unit.lo_macro} of line {unit.lo_at}, but '{unit.block.key}' sorts first; rename one "
+                f"of the macros, or run fmt without --sort"))
+        unit.placed = bound
+    out = list(header)
+    next_fixed = 0
+    for unit in movable:
+        while next_fixed < unit.placed:
+            out += fixed[next_fixed].items
+            next_fixed += 1
+        out += unit.items
+    for unit in fixed[next_fixed:]:
+        out += unit.items
+    return out + pending
+
+
+def format_blocks(blocks: list[Block], taxonomy: Taxonomy | None = None, sort: bool = False,
+                  eol: str = "\n") -> str:
+    """The formatted text; raises :class:`SortError` when ``sort`` would change a value."""
+    items = _items(blocks, taxonomy, eol)
+    if sort:
+        items = _sort_items(items)
+    return _join(items, eol)
 
 
 def format_text(text: str, taxonomy: Taxonomy | None = None, sort: bool = False) -> str:
-    """Format bib text; ``format_text(format_text(x)) == format_text(x)``."""
-    return format_blocks(tokenize(text), taxonomy, sort)
+    """Format bib text; ``format_text(format_text(x)) == format_text(x)``; line endings are kept."""
+    return format_blocks(tokenize(text), taxonomy, sort, line_ending(text))
 
 
 # -- the command -------------------------------------------------------------------------
 
+BOM = b"\xef\xbb\xbf"
+
 
 def read_bib(path: Path) -> str:
     return path.read_text(encoding="utf-8-sig")
+
+
+def decode_bib(data: bytes, name: str) -> tuple[str, bool]:
+    """The text (line endings as they are) and whether it had a UTF-8 byte order mark."""
+    bom = data.startswith(BOM)
+    try:
+        return data[len(BOM):].decode("utf-8") if bom else data.decode("utf-8"), bom
+    except UnicodeDecodeError as exc:
+        start = exc.start + (len(BOM) if bom else 0)
+        line = data.count(b"\n", 0, start) + 1
+        raise ValueError(f"{name}:{line}: not UTF-8 (byte {data[start]:#04x}); save the file as UTF-8") from None
 
 
 def load_optional_taxonomy(path: str, explicit: bool) -> Taxonomy | None:
@@ -467,15 +724,13 @@ def load_optional_taxonomy(path: str, explicit: bool) -> Taxonomy | None:
 
 
 def changed_blocks(path: str, blocks: list[Block], taxonomy: Taxonomy | None) -> list[str]:
-    """``file:line: key`` for each block whose layout would change."""
+    """``file:line: key`` for each entry whose layout would change (line endings aside)."""
     out = []
     redefined = redefined_months(blocks)
     for block in blocks:
-        if block.kind in ("text", "invalid"):
-            continue
-        if format_block(block, taxonomy, redefined) != block.source:
-            what = block.key if block.kind == "entry" else f"@{block.kind}"
-            out.append(f"{path}:{block.line}: {what}")
+        if block.kind == "entry" and not same_but_line_endings(format_block(block, taxonomy, redefined),
+                                                               block.source):
+            out.append(f"{path}:{block.line}: {block.key}")
     return out
 
 
@@ -486,9 +741,13 @@ def run_fmt(args: argparse.Namespace) -> int:
     for name in args.bib or ["refs/survey.bib"]:
         path = Path(name)
         try:
-            text = read_bib(path)
-        except (OSError, UnicodeDecodeError) as exc:
+            text, bom = decode_bib(path.read_bytes(), name)
+        except OSError as exc:
             print(f"{name}:1: cannot read the bib file: {exc}", file=sys.stderr)
+            status = max(status, 2)
+            continue
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
             status = max(status, 2)
             continue
         blocks = tokenize(text)
@@ -496,24 +755,29 @@ def run_fmt(args: argparse.Namespace) -> int:
             if block.kind == "invalid":
                 print(f"{name}:{block.error_line}:{block.error_column}: entry "
                       f"{block.key or '(no key)'} left as is: {block.error}", file=sys.stderr)
-                status = 1
-        formatted = format_blocks(blocks, taxonomy, sort=args.sort)
+                status = max(status, 1)
+        try:
+            formatted = format_blocks(blocks, taxonomy, args.sort, line_ending(text))
+        except SortError as exc:
+            print(f"{name}:{exc.line}: {exc.message}; {name} left unchanged", file=sys.stderr)
+            status = max(status, 1)
+            continue
         if formatted == text:
             continue
         changed += 1
         if args.check or args.diff:
             if args.diff:
                 sys.stdout.writelines(difflib.unified_diff(
-                    text.splitlines(True), formatted.splitlines(True), f"a/{name}", f"b/{name}"))
+                    split_lines(text), split_lines(formatted), f"a/{name}", f"b/{name}"))
             if args.check:
                 lines = changed_blocks(name, blocks, taxonomy)
                 if args.sort and not lines:
                     lines = [f"{name}:1: entries are not sorted by key"]
                 for line in lines or [f"{name}:1: blank lines or text between entries"]:
                     print(line)
-                status = 1
+                status = max(status, 1)
         else:
-            write_atomic(path, formatted)
+            write_atomic(path, (BOM if bom else b"") + formatted.encode("utf-8"))
             print(f"reformatted {name}", file=sys.stderr)
     if args.check and changed:
         print(f"{changed} file(s) would be reformatted; run: tc-survey fmt", file=sys.stderr)
