@@ -32,7 +32,8 @@ def check(*paths: Path) -> list[Problem]:
 
 
 def expected_location(path: Path) -> tuple[int, int]:
-    header = path.read_bytes().split(b"\n", 1)[0].decode()
+    data = path.read_bytes()
+    header = data.decode("utf-16") if data.startswith(b"\xff\xfe") else data.split(b"\n", 1)[0].decode()
     found = re.search(r"triggers (TC\d+) at (\d+):(\d+)", header)
     assert found, f"{path.name} has no 'triggers TCnnn at line:col' header"
     return int(found.group(2)), int(found.group(3))
