@@ -218,8 +218,9 @@ def _chunks(text: str) -> Iterable[tuple[int, int]]:
         at = find("@", start)
         if find("@", at + 1, limit) == -1:  # nearly always: text after the entry, if any, is ignored either way
             yield start, limit
-        else:
-            yield start, _entry_end(text, at, limit)
+            continue
+        end = _entry_end(text, at, limit)
+        yield start, limit if find("@", end, limit) == -1 else end  # cut only before a stray '@': same chunk keys
 
 
 _DELIMITERS = re.compile(r"[{}()]")
