@@ -244,13 +244,18 @@ def _entry_end(text: str, at: int, limit: int) -> int:
     return limit
 
 
+def _gaps(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The stretches of text between entries (most chunks run to the next entry: only a few gaps are not empty)."""
+    ends = [0] + [end for _, end in spans]
+    starts = [start for start, _ in spans] + [len(text)]
+    return [(end, start) for end, start in zip(ends, starts, strict=True) if end < start]
+
+
 def mask_stray_at(text: str) -> str:
     """The text with every ``@`` between entries made a space, so a tokenizer sees only what the parse sees."""
-    spans = list(_chunks(text))
-    gaps = zip([0] + [end for _, end in spans], [start for start, _ in spans] + [len(text)], strict=True)
     parts: list[str] = []
     done = 0
-    for begin, end in gaps:
+    for begin, end in _gaps(text, list(_chunks(text))):
         at = text.find("@", begin, end)
         while at != -1:
             parts.append(text[done:at] + " ")
@@ -262,8 +267,7 @@ def mask_stray_at(text: str) -> str:
 def _stray_text(text: str, spans: list[tuple[int, int]], path: str) -> list[Problem]:
     """A warning for every line between entries that holds an ``@`` (``%`` comment lines aside)."""
     problems: list[Problem] = []
-    gaps = zip([0] + [end for _, end in spans], [start for start, _ in spans] + [len(text)], strict=True)
-    for begin, end in gaps:
+    for begin, end in _gaps(text, spans):
         at = text.find("@", begin, end)
         while at != -1:
             line_start = text.rfind("\n", 0, at) + 1
