@@ -32,7 +32,8 @@ def check(*paths: Path) -> list[Problem]:
 
 
 def expected_location(path: Path) -> tuple[int, int]:
-    header = path.read_bytes().split(b"\n", 1)[0].decode()
+    data = path.read_bytes()
+    header = data.decode("utf-16") if data.startswith(b"\xff\xfe") else data.split(b"\n", 1)[0].decode()
     found = re.search(r"triggers (TC\d+) at (\d+):(\d+)", header)
     assert found, f"{path.name} has no 'triggers TCnnn at line:col' header"
     return int(found.group(2)), int(found.group(3))
@@ -363,3 +364,61 @@ def test_contributing_guide_renders_the_tables_without_warnings(tmp_path):
     for subtype in WARNING_SUBTYPES:
         assert f"tc.{subtype}" in html
     assert html.count("<table") == 3 + len(taxonomy.facets)
+
+
+# -- one bad spot, its own line (issue 15) -------------------------------------------------
+
+GOOD_TWO = (DATA / "TC111.good.bib").read_text()
+
+
+def test_a_stray_at_line_warns_there_and_keeps_both_entries(tmp_path, capsys):
+    bib = tmp_path / "stray.bib"
+    bib.write_text(GOOD_TWO.replace("\n@article", "\nMaintainer: someone@example.org (ping me)\n\n@article"))
+    problems = check(bib)
+    assert [(p.code, p.line, p.column) for p in problems] == [("TC174", 19, 20)], [str(p) for p in problems]
+    assert "remove it or make it a '%' comment" in problems[0].message
+    assert run(str(bib)) == 0  # a warning: BibTeX ignores the line
+    assert run("--strict", str(bib)) == 1
+
+
+def test_a_latin1_byte_is_an_error_at_its_line_and_column(tmp_path):
+    bib = tmp_path / "latin1.bib"
+    bib.write_bytes(GOOD_TWO.replace("Adaptive Token", "Adaptiv\xe9 Token").replace("Li, Yunheng", "L\xfc, Y")
+                    .encode("latin-1"))
+    problems = check(bib)
+    assert [(p.code, p.line, p.column) for p in problems] == [("TC173", 4, 37), ("TC173", 21, 35)]
+    assert "re-save the file as UTF-8, or write the character as a LaTeX command such as {\\'e}" in \
+        problems[0].message
+    assert run(str(bib)) == 1
+
+
+def test_a_utf16_file_is_unreadable_with_a_fix(tmp_path):
+    bib = tmp_path / "utf16.bib"
+    bib.write_bytes(GOOD_TWO.encode("utf-16"))
+    (problem,) = check(bib)
+    assert (problem.code, problem.line) == ("TC100", 1) and "re-save it as UTF-8" in problem.message
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "% nothing yet\n", "@comment{x}\n@string{v = {V}}\n@preamble{\"p\"}\n"])
+def test_a_bib_without_entries_is_an_error(tmp_path, text):
+    bib = tmp_path / "empty.bib"
+    bib.write_text(text)
+    assert [(p.code, p.line) for p in check(bib)] == [("TC121", 1)]
+    assert run(str(bib)) == 1
+
+
+def test_keys_sharing_an_anchor_name_both_keys_and_lines(tmp_path):
+    first = tmp_path / "a.bib"
+    first.write_text(GOOD_TWO.replace("shang2025llava", "smith2025:vit").replace("zeng2025glimpse", "smith2025/vit"))
+    (problem,) = check(first)
+    assert (problem.code, problem.line) == ("TC115", 19)
+    assert "'smith2025/vit'" in problem.message and f"'smith2025:vit' ({first}:3)" in problem.message
+    assert run(str(first)) == 1
+    # across files too: the site of either would be fine, both together are not
+    other = tmp_path / "b.bib"
+    other.write_text((DATA / "TC111.good.bib").read_text().replace("shang2025llava", "smith2025.vit")
+                     .replace("zeng2025glimpse", "other2025"))
+    second = tmp_path / "c.bib"
+    second.write_text(GOOD_TWO.replace("shang2025llava", "smith2025+vit").replace("zeng2025glimpse", "x2025"))
+    codes = [(p.code, p.path) for p in check(other, second) if p.code == "TC115"]
+    assert codes == [("TC115", str(second))]

@@ -155,3 +155,51 @@ def test_entry_starts_are_the_lines_a_multiline_expression_finds(text):
     from sphinx_tc_ext.bibmodel import entry_starts
 
     assert entry_starts(text) == [m.start() for m in _ENTRY_LINE.finditer(text)]
+
+
+def test_a_stray_at_line_between_entries_keeps_the_entry_before():
+    text = ("@article{first2025,\n  title = {First},\n  year = {2025},\n  areas = {image},\n}\n"
+            "Maintainer: someone@example.org (ping me)\n"
+            "@article{second2025,\n  title = {Second},\n  year = {2025},\n  areas = {image},\n}\n")
+    bib = parse(text)
+    assert list(bib.papers) == ["first2025", "second2025"]
+    assert bib.get("second2025").line == 7
+    assert [(p.line, p.column, p.code) for p in bib.problems if p.code] == [(6, 20, "TC174")]
+    assert not any("skipped" in p.message for p in bib.problems)
+
+
+def test_a_latin1_byte_costs_one_character_not_the_file(tmp_path):
+    path = tmp_path / "latin1.bib"
+    path.write_bytes(b"@article{a2025,\n  title = {Caf\xe9 Tokens},\n  year = {2025},\n  areas = {image},\n}\n")
+    bib = load_bibliography(path, TAXONOMY, display_path="latin1.bib")
+    assert bib.get("a2025").title == "Caf\ufffd Tokens"
+    (problem,) = [p for p in bib.problems if p.code == "TC173"]
+    assert (str(problem), problem.column) == (
+        "latin1.bib:2: byte 0xE9 at column 15 is not UTF-8 (the file was probably saved as Latin-1 or "
+        "Windows-1252); the site shows it as '\ufffd': re-save the file as UTF-8, or write the character as a "
+        "LaTeX command such as {\\'e}", 15)
+
+
+def test_an_empty_bib_says_so():
+    for text in ("", "% just a comment\n", "@string{v = {V}}\n"):
+        assert [(p.line, p.subtype, p.code) for p in parse(text).problems] == [(1, "missing", "TC121")]
+    assert not [p for p in parse("@misc{broken,\n title = {x\n").problems if p.code == "TC121"]
+
+
+def test_colliding_anchors_get_a_stable_suffix_and_others_keep_theirs(tmp_path):
+    from sphinx_tc_ext.bibmodel import distinct_anchors, paper_anchor, plain_anchor
+
+    entry = "@article{{{},\n  title = {{T{}}},\n  year = {{2025}},\n  areas = {{image}},\n}}\n"
+    keys = ["smith2025:vit", "plain2025", "smith2025/vit", "smith2025.vit"]
+    path = tmp_path / "anchors.bib"
+    path.write_text("".join(entry.format(key, n) for n, key in enumerate(keys)))
+    bib = load_bibliography(path, TAXONOMY)
+    anchors = {key: bib.get(key).anchor for key in keys}
+    assert anchors["smith2025:vit"] == paper_anchor("smith2025:vit") == "paper-smith2025-vit"
+    assert anchors["plain2025"] == "paper-plain2025"
+    assert len(set(anchors.values())) == 4
+    for key in ("smith2025/vit", "smith2025.vit"):
+        assert anchors[key] == plain_anchor(key) + "-" + __import__("hashlib").sha1(key.encode()).hexdigest()[:8]
+        assert paper_anchor(key) == anchors[key]  # roles, feed and permalinks ask by key
+    assert [(p.line, p.code) for p in bib.problems] == [(11, "TC115"), (16, "TC115")]
+    assert distinct_anchors(keys) == distinct_anchors(list(keys))  # the same in every build

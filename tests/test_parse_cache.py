@@ -742,3 +742,26 @@ def test_small_or_serial_parses_fork_nothing(monkeypatch):
     monkeypatch.setattr(bibmodel, "PARALLEL_MINIMUM", 10)
     assert bibmodel.parse_in_parallel(SURVEY, "refs/survey.bib", TAXONOMY, cache, 1) == 0
     assert not cache.chunks
+
+
+def test_stray_at_lines_keep_every_entry_warm_cold_and_parallel(monkeypatch):
+    """A pasted ``me@example.org`` line between entries breaks no entry, whichever way the parse runs."""
+    monkeypatch.setattr(bibmodel, "PARALLEL_MINIMUM", 10)
+    clean = grown_with_macros(1)
+    middle = clean.index("\n@", len(clean) // 2) + 1
+    text = clean[:middle] + "Maintainer: someone@example.org (ping me)\n" + clean[middle:]
+    serial = parse_bib_text(text, "refs/survey.bib", TAXONOMY)
+    assert list(serial.papers) == list(parse_bib_text(clean, "refs/survey.bib", TAXONOMY).papers)
+    stray = [p for p in serial.problems if p.code == "TC174"]
+    assert [p.line for p in stray] == [text[:text.index("Maintainer")].count("\n") + 1]
+    cache = ChunkCache()
+    assert snapshot(parse_bib_text(text, "refs/survey.bib", TAXONOMY, cache, jobs=2)) == snapshot(serial)
+    counter = CountingParser(monkeypatch)
+    assert snapshot(parse_bib_text(text, "refs/survey.bib", TAXONOMY, reloaded(cache))) == snapshot(serial)
+    assert counter.take() == []  # the chunk around the stray line is cached like any other
+
+
+def test_chunks_of_a_bib_without_stray_at_are_cut_as_before():
+    """Entry to next entry, trailing blank lines included: chunk cache files of earlier builds stay valid."""
+    starts = bibmodel.entry_starts(SURVEY)
+    assert list(bibmodel._chunks(SURVEY)) == list(zip(starts, [*starts[1:], len(SURVEY)], strict=True))

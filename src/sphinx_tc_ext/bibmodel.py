@@ -58,10 +58,52 @@ _MONTHS.update({name[:3]: i for name, i in list(_MONTHS.items())})
 _NOT_IN_IDS = re.compile(r"[^A-Za-z0-9_-]")
 
 
+#: Anchors of the keys whose :func:`plain_anchor` another key of the bib loaded last already has.
+_DISTINCT_ANCHORS: dict[str, str] = {}
+
+
 @functools.lru_cache(maxsize=65536)
-def paper_anchor(key: str) -> str:
-    """The HTML id of a paper's card (memoized: a build asks once per card, 20,000 times at 5,000 entries)."""
+def plain_anchor(key: str) -> str:
+    """``paper-`` and the key with every character an id may not hold made a ``-`` (memoized: asked per card)."""
     return "paper-" + _NOT_IN_IDS.sub("-", key)
+
+
+def paper_anchor(key: str) -> str:
+    """The HTML id of a paper's card: :func:`plain_anchor`, unless an earlier key of the bib has that one.
+
+    ``smith2025:vit`` and ``smith2025/vit`` both make ``paper-smith2025-vit``; the later
+    one gets a suffix from its key's hash (see :func:`distinct_anchors`), so every link
+    lands on its own paper and no other key's anchor moves.
+    """
+    return _DISTINCT_ANCHORS.get(key) or plain_anchor(key)
+
+
+def distinct_anchors(keys: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """``{later key: (anchor it gets, first key with its plain anchor)}`` for the keys whose anchors collide.
+
+    The first key in file order keeps its plain anchor; a later one gets
+    ``-`` and 8 hex digits of its SHA-1 (more if that too is taken), the same in every build.
+    """
+    first: dict[str, str] = {}
+    later: list[str] = []
+    for key in keys:
+        if first.setdefault(plain_anchor(key), key) != key:
+            later.append(key)
+    found: dict[str, tuple[str, str]] = {}
+    for key in later:
+        plain, digest = plain_anchor(key), hashlib.sha1(key.encode("utf-8", "surrogatepass")).hexdigest()
+        size = 8
+        while (anchor := f"{plain}-{digest[:size]}") in first and size < len(digest):
+            size += 4
+        first[anchor] = key
+        found[key] = (anchor, first[plain])
+    return found
+
+
+def use_anchors(bib: Bibliography) -> None:
+    """Make :func:`paper_anchor` give ``bib``'s anchors (a build shows one bib; its cards and links must agree)."""
+    _DISTINCT_ANCHORS.clear()
+    _DISTINCT_ANCHORS.update(bib.anchors)
 
 
 #: Length of the part of :attr:`Paper.digest` that follows :attr:`Paper.counted`.
@@ -145,6 +187,7 @@ class Bibliography:
     papers: dict[str, Paper]
     problems: list[Problem]
     preamble: str = ""
+    anchors: dict[str, str] = field(default_factory=dict)  # key -> anchor, for keys whose plain anchor is taken
 
     def __len__(self) -> int:
         return len(self.papers)
@@ -164,10 +207,83 @@ def _chunks(text: str) -> Iterable[tuple[int, int]]:
     """Spans of the text that each start with an ``@type{`` at the start of a line.
 
     Splitting first means an entry with unbalanced braces swallows nothing after it.
+    A span ends where the next entry starts or, when an ``@`` follows the entry, at its
+    balanced closing brace: text between entries is ignored (as BibTeX does), and a
+    stray ``@`` in it (``Maintainer: me@example.org``) must not break the entry before.
     """
     starts = entry_starts(text)
+    find = text.find
     for i, start in enumerate(starts):
-        yield start, starts[i + 1] if i + 1 < len(starts) else len(text)
+        limit = starts[i + 1] if i + 1 < len(starts) else len(text)
+        at = find("@", start)
+        if find("@", at + 1, limit) == -1:  # nearly always: text after the entry, if any, is ignored either way
+            yield start, limit
+            continue
+        end = _entry_end(text, at, limit)
+        yield start, limit if find("@", end, limit) == -1 else end  # cut only before a stray '@': same chunk keys
+
+
+_DELIMITERS = re.compile(r"[{}()]")
+
+
+def _entry_end(text: str, at: int, limit: int) -> int:
+    """Just after the brace (or parenthesis) that closes the entry whose ``@`` is at ``at``; ``limit`` if none does."""
+    opening = _ENTRY_AT.match(text, at)
+    paren = opening is not None and text[opening.end() - 1] == "("
+    depth = 0
+    for m in _DELIMITERS.finditer(text, opening.end() if opening else at, limit):
+        char = m.group()
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth < 0 and not paren:  # the entry's own closing brace
+                return m.end()
+        elif char == ")" and paren and depth == 0:
+            return m.end()
+    return limit
+
+
+def _gaps(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The stretches of text between entries (most chunks run to the next entry: only a few gaps are not empty)."""
+    ends = [0] + [end for _, end in spans]
+    starts = [start for start, _ in spans] + [len(text)]
+    return [(end, start) for end, start in zip(ends, starts, strict=True) if end < start]
+
+
+def mask_stray_at(text: str) -> str:
+    """The text with every ``@`` between entries made a space, so a tokenizer sees only what the parse sees."""
+    parts: list[str] = []
+    done = 0
+    for begin, end in _gaps(text, list(_chunks(text))):
+        at = text.find("@", begin, end)
+        while at != -1:
+            parts.append(text[done:at] + " ")
+            done = at + 1
+            at = text.find("@", done, end)
+    return "".join(parts) + text[done:] if parts else text
+
+
+def _stray_text(text: str, spans: list[tuple[int, int]], path: str) -> list[Problem]:
+    """A warning for every line between entries that holds an ``@`` (``%`` comment lines aside)."""
+    problems: list[Problem] = []
+    for begin, end in _gaps(text, spans):
+        at = text.find("@", begin, end)
+        while at != -1:
+            line_start = text.rfind("\n", 0, at) + 1
+            line_end = text.find("\n", at)
+            line_end = len(text) if line_end == -1 else line_end
+            if not text[max(line_start, begin):at].lstrip().startswith("%"):
+                line = text.count("\n", 0, at) + 1
+                shown = text[max(line_start, begin):min(line_end, end)].strip()
+                shown = shown if len(shown) <= 60 else shown[:57] + "..."
+                problems.append(Problem(
+                    path, line, "syntax",
+                    f"text between entries holds an '@' ({shown!r}): BibTeX ignores text between entries, but "
+                    "an '@' there is often a broken entry or a pasted line; remove it or make it a '%' comment",
+                    at - line_start + 1, "TC174"))
+            at = text.find("@", line_end, end) if line_end < end else -1
+    return problems
 
 
 def entry_starts(text: str) -> list[int]:
@@ -231,7 +347,9 @@ def parse_bib_text(text: str, path: str, taxonomy: Taxonomy, cache: ChunkCache |
         if jobs > 1:
             parse_in_parallel(text, path, taxonomy, cache, jobs)
     line, pos = 1, 0
-    for start, end in _chunks(text):
+    spans = list(_chunks(text))
+    holds_entries = False
+    for start, end in spans:
         line += text.count("\n", pos, start)
         pos = start
         chunk = text[start:end]
@@ -243,6 +361,8 @@ def parse_bib_text(text: str, path: str, taxonomy: Taxonomy, cache: ChunkCache |
             if record is None:
                 record = _parse_chunk(chunk, macros)
                 cache.store(sha, record)
+        holds_entries = holds_entries or record.error is not None or any(
+            not isinstance(item, tuple) for item in record.items)
         if record.error is not None:
             what, relative, detail, hint = record.error
             where = f" at line {line + relative - 1}" if relative else ""
@@ -274,8 +394,21 @@ def parse_bib_text(text: str, path: str, taxonomy: Taxonomy, cache: ChunkCache |
                 digests[item.key] = item.digest
     if cache is not None:
         cache.finish()
+    problems.extend(_stray_text(text, spans, path))
+    if not holds_entries:
+        problems.append(Problem(
+            path, 1, "missing", "the bib file holds no entries (only comments, @string or @preamble, or nothing); "
+            "add entries such as @article{key, ...}, or check that this is the survey's bib file", 1, "TC121"))
+    anchors: dict[str, str] = {}
+    for key, (anchor, first) in distinct_anchors(papers).items():
+        anchors[key] = anchor
+        problems.append(Problem(
+            path, papers[key].line, "duplicate",
+            f"key '{key}' makes the same HTML anchor '#{plain_anchor(key)}' as key '{first}' "
+            f"({path}:{papers[first].line}), so links to one would open the other; this card gets '#{anchor}' "
+            "instead: rename one key (e.g. only letters, digits, '-' and '_')", 1, "TC115"))
     problems.sort(key=lambda p: p.line)
-    bib = Bibliography(path=path, papers=papers, problems=problems, preamble=" ".join(preamble))
+    bib = Bibliography(path=path, papers=papers, problems=problems, preamble=" ".join(preamble), anchors=anchors)
     bib.__dict__["_digests"] = digests
     return bib
 
@@ -807,18 +940,62 @@ def load_bibliography(path: str | os.PathLike, taxonomy: Taxonomy, display_path:
     shown = display_path or str(path)
     try:
         data = path.read_bytes()
-        text = data.decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        return Bibliography(shown, {}, [Problem(shown, 1, "syntax", f"cannot read the bib file: {exc}")])
+    except OSError as exc:
+        return Bibliography(shown, {}, [Problem(shown, 1, "syntax", f"cannot read the bib file: {exc}", 1, "TC100")])
     cache_key = (str(path.resolve()), hashlib.sha1(data).hexdigest(), shown, id(taxonomy),
                  None if cache_dir is None else str(cache_dir))
     if cache_key not in _CACHE:
         _CACHE.clear()  # one bib at a time: keep memory flat when the file changes
-        if cache_dir is None:
-            _CACHE[cache_key] = parse_bib_text(text, shown, taxonomy)
+        text, undecoded = decode_bib(data, shown)
+        if text is None:
+            bib = Bibliography(shown, {}, undecoded)
+        elif cache_dir is None:
+            bib = parse_bib_text(text, shown, taxonomy)
         else:
             chunks = ChunkCache.load(cache_dir)
-            _CACHE[cache_key] = parse_bib_text(text, shown, taxonomy, chunks, jobs)
+            bib = parse_bib_text(text, shown, taxonomy, chunks, jobs)
             if write_cache:
                 chunks.save(cache_dir)
+        if undecoded and text is not None:
+            bib.problems = sorted(bib.problems + undecoded, key=lambda p: p.line)
+        _CACHE[cache_key] = bib
+    use_anchors(_CACHE[cache_key])
     return _CACHE[cache_key]
+
+
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_UNDECODED = re.compile("[\udc80-\udcff]+")
+
+
+def decode_bib(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
+    """The bib's text and an error for every line holding bytes that are not UTF-8 (None: the file is UTF-16).
+
+    A Latin-1 ``é`` makes one line wrong, not the file: each byte that does not decode
+    becomes U+FFFD, so the entry holding it stays on the site (its title shows where the
+    character was) while ``check`` fails and the build warns at that line and column.
+    """
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError:
+        pass
+    if data.startswith(_UTF16_BOMS):
+        return None, [Problem(path, 1, "syntax", "cannot read the bib file: it is UTF-16 (it starts with a byte "
+                                                 "order mark); re-save it as UTF-8", 1, "TC100")]
+    text = data.decode("utf-8", "surrogateescape").removeprefix("\ufeff")
+    problems: list[Problem] = []
+    line, pos, last_line = 1, 0, 0
+    for m in _UNDECODED.finditer(text):
+        line += text.count("\n", pos, m.start())
+        pos = m.start()
+        if line == last_line:
+            continue  # one error per line: the fix (re-save as UTF-8) is the same for all of them
+        last_line = line
+        column = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
+        raw = " ".join(f"0x{ord(c) - 0xDC00:02X}" for c in m.group()[:4])
+        problems.append(Problem(
+            path, line, "syntax",
+            f"{'byte' if len(m.group()) == 1 else 'bytes'} {raw} at column {column} is not UTF-8 "
+            "(the file was probably saved as Latin-1 or Windows-1252); "
+            "the site shows it as '\ufffd': re-save the file as UTF-8, or write the character as a LaTeX command "
+            "such as {\\'e}", column, "TC173"))
+    return _UNDECODED.sub(lambda m: "\ufffd" * len(m.group()), text), problems

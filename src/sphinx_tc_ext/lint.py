@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from pybtex.bibtex.utils import split_name_list
 
-from .bibmodel import parse_bib_text
+from .bibmodel import decode_bib, mask_stray_at, parse_bib_text, plain_anchor
 from .fmt import (
     MONTH_MACROS,
     Block,
@@ -34,7 +34,6 @@ from .fmt import (
     flatten,
     known_fields,
     month_macro,
-    read_bib,
     tokenize,
 )
 from .latex import latex_to_text
@@ -107,11 +106,20 @@ CODES: tuple[CheckCode, ...] = (
               "usually a preprint and its published version.",
               "title = {{LLaVA-PruMerge}: Adaptive ...},\n% and in another entry:\n"
               "title = {LLaVA-Prumerge: adaptive ...},"),
+    CheckCode("TC115", "anchor-collision", ERROR, "duplicate",
+              "Two keys that make the same HTML anchor (every character other than letters, digits, '-' and "
+              "'_' becomes '-'): the later paper's card gets an anchor with a hash suffix, so links stay "
+              "right, but rename one key so its anchor is predictable.",
+              "@article{smith2025:vit, ...}\n@article{smith2025/vit, ...}"),
     CheckCode("TC120", "missing-field", ERROR, "missing",
               "A required field is missing or empty: title, author and year everywhere, journal for "
               "@article, booktitle for @inproceedings, the taxonomy's required facets, and what the "
               "standard styles need for other types (publisher, school, institution...).",
               "@inproceedings{key,\n  title = {A},\n  author = {B, C},\n  year = {2025},\n}"),
+    CheckCode("TC121", "no-entries", ERROR, "missing",
+              "The bib file holds no entries (it is empty, or holds only comments, @string or @preamble): "
+              "the site would show no papers. Usually the wrong file, or one emptied by a failed edit.",
+              "% only a comment"),
     CheckCode("TC130", "doubled-url", ERROR, "url",
               "A link whose prefix is doubled or that holds a second URL.",
               "code = {https://github.com/github.com/o/r},"),
@@ -170,6 +178,15 @@ CODES: tuple[CheckCode, ...] = (
     CheckCode("TC171", "unbalanced-math", ERROR, "syntax",
               "An odd number of unescaped '$' in a field: math mode never ends.",
               "title = {Pruning to $O(n) Tokens},"),
+    CheckCode("TC173", "not-utf8", ERROR, "syntax",
+              "Bytes that are not UTF-8 (a file saved as Latin-1 or Windows-1252): the entry is kept with "
+              "'\ufffd' in their place. Re-save the file as UTF-8, or write the character as a LaTeX "
+              "command such as {\\'e}.",
+              "title = {Caf\\xe9} % one Latin-1 byte"),
+    CheckCode("TC174", "stray-text", WARNING, "syntax",
+              "A line between entries that holds an '@'. BibTeX ignores text between entries, but an '@' "
+              "there is often a broken entry or a pasted line; remove it or make it a '%' comment.",
+              "Maintainer: someone@example.org"),
 )
 CODES_BY_ID: dict[str, CheckCode] = {c.code: c for c in CODES}
 
@@ -210,6 +227,8 @@ _PREPRINT_WORDS = ("arxiv", "preprint", "corr")
 
 def code_for(problem: Problem) -> str:
     """The check code of a problem the bib model found (its subtype, refined by its wording)."""
+    if problem.code:
+        return problem.code
     message = problem.message
     if problem.subtype == "syntax":
         if "unbalanced braces" in message:
@@ -386,6 +405,7 @@ class Checker:
         self.keys: dict[str, _Seen] = {}
         self.arxiv: dict[str, _Seen] = {}
         self.dois: dict[str, _Seen] = {}
+        self.anchors: dict[str, _Seen] = {}
         self.titles: dict[str, _Seen] = {}
         self.problems: list[Problem] = []
 
@@ -395,7 +415,7 @@ class Checker:
 
     def check_text(self, text: str, path: str) -> list[Problem]:
         start = len(self.problems)
-        blocks = tokenize(text)
+        blocks = tokenize(mask_stray_at(text))  # an '@' between entries is TC174, not a broken entry
         bib = parse_bib_text(text, path, self.taxonomy)
         field_columns: dict[int, list[tuple[int, str]]] = {}
         entry_columns: dict[int, int] = {}
@@ -412,7 +432,9 @@ class Checker:
             message = problem.message
             column = entry_columns.get(problem.line, 1)
             on_line = field_columns.get(problem.line)
-            if on_line:
+            if code in ("TC173", "TC174"):
+                column = problem.column
+            elif on_line:
                 named = [c for c, name in on_line if f"'{name}'" in message or f" {name} " in message]
                 column = named[0] if named else on_line[0][0]
             for block in invalid:
@@ -474,6 +496,11 @@ class Checker:
                      f"{self.keys[folded].where()}); rename or delete one")
         keys_in_file.add(folded)
         self.keys.setdefault(folded, _Seen(path, line, block.key))
+        first = self.anchors.setdefault(plain_anchor(block.key), _Seen(path, line, block.key))
+        if first.path != path and first.key.lower() != folded:  # within a file the bib model reports it
+            self.add("TC115", path, line, col, f"key '{block.key}' makes the same HTML anchor "
+                     f"'#{plain_anchor(block.key)}' as {first.where()}, so links to one would open the other; "
+                     "rename one key (e.g. only letters, digits, '-' and '_')")
 
         # fields
         for f in block.fields:
@@ -709,12 +736,15 @@ def check_paths(paths: Sequence[str], taxonomy: Taxonomy) -> list[Problem]:
     checker = Checker(taxonomy)
     for name in paths:
         try:
-            text = read_bib(Path(name))
-        except (OSError, UnicodeDecodeError) as exc:
+            data = Path(name).read_bytes()
+        except OSError as exc:
             reason = getattr(exc, "strerror", None) or str(exc)
             checker.add("TC100", name, 1, 1, f"cannot read the bib file: {reason}")
             continue
-        checker.check_text(text, name)
+        text, undecoded = decode_bib(data, name)
+        checker.problems.extend(undecoded)
+        if text is not None:
+            checker.check_text(text, name)
     return checker.problems
 
 

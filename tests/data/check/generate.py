@@ -60,8 +60,9 @@ def pre(**kw):
 GOOD_ONE = pub()
 GOOD_TWO = pub() + "\n" + pre()
 M = "<<>>"  # marks the line of the expected problem
+C = "<^>"  # marks the line and the column (where it stands) of the expected problem
 CASES = {
-    "TC100": (b"@misc{bad,\n  title = {\xff\xfe},\n}\n", GOOD_ONE),
+    "TC100": (GOOD_ONE.encode("utf-16"), GOOD_ONE),  # UTF-16: the whole file, header too
     "TC101": (pub(key="shang2025llava" + M).replace("Multimodal Models},", "Multimodal Models}"), GOOD_ONE),
     "TC102": (pub(key="shang2025llava" + M, title="{LLaVA-PruMerge: Adaptive Token Reduction"), GOOD_ONE),
     "TC103": (pub(month="\n  note = {Oral}," + M, extra="\n  note = {Highlight},"), pub(month="\n  note = {Oral},")),
@@ -86,6 +87,8 @@ CASES = {
                                  title="{LLaVA-Prumerge}: adaptive token reduction for efficient large multimodal "
                                  "models" + M, eprint="2403.15389", url_id="2403.15389").replace(
                                      "ICCV 2024", "ICCV 2025"), GOOD_TWO),
+    "TC115": (pub(key="shang2025:llava") + "\n" + pre(key="shang2025/llava" + M), GOOD_TWO),
+    "TC121": (b"% only a comment: the entries were lost\n", GOOD_ONE),
     "TC120": (pub(key="shang2025llava" + M).replace(
         "  booktitle = {Proceedings of the IEEE/CVF International Conference on Computer Vision (ICCV)},\n", ""),
         GOOD_ONE),
@@ -112,11 +115,17 @@ CASES = {
         pub(year="2025", eprint="2507.02279", url_id="2507.02279")),
     "TC170": (pub(title="{LLaVA-PruMerge}: Tokens & Frames" + M), pub(title="{LLaVA-PruMerge}: Tokens \\& Frames")),
     "TC171": (pub(title="Pruning to $O(n) Tokens" + M), pub(title="Pruning to $O(n)$ Tokens")),
+    "TC173": (pub(title=f"{{LLaVA-PruMerge}}: Adaptiv{C}\xe9 Token Reduction").encode("latin-1"),
+              pub(title="{LLaVA-PruMerge}: Adaptiv{\\'e} Token Reduction")),
+    "TC174": (pub() + "\nMaintainer: someone" + C + "@example.org (ping me)\n\n" + pre(), GOOD_TWO.replace(
+        "\n@article", "\n% Maintainer: someone@example.org (ping me)\n\n@article")),
 }
 
 
 def expectation(text: str) -> tuple[int, int]:
     for number, line in enumerate(text.splitlines(), start=1):
+        if C in line:
+            return number, line.index(C) + 1
         if M in line:
             stripped = line.replace(M, "")
             column = len(stripped) - len(stripped.lstrip()) + 1
@@ -128,13 +137,17 @@ for old in OUT.glob("*.bib"):
     old.unlink()
 for code, (bad, good) in CASES.items():
     header = "@comment{{{code}: the entry below triggers {code} at {at}}}\n\n"
-    if isinstance(bad, bytes):
-        (OUT / f"{code}.bad.bib").write_bytes(header.format(code=code, at="1:1").encode() + bad)
+    if code == "TC100":
+        (OUT / f"{code}.bad.bib").write_bytes((header.format(code=code, at="1:1")).encode("utf-16") + bad[2:])
         expected = (1, 1)
+    elif isinstance(bad, bytes):
+        expected = expectation(header + bad.decode("latin-1")) if C.encode() in bad else (1, 1)
+        at = "{}:{}".format(*expected)
+        (OUT / f"{code}.bad.bib").write_bytes(header.format(code=code, at=at).encode() + bad.replace(C.encode(), b""))
     else:
         line, column = expectation(header + bad)
         text = header.format(code=code, at=f"{line}:{column}") + bad
-        (OUT / f"{code}.bad.bib").write_text(text.replace(M, ""))
+        (OUT / f"{code}.bad.bib").write_text(text.replace(M, "").replace(C, ""))
         expected = (line, column)
     (OUT / f"{code}.good.bib").write_text(f"@comment{{{code}: the same entry, fixed}}\n\n" + good)
     print(code, *expected)
