@@ -196,3 +196,39 @@ def test_a_byte_order_mark_is_fine(tmp_path):
     path = tmp_path / "tax.toml"
     path.write_bytes(b'\xef\xbb\xbf[[facets]]\nid = "a"\n[[facets.values]]\nid = "b"\n')
     assert load_taxonomy(path).facets[0].value_ids == ("b",)
+
+
+# -- the Sphinx build: a clean configuration error or a tc warning, never an extension's traceback -----------
+
+def _root_with(copy_root, old: str, new: str | bytes) -> Path:
+    src = copy_root("test-taxonomy")
+    path = src / "refs" / "taxonomy.toml"
+    text = path.read_bytes()
+    assert old.encode() in text
+    path.write_bytes(text.replace(old.encode(), new if isinstance(new, bytes) else new.encode()))
+    return src
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("multi = true", 'multi = "false"', r"refs/taxonomy.toml:9: facet 'area': 'multi' must be true or false"),
+    ('aliases = ["img"]', "aliases = 5", r"refs/taxonomy.toml:14: value area:image: 'aliases' must be an array"),
+    ("multi = true", "requried = true", r"refs/taxonomy.toml:9: facet 'area': unknown key 'requried' \(did you "
+                                        r"mean 'required'\?\)"),
+    ("[survey]", "[surveys]", r"refs/taxonomy.toml:2: the top level: unknown key 'surveys' \(did you mean 'survey'"),
+    ('label = "Image"', b'label = "Im\xe4ge"', r"refs/taxonomy.toml:13: the taxonomy file is not UTF-8: byte 0xe4"),
+])
+def test_build_reports_a_bad_taxonomy_as_a_configuration_error(copy_root, make_app, old, new, expected):
+    from sphinx.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=expected):
+        make_app("html", srcdir=_root_with(copy_root, old, new))
+
+
+def test_a_label_matplotlib_cannot_typeset_is_a_warning_and_the_chart_is_drawn(copy_root, build):
+    app = build(_root_with(copy_root, 'label = "Image"', r"label = '$\undefinedmacro$'"))
+    warnings = app.warning.getvalue()
+    assert ("refs/taxonomy.toml:13: WARNING: label '$\\undefinedmacro$' of value area:image cannot be typeset by "
+            "matplotlib (Unknown symbol: \\undefinedmacro)") in warnings
+    assert "[tc.taxonomy]" in warnings and warnings.count("WARNING") == 1  # once, for two charts
+    html = (app.outdir / "index.html").read_text(encoding="utf-8")
+    assert html.count('class="tc-chart"') == 2 and len(list((app.outdir / "_static" / "tc-stats").glob("*.svg"))) == 2

@@ -81,6 +81,17 @@ class Taxonomy:
         """Line of the first mention of ``needle`` in the file, for messages."""
         return _line_of(self.text, f'"{needle}"')
 
+    def key_line(self, facet_id: str, value_id: str | None = None, key: str = "label") -> int:
+        """Line of a facet's key, or of one of its values' keys, in the file: for messages about it."""
+        index = next((i for i, f in enumerate(self.facets) if f.id == facet_id), None)
+        if index is None:
+            return 1
+        scope: tuple = ("facets", index)
+        if value_id is not None:
+            number = self.facets[index].value_ids.index(value_id) if value_id in self.facets[index].value_ids else 0
+            scope = (*scope, "values", number)
+        return _Lines(self.text).line(scope, key)
+
     @property
     def fields(self) -> dict[str, Facet]:
         return {f.field: f for f in self.facets}
