@@ -181,7 +181,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         p.add_argument("-o", "--output", required=True, metavar="FILE", help="file to write ('-' for stdout)")
         p.add_argument("--taxonomy", default=DEFAULT_TAXONOMY, metavar="FILE",
                        help=f"taxonomy file (default: {DEFAULT_TAXONOMY})")
-        p.set_defaults(func=_command, render=func)
+        p.set_defaults(func=_command, render=func, example=f"papers.{name.partition('-')[2]}")
 
 
 def _command(args: argparse.Namespace) -> int:
@@ -189,7 +189,7 @@ def _command(args: argparse.Namespace) -> int:
 
     try:
         taxonomy = load_taxonomy(args.taxonomy)
-        out = None if args.output == "-" else output_file(args.output, f"papers.{args.command.partition('-')[2]}")
+        out = None if args.output == "-" else output_file(args.output, args.example)
     except InputError as exc:  # checked before the bib is read: a wrong -o fails fast
         return InputError(exc.problems, exit_code=1).report()
     bib = load_for_command(args.bib, taxonomy)
