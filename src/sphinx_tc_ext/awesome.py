@@ -93,7 +93,7 @@ from .bibmodel import Bibliography, Paper, balanced_braces, load_for_command, pa
 from .fmt import Block, RawField, canonical_order, format_text, tokenize
 from .latex import latex_to_text
 from .problems import InputError, Problem, did_you_mean
-from .taxonomy import Facet, Taxonomy, load_taxonomy
+from .taxonomy import Facet, Taxonomy, load_taxonomy, read_utf8
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -1793,6 +1793,8 @@ def export_awesome(bib: Bibliography, taxonomy: Taxonomy, venues: VenueTable | N
 # -- command line -----------------------------------------------------------------------------------
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    from .cli import iso_date, positive_int, year_month
+
     p = subparsers.add_parser(
         "import-awesome", help="import an awesome list of badge tables into the bib",
         description="Read the Markdown badge tables of an awesome list (a directory or one file) and write "
@@ -1803,7 +1805,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help=f"taxonomy file (default: {DEFAULT_TAXONOMY})")
     p.add_argument("--venues", default=None, metavar="FILE",
                    help="venue table (default: the packaged data/venues.toml)")
-    p.add_argument("--added", default=LATER_ADDED_DATE, metavar="DATE",
+    p.add_argument("--added", default=LATER_ADDED_DATE, metavar="DATE", type=iso_date,
                    help=f"'added' date of papers newer than the survey's v1 (default: {LATER_ADDED_DATE})")
     p.add_argument("--force", action="store_true",
                    help="merge even when the existing bib has entries that cannot be read (they are kept as they are)")
@@ -1819,9 +1821,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     e.add_argument("--taxonomy", default=DEFAULT_TAXONOMY, metavar="FILE",
                    help=f"taxonomy file (default: {DEFAULT_TAXONOMY})")
     e.add_argument("--venues", default=None, metavar="FILE", help="venue table (default: packaged)")
-    e.add_argument("--as-of", default=None, metavar="DATE",
+    e.add_argument("--as-of", default=None, metavar="DATE", type=year_month,
                    help="date the 'recent' sections count back from (default: the newest 'added' date)")
-    e.add_argument("--recent-months", type=int, default=6, metavar="N", help="months counted as recent (6)")
+    e.add_argument("--recent-months", type=positive_int, default=6, metavar="N", help="months counted as recent (6)")
     e.set_defaults(func=_cmd_export)
 
 
@@ -1830,19 +1832,30 @@ def _load_common(args: argparse.Namespace) -> tuple[Taxonomy, VenueTable]:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
+    from .cli import output_file
+
     try:
+        if args.venues:  # load_venues reads it too, but would let a Latin-1 byte out as a traceback
+            read_utf8(args.venues, "venue table")
         taxonomy, venues = _load_common(args)
         if not Path(args.source).exists():
             raise InputError([Problem(args.source, 1, "config", "no such file or directory")])
-        result = import_awesome(args.source, args.output, taxonomy, venues, later=args.added, force=args.force)
+        files = markdown_files(args.source)
+        if not files:
+            raise InputError([Problem(args.source, 1, "config", "no Markdown files (*.md) in this folder; "
+                                      "give the folder of the awesome list or one of its files")])
+        for path in files:  # a Latin-1 byte: say where, before anything is parsed or written
+            read_utf8(path, "Markdown file")
+        out = output_file(args.output, "survey.bib")
+        if out.exists():
+            read_utf8(out, "bib to merge into", "syntax")
+        result = import_awesome(args.source, out, taxonomy, venues, later=args.added, force=args.force)
     except InputError as exc:
         return InputError(exc.problems, exit_code=1).report()
     if not args.quiet:
         for problem in result.problems:
             print(problem, file=sys.stderr)
     print(f"{result.count} papers read; {summarise(result.problems)}", file=sys.stderr)
-    out = Path(args.output)
-    out.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(out, result.text)
     counts = Counter(action for action, _k, _d in result.changes)
     for action, key, detail in result.changes:
@@ -1856,16 +1869,19 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
+    from .cli import output_folder
+
     try:
+        if args.venues:  # load_venues reads it too, but would let a Latin-1 byte out as a traceback
+            read_utf8(args.venues, "venue table")
         taxonomy, venues = _load_common(args)
+        out = output_folder(args.output)
     except InputError as exc:
         return InputError(exc.problems, exit_code=1).report()
     bib = load_for_command(args.bib, taxonomy)
     if bib is None:
         return 1
     files = export_awesome(bib, taxonomy, venues, as_of=args.as_of, recent_months=args.recent_months)
-    out = Path(args.output)
-    out.mkdir(parents=True, exist_ok=True)
     for name, text in sorted(files.items()):
         write_atomic(out / name, text)
         print(out / name)

@@ -25,7 +25,6 @@ import csv
 import io
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 from pybtex.database import Person
@@ -182,23 +181,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         p.add_argument("-o", "--output", required=True, metavar="FILE", help="file to write ('-' for stdout)")
         p.add_argument("--taxonomy", default=DEFAULT_TAXONOMY, metavar="FILE",
                        help=f"taxonomy file (default: {DEFAULT_TAXONOMY})")
-        p.set_defaults(func=_command, render=func)
+        p.set_defaults(func=_command, render=func, example=f"papers.{name.partition('-')[2]}")
 
 
 def _command(args: argparse.Namespace) -> int:
+    from .cli import output_file
+
     try:
         taxonomy = load_taxonomy(args.taxonomy)
-    except InputError as exc:
+        out = None if args.output == "-" else output_file(args.output, args.example)
+    except InputError as exc:  # checked before the bib is read: a wrong -o fails fast
         return InputError(exc.problems, exit_code=1).report()
     bib = load_for_command(args.bib, taxonomy)
     if bib is None:
         return 1
     text = args.render(bib, taxonomy)
-    if args.output == "-":
+    if out is None:
         sys.stdout.write(text)
     else:
-        out = Path(args.output)
-        out.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(out, text)
         print(f"wrote {len(bib.papers)} papers to {out}")
     return 0

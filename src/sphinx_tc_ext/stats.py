@@ -25,7 +25,7 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 
 from .bibmodel import Bibliography
-from .config import WARNING_TYPE, get_bibliography, get_taxonomy
+from .config import WARNING_TYPE, get_bibliography, get_taxonomy, settings
 from .directive import SelectionDirective
 from .filters import FilterError
 from .matrix import _axis
@@ -160,14 +160,71 @@ def render_stats(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         node.replace_self(replacement)
 
 
+def mathtext_error(label: str) -> str | None:
+    """Why matplotlib cannot typeset ``label`` (a ``$...$`` formula it does not know), or None when it can."""
+    from matplotlib import cbook
+    from matplotlib.mathtext import MathTextParser
+
+    if not cbook.is_math_text(label):
+        return None
+    try:
+        MathTextParser("path").parse(label)
+    except ValueError as exc:  # matplotlib's parser error: the last line says what it did not know
+        reason = str(exc).strip().splitlines()[-1]
+        return re.sub(r"^\w+Exception: |, found .*$", "", reason).strip() or "not a formula it knows"
+    return None
+
+
+def plain_labels(data: dict) -> tuple[dict, dict[str, str]]:
+    """The chart's data with each text matplotlib cannot typeset made plain (``$`` escaped), and why each failed.
+
+    A taxonomy label such as ``$\\undefinedmacro$`` would otherwise stop the build
+    with matplotlib's traceback; drawn as plain text, the chart is still right.
+    """
+    texts = {data["title"], *map(str, data["header"]), *(str(row[0]) for row in data["rows"])}
+    bad = {t: reason for t in texts if "$" in t and (reason := mathtext_error(t))}
+    if not bad:
+        return data, bad
+
+    def plain(value):
+        return value.replace("$", r"\$") if isinstance(value, str) and value in bad else value
+
+    fixed = dict(data, title=plain(data["title"]), header=[plain(h) for h in data["header"]],
+                 rows=[[plain(row[0]), *row[1:]] for row in data["rows"]])
+    return fixed, bad
+
+
+def _warn_labels(app: Sphinx, bad: dict[str, str]) -> None:
+    """One ``tc.taxonomy`` warning per taxonomy label in ``bad``, at its line in the taxonomy file."""
+    taxonomy = get_taxonomy(app.config)
+    shown = settings(app.config).shown_taxonomy
+    for facet in taxonomy.facets:
+        for value_id, label, name in [(None, facet.label, f"facet '{facet.id}'"),
+                                      *((v.id, v.label, f"value {facet.id}:{v.id}") for v in facet.values)]:
+            if "$" not in label or not any(label in t or label.lower() in t for t in bad):
+                continue
+            reason = mathtext_error(label) or mathtext_error(label.lower()) or "not a formula it knows"
+            logger.warning(f"label '{label}' of {name} cannot be typeset by matplotlib ({reason}); the tc-stats "
+                           "chart shows it as plain text: fix the formula, or write \\$ for a dollar sign",
+                           location=f"{shown}:{taxonomy.key_line(facet.id, value_id)}", type=WARNING_TYPE,
+                           subtype="taxonomy", once=True)
+
+
 def _figure(app: Sphinx, docname: str, data: dict, number: int) -> nodes.Node:
     from .render import el, text
 
     try:
+        data, bad = plain_labels(data)
+        if bad:
+            _warn_labels(app, bad)
         svg = draw_svg(data)
     except ImportError:
         logger.warning("tc-stats: matplotlib is not installed, so only the table is shown; "
                        "pip install matplotlib", type=WARNING_TYPE, subtype="config", once=True)
+        return nodes.container()
+    except ValueError as exc:  # a text matplotlib still refuses: the table below has the numbers
+        logger.warning(f"tc-stats: the chart {data['title']!r} could not be drawn ({exc}); only its table is "
+                       "shown", location=docname, type=WARNING_TYPE, subtype="taxonomy")
         return nodes.container()
     # One file per chart slot of a page, overwritten when the data changes (no stale files
     # pile up); the content hash in the query keeps browser caches honest.

@@ -1,0 +1,3 @@
+extensions = ["sphinx_tc_ext"]
+project = "test-taxonomy"
+exclude_patterns = ["_build"]
