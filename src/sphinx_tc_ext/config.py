@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pybtex import errors as pybtex_errors
@@ -97,7 +97,7 @@ def validate_config(app: Sphinx, config: Config) -> None:
         parse_sort(config.tc_default_sort)
     except FilterError as exc:
         raise ConfigError(f"tc_default_sort: {exc}") from None
-    get_taxonomy(config)  # raises ConfigError listing every taxonomy problem
+    get_taxonomy(config)  # warns about every taxonomy problem, once per build
     shield_sphinxcontrib_bibtex(app, config)
 
 
@@ -129,11 +129,17 @@ def settings(config: Config) -> Settings:
     return Settings(bib, taxonomy, _shown(confdir, bib), _shown(confdir, taxonomy))
 
 
-_TAXONOMY_CACHE: dict[tuple[str, bytes], Taxonomy] = {}
+_TAXONOMY_CACHE: dict[tuple[str, bytes], tuple[Taxonomy, list[Problem]]] = {}
 
 
 def get_taxonomy(config: Config) -> Taxonomy:
-    """The taxonomy, read once per build (cached on the config, which is per build and not pickled)."""
+    """The taxonomy, read once per build (cached on the config, which is per build and not pickled).
+
+    A broken taxonomy file does not stop the build: each problem is a ``tc.taxonomy``
+    warning at its line (so ``-W`` fails the build cleanly, without Sphinx's crash
+    report) and the build goes on with the parts that could be read, as it does with
+    the entries of a broken bib.
+    """
     cached = getattr(config, "_tc_taxonomy", None)
     if cached is not None:
         return cached
@@ -144,12 +150,14 @@ def get_taxonomy(config: Config) -> Taxonomy:
         raise ConfigError(f"tc_taxonomy_file: cannot read {path}: {exc.strerror}") from None
     if key not in _TAXONOMY_CACHE:
         try:
-            _TAXONOMY_CACHE[key] = load_taxonomy(path)
+            _TAXONOMY_CACHE[key] = load_taxonomy(path), []
         except InputError as exc:
-            shown = [Problem(_shown(config._tc_confdir, Path(p.path)), p.line, p.subtype, p.message)
-                     for p in exc.problems]
-            raise ConfigError("the taxonomy file has problems:\n" + "\n".join(str(p) for p in shown)) from None
-    config._tc_taxonomy = _TAXONOMY_CACHE[key]
+            partial = exc.partial if isinstance(exc.partial, Taxonomy) else Taxonomy(str(path), "", "")
+            shown = [replace(p, path=_shown(config._tc_confdir, Path(p.path))) for p in exc.problems]
+            _TAXONOMY_CACHE[key] = partial, shown
+    config._tc_taxonomy, problems = _TAXONOMY_CACHE[key]
+    for problem in problems:
+        warn_problem(problem)
     return config._tc_taxonomy
 
 

@@ -30,10 +30,13 @@ class Problem:
 class InputError(Exception):
     """Input so broken that nothing useful can be built from it (e.g. an unreadable taxonomy)."""
 
-    def __init__(self, problems: list[Problem], exit_code: int = 2) -> None:
+    def __init__(self, problems: list[Problem], exit_code: int = 2, partial: object = None) -> None:
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
         self.exit_code = exit_code  # what ``tc-survey`` exits with when a command lets it through
+        #: what could be read despite the problems (e.g. the taxonomy without its broken parts),
+        #: for callers that report and go on, as a Sphinx build does; None when nothing could
+        self.partial = partial
 
     def report(self) -> int:
         """Print every problem to stderr (a command line's way to say it); return the exit code."""

@@ -44,7 +44,7 @@ def compute(bib: Bibliography, taxonomy: Taxonomy, options: dict) -> dict:
     chart = options["chart"]
     papers = list(bib.papers.values())
     if chart == "quarterly":
-        facet, values = _axis(options.get("facet") or taxonomy.facets[0].id, taxonomy, ":facet:")
+        facet, values = _axis(options.get("facet") or _first_facet(taxonomy), taxonomy, ":facet:")
         counts: dict[str, list[int]] = {}
         for paper in papers:
             if not paper.year:
@@ -58,7 +58,7 @@ def compute(bib: Bibliography, taxonomy: Taxonomy, options: dict) -> dict:
         return {"title": f"Papers per quarter by {facet.label.lower()}", "header": ["Quarter", *labels],
                 "rows": [[q, *counts[q]] for q in sorted(counts)], "kind": "stacked"}
     if chart == "share":
-        facet, values = _axis(options.get("facet") or taxonomy.facets[0].id, taxonomy, ":facet:")
+        facet, values = _axis(options.get("facet") or _first_facet(taxonomy), taxonomy, ":facet:")
         rows = [[facet.value(v).label, sum(v in p.facets.get(facet.id, ()) for p in papers)] for v in values]
         rows.append([f"No {facet.label.lower()}", sum(not p.facets.get(facet.id) for p in papers)])
         return {"title": f"Papers per {facet.label.lower()} (a paper counts once per value it lists)",
@@ -73,6 +73,13 @@ def compute(bib: Bibliography, taxonomy: Taxonomy, options: dict) -> dict:
             row[0 if paper.has_code else 1] += 1
     return {"title": "Code availability per year", "header": ["Year", "With code", "Without code"],
             "rows": [[str(y), *years[y]] for y in sorted(years)], "kind": "stacked"}
+
+
+def _first_facet(taxonomy: Taxonomy) -> str:
+    """The facet a chart without ``:facet:`` counts by; a broken taxonomy file may declare none."""
+    if not taxonomy.facets:
+        raise FilterError("the taxonomy declares no facet to chart (see its warnings); fix the taxonomy file")
+    return taxonomy.facets[0].id
 
 
 def data_digest(data: dict) -> str:

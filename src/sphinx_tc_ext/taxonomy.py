@@ -342,12 +342,13 @@ def parse_taxonomy(data: dict, path: str = "<taxonomy>", text: str = "") -> Taxo
             required=raw.get("required", False),
             values=tuple(values),
         ))
-    if problems:
-        raise InputError(problems)
-    return Taxonomy(
+    taxonomy = Taxonomy(
         path=path,
         title=survey.get("title", ""),
         short_title=survey.get("short_title", survey.get("title", "")),
         facets=tuple(facets),
         text=text,
     )
+    if problems:
+        raise InputError(problems, partial=taxonomy)  # without the broken parts: a build warns and goes on
+    return taxonomy
