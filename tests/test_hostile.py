@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import xml.etree.ElementTree as ET
@@ -139,6 +140,20 @@ def test_feed_ids_with_base_url_and_odd_keys(copy_root, build):
             assert URI.fullmatch(value), (overrides, value)
         if overrides.get("html_baseurl"):
             assert ids[0] == "https://example.org/my%20survey/feed.xml"
+
+
+def test_a_feed_written_by_older_code_is_rewritten(copy_root, build):
+    src = copy_root()
+    app = build(src)
+    feed, stamp = app.outdir / "feed.xml", app.outdir / ".tc-feed-stamp"
+    written = feed.read_bytes()
+    domain = app.env.get_domain("tc")
+    taxonomy = hashlib.sha1((src / "refs" / "taxonomy.toml").read_bytes()).hexdigest()
+    old_stamp = repr((domain.data["bib_stamp"], taxonomy, "", "", 50, sorted(domain.tables)))  # as 0.x wrote it
+    feed.write_text("<feed>urn:sphinx-tc-ext:Multimodal Token Compression: new papers</feed>", encoding="utf-8")
+    stamp.write_text(old_stamp, encoding="utf-8")
+    build(src)
+    assert feed.read_bytes() == written
 
 
 # -- tc-survey check -------------------------------------------------------------------------

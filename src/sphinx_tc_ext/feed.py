@@ -19,12 +19,15 @@ from urllib.parse import quote, urljoin
 from docutils import nodes
 from sphinx.application import Sphinx
 
+from .atomic import write_atomic
 from .config import get_bibliography, get_taxonomy, settings
 from .domain import TCDomain
 from .latex import strip_control_characters
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_NAME = "feed.xml"
+#: In the feed's stamp, so a feed written by older code is rewritten (2: ids are URIs, no control characters).
+FEED_FORMAT = 2
 #: RFC 4151 tag URI prefix of the ids of a feed without ``html_baseurl``.
 TAG = "tag:sphinx-tc-ext,2025:"
 # Characters a URI keeps as they are (RFC 3986 unreserved and reserved, "%" of escapes already made).
@@ -88,12 +91,12 @@ def write_feed(app: Sphinx, exception: Exception | None) -> None:
     target = Path(app.outdir, FEED_NAME)
     stamp_file = Path(app.outdir, ".tc-feed-stamp")
     taxonomy = hashlib.sha1(settings(app.config).taxonomy_path.read_bytes()).hexdigest()
-    stamp = repr((domain.data.get("bib_stamp"), taxonomy, app.config.html_baseurl,
+    stamp = repr((FEED_FORMAT, domain.data.get("bib_stamp"), taxonomy, app.config.html_baseurl,
                   app.config.tc_feed_title, app.config.tc_feed_limit, sorted(domain.tables)))
     if target.exists() and stamp_file.exists() and stamp_file.read_text(encoding="utf-8") == stamp:
         return
-    target.write_bytes(build_feed(app))
-    stamp_file.write_text(stamp, encoding="utf-8")
+    write_atomic(target, build_feed(app))
+    write_atomic(stamp_file, stamp)
 
 
 def feed_link(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
