@@ -51,7 +51,9 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
@@ -115,6 +117,7 @@ def setup(app: Sphinx) -> None:
     app.add_config_value("tc_bibtex_subset", True, "env", types=[bool])
     app.connect("builder-inited", swap_in_generated_bib, priority=BEFORE_BIBTEX)
     app.connect("builder-inited", restore_bibtex_bibfiles, priority=AFTER_BIBTEX)
+    app.connect("doctree-resolved", unlink_unsafe_citations)
 
 
 # -- what the sources can cite ---------------------------------------------------------------
@@ -443,6 +446,26 @@ def _bibfiles_with_generated(app: Sphinx, generated: Path) -> list[str] | None:
         logger.info(f"[tc] sphinxcontrib-bibtex gets the {len(keys)} entries of {conf.shown_bib} "
                     "the sources can cite")
     return [str(generated) if path == ours else file for file, path in zip(original, configured, strict=True)]
+
+
+# Browsers drop tab and newlines anywhere in a URL ("java\tscript:" is javascript:), C0 and space at either
+# end; pybtex turns a tab into a space.  Judged without any of them, "java script:" is javascript: too.
+_URL_IGNORED = re.compile(r"[\x00-\x20]")
+SAFE_SCHEMES = ("", "http", "https", "mailto")
+
+
+def unlink_unsafe_citations(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Bibliography entries link only http(s) (or relative) URLs, whatever bib sphinxcontrib-bibtex read.
+
+    The generated bib has no other links, but sphinxcontrib-bibtex reads the user's bib itself when
+    it is not swapped (a ``bibliography`` directive naming files, another encoding); a
+    ``url = {javascript:...}`` there would be a live link.  The link becomes its text.
+    """
+    for entry in doctree.findall(lambda node: isinstance(node, (nodes.citation, nodes.footnote))):
+        for ref in list(entry.findall(nodes.reference)):
+            uri = _URL_IGNORED.sub("", ref.get("refuri", "")).lower()
+            if uri and urlsplit(uri).scheme not in SAFE_SCHEMES:
+                ref.replace_self(nodes.inline(ref.astext(), ref.astext()))
 
 
 def restore_bibtex_bibfiles(app: Sphinx) -> None:
