@@ -124,6 +124,7 @@ def test_feed_ids_are_uris(hostile_site):
     for value in ids:
         assert URI.fullmatch(value), value
     assert ids[0] == "tag:sphinx-tc-ext,2025:multimodal-token-compression-new-papers"
+    assert "urn:sphinx-tc-ext:paper:shao2025tokens" in ids  # entry ids of ordinary keys are what they were
 
 
 def test_feed_ids_with_base_url_and_odd_keys(copy_root, build):

@@ -69,7 +69,7 @@ def build_feed(app: Sphinx) -> bytes:
         if link:
             ET.SubElement(entry, f"{{{ATOM}}}link", href=uri(urljoin(base, link) if base else link))
         ET.SubElement(entry, f"{{{ATOM}}}id").text = uri(urljoin(base, link)) if base and home else \
-            f"{feed_id}#{quote(paper.key, safe='')}"
+            f"urn:sphinx-tc-ext:paper:{quote(paper.key, safe='')}"  # as before for ordinary keys: ids never change
         ET.SubElement(entry, f"{{{ATOM}}}updated").text = paper.added + "T00:00:00Z"
         for name in paper.authors[:20]:
             ET.SubElement(ET.SubElement(entry, f"{{{ATOM}}}author"), f"{{{ATOM}}}name").text = name
