@@ -29,7 +29,12 @@ def strip_control_characters(value: str) -> str:
 
 
 def control_characters(value: str) -> str:
-    """The distinct control characters of ``value`` as ``U+0001, U+001B`` (empty when there are none)."""
+    """The distinct control characters of ``value`` as ``U+0001, U+001B`` (empty when there are none).
+
+    ``isprintable`` first: a C loop that clears almost every value (a tenth of a cold parse otherwise).
+    """
+    if value.isprintable():
+        return ""
     return ", ".join(f"U+{ord(c):04X}" for c in dict.fromkeys(_CONTROL.findall(value)))
 
 
