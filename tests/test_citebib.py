@@ -178,6 +178,27 @@ def test_bibliography_naming_its_bib_reads_the_bib_itself(copy_root, build):
     assert "when tokens talk too much" in read(app.outdir / "sections.html").lower()
 
 
+def test_bibliography_reading_the_bib_itself_links_no_javascript(copy_root, build):
+    src = copy_root()
+    bib = src / "refs" / "survey.bib"
+    hostile = {"jsurl": "javascript:alert(1)", "spaceurl": " JavaScript:alert(1)", "taburl": "java\tscript:alert(1)",
+               "vbsurl": "vbscript:msgbox(1)", "dataurl": "data:text/html,x"}
+    bib.write_text(read(bib) + "".join(
+        f"@misc{{{key},\n  title = {{Link {key}}},\n  author = {{Doe, Jane}},\n  year = {{2025}},\n"
+        f"  areas = {{image}},\n  url = {{{url}}},\n}}\n\n" for key, url in hostile.items()), encoding="utf-8")
+    sections = src / "sections.rst"
+    sections.write_text(read(sections).replace(".. bibliography::\n", ".. bibliography:: refs/survey.bib\n   :all:\n"),
+                        encoding="utf-8")
+    app = build(src)
+    assert bibfiles_read_by_bibtex(app) == [bib.resolve()]  # sphinxcontrib-bibtex read the bib itself
+    html = read(app.outdir / "sections.html")
+    assert "Link jsurl" in html and "https://github.com/42Shawn/LLaVA-PruMerge" not in html
+    hrefs = re.findall(r'href="([^"]*)"', html)
+    assert any(h.startswith("https://arxiv.org/abs/2403.15388") for h in hrefs)  # sane links stay
+    for href in hrefs:
+        assert not re.match(r"(?i)\s*(java|vb)\s*script|\s*data:", href), href
+
+
 # -- the scan and the rules ------------------------------------------------------------------
 
 def sources_of(*texts: str) -> Sources:

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from bs4 import BeautifulSoup
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sphinx.testing.util import SphinxTestApp
 
@@ -15,7 +15,10 @@ from sphinx_tc_ext.latex import latex_to_text
 
 ROOT = Path(__file__).parent / "roots" / "test-madeup"
 PAYLOADS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "</div></article>", "' onmouseover='x",
-            "&amp; &lt;b&gt;", "javascript:alert(1)", "<!--", "]]>", "\u202e", "é ü ß 漢字"]
+            "&amp; &lt;b&gt;", "javascript:alert(1)", "<!--", "]]>", "\u202e", "é ü ß 漢字",
+            "\x00\x01\x1b[31m\x7f\x9b"]
+#: C0 and C1 control characters but tab and newline: no page may hold one.
+CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 safe_text = st.text(alphabet=st.characters(blacklist_characters="{}\\@%#", blacklist_categories=("Cs", "Cc")),
                     min_size=1, max_size=30)
@@ -36,6 +39,8 @@ def bib_for(entries: list[dict]) -> str:
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                  HealthCheck.too_slow])
 @given(st.lists(entry, min_size=1, max_size=8))
+@example([{"title": "Bell\x07 \x00\x01\x1b[31m\x7f\x9b", "author": "Doe\x02, Jane", "shortvenue": "V\x0b",
+           "note": "n\x1f", "code": "https://example.org/x"}])
 def test_every_field_is_escaped(tmp_path_factory, entries):
     src = tmp_path_factory.mktemp("escape") / "site"
     shutil.copytree(ROOT, src)
@@ -46,7 +51,9 @@ def test_every_field_is_escaped(tmp_path_factory, entries):
     finally:
         app.cleanup()
     assert "Traceback" not in app.warning.getvalue()
-    page = BeautifulSoup((app.outdir / "index.html").read_text(encoding="utf-8"), "html.parser")
+    html = (app.outdir / "index.html").read_text(encoding="utf-8")
+    assert not CONTROLS.search(html)
+    page = BeautifulSoup(html, "html.parser")
     table = page.select_one("div.tc-paper-table")
     assert table is not None
     assert table.find("script") is None and table.find("img") is None

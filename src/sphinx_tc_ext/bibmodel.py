@@ -33,7 +33,7 @@ from pybtex.exceptions import PybtexError
 from pybtex.utils import CaseInsensitiveDict
 
 from . import heap
-from .latex import latex_to_text
+from .latex import control_characters, latex_to_text, strip_control_characters
 from .problems import Problem, did_you_mean
 from .schema import LINK_FIELDS
 from .taxonomy import Taxonomy
@@ -630,13 +630,21 @@ def _make_paper(kind: str, key: str, raw_fields: list, chunk: str, path: str, li
         problems.append(Problem(path, field_lines.get(name, line) if name else line, subtype,
                                 f"{key}: {message}"))
 
+    if found := control_characters(key):
+        problems.append(Problem(path, line, "syntax", f"{key!r}: the key holds control character {found}; "
+                                "entry skipped, delete it"))
+        return None
     fields: dict[str, str] = {}
     for name, parts in raw_fields:
         lname = name.lower()
         if lname in fields:
             report(lname, "syntax", f"field '{lname}' given twice; the first value is kept, delete the other")
             continue
-        fields[lname] = " ".join("".join(parts).split())
+        value = "".join(parts)
+        if found := control_characters(value):
+            report(lname, "syntax", f"field '{lname}' holds control character {found}; deleted, delete it in the bib")
+            value = strip_control_characters(value)
+        fields[lname] = " ".join(value.split())
 
     authors_raw: list[str] = []
     authors: list[str] = []

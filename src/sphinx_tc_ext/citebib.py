@@ -51,18 +51,21 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
 
+from .bibmodel import _URL, Paper
 from .config import get_bibliography, get_taxonomy, settings
 
 logger = logging.getLogger(__name__)
 
 GENERATED_NAME = "tc-cite.bib"
 STAMP_NAME = "tc-cite.json"
-STAMP_VERSION = 1
+STAMP_VERSION = 2  # 2: links that are not sane left out
 #: sphinxcontrib-bibtex connects its ``builder-inited`` handler at Sphinx's default priority, 500.
 BEFORE_BIBTEX = 400
 AFTER_BIBTEX = 600
@@ -95,6 +98,14 @@ _RST_DIRECTIVE = re.compile(r"^([ \t]*)\.\.[ \t]+(bibliography|include)::(.*)$",
 _MYST_DIRECTIVE = re.compile(r"^[ \t]*(?:`{3,}|~{3,}|:{3,})[ \t]*\{(bibliography|include)\}(.*)$", re.MULTILINE)
 _LISTING_OPTION = re.compile(r"^[ \t]*:?(all|notcited|filter)[ \t]*:", re.MULTILINE)
 _FENCE_END = re.compile(r"^[ \t]*(?:`{3,}|~{3,}|:{3,})[ \t]*$")
+#: The fields pybtex's styles make links of, and what a value must look like to be linked: ``url`` is the
+#: link itself (http(s) only, the rule of the cards), the others follow an https:// prefix.
+LINKED_FIELDS = {
+    "url": _URL,
+    "doi": re.compile(r"10\.\d{4,9}/[^\s\"'<>\\]+\Z"),
+    "eprint": re.compile(r"[\w.:/-]+\Z"),
+    "pubmed": re.compile(r"\d+\Z"),
+}
 BINARY_SUFFIXES = frozenset({
     ".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".bmp", ".tif", ".tiff", ".pdf", ".zip", ".gz",
     ".tgz", ".bz2", ".xz", ".7z", ".woff", ".woff2", ".ttf", ".otf", ".eot", ".mp3", ".mp4", ".webm",
@@ -106,6 +117,7 @@ def setup(app: Sphinx) -> None:
     app.add_config_value("tc_bibtex_subset", True, "env", types=[bool])
     app.connect("builder-inited", swap_in_generated_bib, priority=BEFORE_BIBTEX)
     app.connect("builder-inited", restore_bibtex_bibfiles, priority=AFTER_BIBTEX)
+    app.connect("doctree-resolved", unlink_unsafe_citations)
 
 
 # -- what the sources can cite ---------------------------------------------------------------
@@ -296,11 +308,19 @@ def select_keys(keys: list[str], crossrefs: dict[str, str], sources: Sources, ev
     return [key for key in keys if key in chosen]
 
 
+def unsafe_links(paper: Paper) -> list[str]:
+    """The fields of ``paper`` that would make a link other than http(s) (``javascript:``...) or a broken one."""
+    return [name for name, sane in LINKED_FIELDS.items()
+            if name in paper.fields and not sane.match(paper.fields[name].strip())]
+
+
 def render_bib(bib, keys: list[str], hidden: Iterable[str]) -> str:
+    """The generated bib: no page may link ``javascript:``, so links that are not sane are left out."""
+    hidden = tuple(hidden)
     parts = [HEADER]
     if bib.preamble:
         parts.append("@preamble{{" + bib.preamble + "}}\n")
-    parts.extend(bib.papers[key].clean_bibtex(hidden) + "\n" for key in keys)
+    parts.extend(bib.papers[key].clean_bibtex(hidden + tuple(unsafe_links(bib.papers[key]))) + "\n" for key in keys)
     return "\n".join(parts)
 
 
@@ -426,6 +446,26 @@ def _bibfiles_with_generated(app: Sphinx, generated: Path) -> list[str] | None:
         logger.info(f"[tc] sphinxcontrib-bibtex gets the {len(keys)} entries of {conf.shown_bib} "
                     "the sources can cite")
     return [str(generated) if path == ours else file for file, path in zip(original, configured, strict=True)]
+
+
+# Browsers drop tab and newlines anywhere in a URL ("java\tscript:" is javascript:), C0 and space at either
+# end; pybtex turns a tab into a space.  Judged without any of them, "java script:" is javascript: too.
+_URL_IGNORED = re.compile(r"[\x00-\x20]")
+SAFE_SCHEMES = ("", "http", "https", "mailto")
+
+
+def unlink_unsafe_citations(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Bibliography entries link only http(s) (or relative) URLs, whatever bib sphinxcontrib-bibtex read.
+
+    The generated bib has no other links, but sphinxcontrib-bibtex reads the user's bib itself when
+    it is not swapped (a ``bibliography`` directive naming files, another encoding); a
+    ``url = {javascript:...}`` there would be a live link.  The link becomes its text.
+    """
+    for entry in doctree.findall(lambda node: isinstance(node, (nodes.citation, nodes.footnote))):
+        for ref in list(entry.findall(nodes.reference)):
+            uri = _URL_IGNORED.sub("", ref.get("refuri", "")).lower()
+            if uri and urlsplit(uri).scheme not in SAFE_SCHEMES:
+                ref.replace_self(nodes.inline(ref.astext(), ref.astext()))
 
 
 def restore_bibtex_bibfiles(app: Sphinx) -> None:

@@ -10,7 +10,9 @@ they do not know.
 
 ``tc-survey export-csv BIB -o FILE`` writes one row per paper with the same
 information flattened; multiple values (authors, areas...) are joined with
-``"; "``.
+``"; "``.  A cell a spreadsheet would run as a formula (one that starts with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return) gets a leading ``'`` and
+quotes, as OWASP advises against CSV injection.
 
 Both read the bib with :func:`~sphinx_tc_ext.bibmodel.load_bibliography`, print
 its problems to stderr and write the papers in the bib's own order, so the
@@ -21,8 +23,6 @@ rendered).
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import sys
 from typing import Any
@@ -162,13 +162,30 @@ def csv_row(paper: Paper, taxonomy: Taxonomy) -> dict[str, str]:
     return row
 
 
+#: What starts a formula in Excel, LibreOffice and Google Sheets (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """One cell as the ``csv`` module writes it, but a would-be formula is neutralised: ``'`` in front, quoted.
+
+    The ``csv`` module cannot quote one cell and not the others, so the cells are written here.
+    """
+    formula = value.startswith(FORMULA_STARTS)
+    if formula:
+        value = "'" + value
+    if formula or any(c in value for c in ',"\r\n'):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
 def to_csv(bib: Bibliography, taxonomy: Taxonomy) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=csv_columns(taxonomy), lineterminator="\n")
-    writer.writeheader()
+    columns = csv_columns(taxonomy)
+    lines = [",".join(map(csv_cell, columns))]
     for paper in bib.papers.values():
-        writer.writerow(csv_row(paper, taxonomy))
-    return out.getvalue()
+        row = csv_row(paper, taxonomy)
+        lines.append(",".join(csv_cell(row[name]) for name in columns))
+    return "\n".join(lines) + "\n"
 
 
 # -- command line -----------------------------------------------------------------------------------

@@ -10,19 +10,39 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
 from docutils import nodes
 from sphinx.application import Sphinx
 
+from .atomic import write_atomic
 from .config import get_bibliography, get_taxonomy, settings
 from .domain import TCDomain
+from .latex import strip_control_characters
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_NAME = "feed.xml"
+#: In the feed's stamp, so a feed written by older code is rewritten (2: ids are URIs, no control characters).
+FEED_FORMAT = 2
+#: RFC 4151 tag URI prefix of the ids of a feed without ``html_baseurl``.
+TAG = "tag:sphinx-tc-ext,2025:"
+# Characters a URI keeps as they are (RFC 3986 unreserved and reserved, "%" of escapes already made).
+_URI_SAFE = ":/?#[]@!$&'()*+,;=%~"
+_NOT_IN_SLUG = re.compile(r"[\s!-,/:-@\[-^`{-~]+")  # spaces and ASCII punctuation but "-", "." and "_"
+
+
+def uri(value: str) -> str:
+    """``value`` as a valid URI: spaces and other characters a URI cannot hold percent-encoded."""
+    return quote(value, safe=_URI_SAFE)
+
+
+def slug(title: str) -> str:
+    """A URI segment made of a title: lower case, punctuation and spaces as "-", the rest percent-encoded."""
+    return quote(_NOT_IN_SLUG.sub("-", title.lower()).strip("-"), safe="") or "feed"
 
 
 def build_feed(app: Sphinx) -> bytes:
@@ -35,27 +55,28 @@ def build_feed(app: Sphinx) -> bytes:
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     title = app.config.tc_feed_title or f"{taxonomy.short_title or app.config.project}: new papers"
-    ET.SubElement(feed, f"{{{ATOM}}}title").text = title
-    ET.SubElement(feed, f"{{{ATOM}}}id").text = urljoin(base, FEED_NAME) if base else f"urn:sphinx-tc-ext:{title}"
+    ET.SubElement(feed, f"{{{ATOM}}}title").text = strip_control_characters(title)
+    feed_id = uri(urljoin(base, FEED_NAME)) if base else TAG + slug(title)
+    ET.SubElement(feed, f"{{{ATOM}}}id").text = feed_id
     ET.SubElement(feed, f"{{{ATOM}}}updated").text = (papers[0].added if papers else "1970-01-01") + "T00:00:00Z"
-    ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=urljoin(base, FEED_NAME) if base else FEED_NAME)
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=feed_id if base else FEED_NAME)
     ET.SubElement(feed, f"{{{ATOM}}}generator").text = "sphinx-tc-ext"
     for paper in papers:
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
-        ET.SubElement(entry, f"{{{ATOM}}}title").text = paper.title or paper.key
+        ET.SubElement(entry, f"{{{ATOM}}}title").text = paper.title or strip_control_characters(paper.key)
         home = domain.canonical_page(paper.key)
         link = f"{app.builder.get_target_uri(home)}#{paper.anchor}" if home else paper.links.get("paper", "")
         if link:
-            ET.SubElement(entry, f"{{{ATOM}}}link", href=urljoin(base, link) if base else link)
-        ET.SubElement(entry, f"{{{ATOM}}}id").text = urljoin(base, link) if base and home else \
-            f"urn:sphinx-tc-ext:paper:{paper.key}"
+            ET.SubElement(entry, f"{{{ATOM}}}link", href=uri(urljoin(base, link) if base else link))
+        ET.SubElement(entry, f"{{{ATOM}}}id").text = uri(urljoin(base, link)) if base and home else \
+            f"urn:sphinx-tc-ext:paper:{quote(paper.key, safe='')}"  # as before for ordinary keys: ids never change
         ET.SubElement(entry, f"{{{ATOM}}}updated").text = paper.added + "T00:00:00Z"
         for name in paper.authors[:20]:
             ET.SubElement(ET.SubElement(entry, f"{{{ATOM}}}author"), f"{{{ATOM}}}name").text = name
         labels = [facet.value(v).label for facet in taxonomy.facets for v in paper.facets.get(facet.id, ())
                   if facet.value(v)]
         summary = " · ".join(filter(None, [paper.venue, ", ".join(labels)]))
-        ET.SubElement(entry, f"{{{ATOM}}}summary").text = summary
+        ET.SubElement(entry, f"{{{ATOM}}}summary").text = strip_control_characters(summary)
         for name in ("paper", "code"):
             if name in paper.links:
                 ET.SubElement(entry, f"{{{ATOM}}}link", rel="related", title=name, href=paper.links[name])
@@ -70,12 +91,12 @@ def write_feed(app: Sphinx, exception: Exception | None) -> None:
     target = Path(app.outdir, FEED_NAME)
     stamp_file = Path(app.outdir, ".tc-feed-stamp")
     taxonomy = hashlib.sha1(settings(app.config).taxonomy_path.read_bytes()).hexdigest()
-    stamp = repr((domain.data.get("bib_stamp"), taxonomy, app.config.html_baseurl,
+    stamp = repr((FEED_FORMAT, domain.data.get("bib_stamp"), taxonomy, app.config.html_baseurl,
                   app.config.tc_feed_title, app.config.tc_feed_limit, sorted(domain.tables)))
     if target.exists() and stamp_file.exists() and stamp_file.read_text(encoding="utf-8") == stamp:
         return
-    target.write_bytes(build_feed(app))
-    stamp_file.write_text(stamp, encoding="utf-8")
+    write_atomic(target, build_feed(app))
+    write_atomic(stamp_file, stamp)
 
 
 def feed_link(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:

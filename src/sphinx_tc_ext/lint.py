@@ -36,7 +36,7 @@ from .fmt import (
     month_macro,
     tokenize,
 )
-from .latex import latex_to_text
+from .latex import control_characters, latex_to_text
 from .problems import InputError, Problem
 from .schema import FIELDS
 from .taxonomy import Taxonomy, load_taxonomy
@@ -136,6 +136,11 @@ CODES: tuple[CheckCode, ...] = (
     CheckCode("TC134", "bad-doi", ERROR, "url",
               "A doi that is not a bare DOI (10.NNNN/...): drop 'https://doi.org/' or 'doi:'.",
               "doi = {https://doi.org/10.1145/3581783},"),
+    CheckCode("TC135", "invisible-in-url", ERROR, "url",
+              "A link or key holding an invisible character: a bidi override or isolate (U+202A-202E, "
+              "U+2066-2069) or a zero-width character (U+200B-200D, U+2060, U+FEFF). It changes where the "
+              "link goes or how it reads while looking the same (the example shows it as <U+200B>).",
+              "code = {https://github.com/o/r<U+200B>},"),
     CheckCode("TC140", "empty-author", ERROR, "missing",
               "An empty author list, or an empty name in it (a doubled, leading or trailing 'and').",
               "author = {Shao, Kele and and Tao, Keda},"),
@@ -178,6 +183,11 @@ CODES: tuple[CheckCode, ...] = (
     CheckCode("TC171", "unbalanced-math", ERROR, "syntax",
               "An odd number of unescaped '$' in a field: math mode never ends.",
               "title = {Pruning to $O(n) Tokens},"),
+    CheckCode("TC172", "control-character", ERROR, "syntax",
+              "A control character (U+0000-001F but tab and newline, U+007F-009F) in a field or key: "
+              "invisible, invalid in the Atom feed's XML; the site deletes it from fields and skips the "
+              "entry when it is in the key (the example shows it as <U+0001>).",
+              "title = {Token<U+0001> Pruning},"),
     CheckCode("TC173", "not-utf8", ERROR, "syntax",
               "Bytes that are not UTF-8 (a file saved as Latin-1 or Windows-1252): the entry is kept with "
               "'\ufffd' in their place. Re-save the file as UTF-8, or write the character as a LaTeX "
@@ -213,6 +223,7 @@ _EDITOR_OK = ("book", "inbook", "proceedings")
 _NO_AUTHOR = ("proceedings",)
 _URL_KINDS = frozenset(f.name for f in FIELDS if f.kind == "url") | {"doi", "eprint", "urldate"}
 _KEY_OK = re.compile(r"^[A-Za-z0-9_:.+/-]+$")
+_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
 _ARXIV_NEW = re.compile(r"^(\d{2})(\d{2})\.(\d{4,5})(v\d+)?$")
 _ARXIV_OLD = re.compile(r"^[a-z-]+(?:\.[A-Z]{2})?/(\d{2})(\d{2})\d{3}(v\d+)?$")
 _ARXIV_IN_URL = re.compile(r"arxiv\.org/(?:abs|pdf|html)/([^?#\s]+?)(?:\.pdf)?/?(?:[?#].*)?$", re.IGNORECASE)
@@ -231,6 +242,8 @@ def code_for(problem: Problem) -> str:
         return problem.code
     message = problem.message
     if problem.subtype == "syntax":
+        if "control character" in message:
+            return "TC172"
         if "unbalanced braces" in message:
             return "TC102"
         if "given twice" in message:
@@ -260,6 +273,11 @@ def code_for(problem: Problem) -> str:
 
 
 # -- helpers -----------------------------------------------------------------------------
+
+
+def _codepoints(pattern: re.Pattern, text: str) -> str:
+    """The distinct characters ``pattern`` finds, as ``U+0001, U+200B``."""
+    return ", ".join(f"U+{ord(c):04X}" for c in dict.fromkeys(pattern.findall(text)))
 
 
 def _osa_distance(a: str, b: str) -> int:
@@ -486,7 +504,10 @@ class Checker:
             suggestion = f" (did you mean '@{hint[0]}'?)" if hint and hint[1] <= 3 else \
                 f"; use one of {', '.join(ENTRY_TYPES)}"
             add("TC109", None, f"unknown entry type '@{block.entry_type}'{suggestion}")
-        if not _KEY_OK.match(block.key):
+        if _INVISIBLE.search(block.key):
+            self.add("TC135", path, line, col, f"key '{block.key}' holds {_codepoints(_INVISIBLE, block.key)}, "
+                     "invisible; delete it")
+        elif not _KEY_OK.match(block.key) and not control_characters(block.key):  # the bib model reports those
             bad = "".join(sorted({c for c in block.key if not re.match(r"[A-Za-z0-9_:.+/-]", c)}))
             self.add("TC110", path, line, col, f"key '{block.key}' contains {bad!r}, which \\cite cannot "
                      "take; use letters, digits and _ : . + / -")
@@ -555,6 +576,13 @@ class Checker:
 
         # arXiv
         arxiv_ids = self.check_arxiv(kind, fields, values, add)
+
+        # invisible characters in links (control characters are reported by the bib model)
+        for f in block.fields:
+            raw = flatten(f.pieces, macros)
+            if f.lname in _URL_KINDS and _INVISIBLE.search(raw):
+                self.add("TC135", path, f.line, f.column, f"{f.lname} link holds {_codepoints(_INVISIBLE, raw)}, "
+                         "invisible but part of the link; delete it")
 
         # LaTeX
         for f in block.fields:

@@ -51,6 +51,9 @@
   const SORTS = ['', 'newest', 'oldest', 'title', 'venue'];
   const NARROW = '(max-width: 40em)';
   const RENDER_LIMIT = 200;
+  // A crafted ?q= of thousands of words would cost (words x papers) at every refresh and highlight.
+  const QUERY_MAX_LENGTH = 200;
+  const QUERY_MAX_WORDS = 20;
   const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
 
   /** Lowercase, strip accents: the form both the index and the query take. */
@@ -99,8 +102,10 @@
     return out;
   }
 
+  /** The distinct words of a query, at most QUERY_MAX_WORDS of them from its first QUERY_MAX_LENGTH characters. */
   function words(query) {
-    return fold(query).split(/\s+/).filter(Boolean);
+    const distinct = new Set(fold(query.slice(0, QUERY_MAX_LENGTH)).split(/\s+/).filter(Boolean));
+    return Array.from(distinct).slice(0, QUERY_MAX_WORDS);
   }
 
   function plural(n, one, many) {
@@ -377,6 +382,7 @@
     readControls() {
       const form = this.form;
       this.search = form.querySelector('input[name="q"]');
+      if (this.search) this.search.maxLength = QUERY_MAX_LENGTH;
       this.panel = form.querySelector('.tc-filter-panel');
       this.activeCountEl = form.querySelector('.tc-active-count');
       this.sortEl = form.querySelector('select[name="sort"]');
@@ -840,7 +846,7 @@
         this.yearFrom.value = String(from);
         this.yearTo.value = String(to);
       }
-      if (this.search) this.search.value = params.get('q') || '';
+      if (this.search) this.search.value = (params.get('q') || '').slice(0, QUERY_MAX_LENGTH);
       if (this.sortEl) {
         const sort = params.get('sort') || '';
         this.sortEl.value = SORTS.includes(sort) ? sort : '';
