@@ -1684,7 +1684,6 @@ def _cmd_import(args: argparse.Namespace) -> int:
             print(problem, file=sys.stderr)
     print(f"{result.count} papers read; {summarise(result.problems)}", file=sys.stderr)
     out = Path(args.output)
-    out.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(out, result.text)
     counts = Counter(action for action, _k, _d in result.changes)
     for action, key, detail in result.changes:
@@ -1707,7 +1706,6 @@ def _cmd_export(args: argparse.Namespace) -> int:
         return 1
     files = export_awesome(bib, taxonomy, venues, as_of=args.as_of, recent_months=args.recent_months)
     out = Path(args.output)
-    out.mkdir(parents=True, exist_ok=True)
     for name, text in sorted(files.items()):
         write_atomic(out / name, text)
         print(out / name)

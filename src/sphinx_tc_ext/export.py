@@ -198,7 +198,6 @@ def _command(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     else:
         out = Path(args.output)
-        out.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(out, text)
         print(f"wrote {len(bib.papers)} papers to {out}")
     return 0
