@@ -230,8 +230,9 @@ def test_sigkill_while_writing_leaves_old_or_new_bytes(tmp_path, name):
 @pytest.mark.slow
 def test_sigkill_while_fmt_writes_a_20k_bib(tmp_path):
     """The issue's case: 0 of 20,000 entries were left after a kill during ``fmt``."""
-    outcomes = run_kills(tmp_path, "fmt", LARGE, max(TRIALS, 3))
+    outcomes = run_kills(tmp_path, "fmt", LARGE, max(TRIALS, 2))
     assert outcomes[0] == "old"
+    print(f"fmt 20k: {outcomes.count('old')} old, {outcomes.count('new')} new in {len(outcomes)} kills")
 
 
 def limit_file_size(limit: int) -> Callable[[], None]:
