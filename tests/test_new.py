@@ -217,3 +217,76 @@ def test_field_flag_and_facet_flags_come_from_the_taxonomy(survey, capsys):
                "--field", "pages=1--10", "--field", "volume=3", "--dry-run") == 0
     out = capsys.readouterr().out
     assert "  pages = {1--10},\n  volume = {3},\n" in out
+
+
+# -- the bib's own bytes stay: only the entry is appended ---------------------------------------
+
+ENTRY_BYTES = ENTRY.encode()
+
+
+def test_crlf_bib_keeps_its_bytes_and_gets_a_crlf_entry(survey):
+    before = survey.read_bytes().replace(b"\n", b"\r\n")
+    survey.write_bytes(before)
+    assert run(*FLAGS) == 0
+    after = survey.read_bytes()
+    assert after == before + b"\r\n" + ENTRY_BYTES.replace(b"\n", b"\r\n")
+    assert b"\n" not in after.replace(b"\r\n", b"")
+
+
+def test_bom_stays_at_the_start(survey):
+    before = b"\xef\xbb\xbf" + survey.read_bytes()
+    survey.write_bytes(before)
+    assert run(*FLAGS) == 0
+    assert survey.read_bytes() == before + b"\n" + ENTRY_BYTES
+
+
+def test_a_bib_of_only_a_bom_keeps_it(survey):
+    survey.write_bytes(b"\xef\xbb\xbf")
+    assert run(*FLAGS) == 0
+    assert survey.read_bytes() == b"\xef\xbb\xbf" + ENTRY_BYTES
+
+
+def test_a_bib_without_a_final_newline_gets_one_before_the_entry(survey):
+    before = survey.read_bytes().rstrip(b"\n")
+    survey.write_bytes(before)
+    assert run(*FLAGS) == 0
+    assert survey.read_bytes() == before + b"\n\n" + ENTRY_BYTES
+
+
+@pytest.mark.parametrize("ending", [b"% the end, not formatted   ", b"@comment{ keep   this }\r\n",
+                                    b"\n\n\n% trailing blank lines and a comment\n\n"])
+def test_a_bib_ending_in_a_comment_is_left_as_it_is(survey, ending):
+    """Even text that ``fmt`` would change is kept: ``new`` never rewrites what is there."""
+    before = survey.read_bytes() + ending
+    survey.write_bytes(before)
+    assert run(*FLAGS) == 0
+    after = survey.read_bytes()
+    assert after.startswith(before)
+    assert after[len(before):].lstrip(b"\n") == ENTRY_BYTES
+    keys = [b.key for b in fmt.tokenize(after.decode()) if b.kind == "entry"]
+    assert keys[-1] == "sun2025llava"
+
+
+def test_unformatted_entries_before_the_new_one_are_not_touched(survey):
+    before = b"@ARTICLE{ old ,title={Old},author={Doe, J.},year=2020}\n"
+    survey.write_bytes(before)
+    assert run(*FLAGS, "--force") in (0, 1)
+    assert survey.read_bytes().startswith(before)
+
+
+def test_permissions_are_kept(survey):
+    survey.chmod(0o640)
+    assert run(*FLAGS) == 0
+    assert survey.stat().st_mode & 0o777 == 0o640
+
+
+def test_a_symlinked_bib_is_written_through_the_link(survey, tmp_path):
+    """The link stays a link (a bib shared between checkouts); its target gets the entry."""
+    shared = tmp_path / "shared.bib"
+    before = survey.read_bytes()
+    shared.write_bytes(before)
+    survey.unlink()
+    survey.symlink_to(shared)
+    assert run(*FLAGS) == 0
+    assert survey.is_symlink()
+    assert shared.read_bytes() == before + b"\n" + ENTRY_BYTES

@@ -207,8 +207,7 @@ def init_site(target: Path, title: str = DEFAULT_TITLE, author: str = DEFAULT_AU
     written = []
     for relative, text in scaffold_files(title, author, facets, hooks_repo).items():
         path = target / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, text)
+        write_atomic(path, text)  # makes the folders; InputError (a file in the way, no permission): cli reports it
         written.append(path)
     return written
 

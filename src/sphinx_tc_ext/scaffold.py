@@ -22,7 +22,7 @@ from pybtex.exceptions import PybtexError
 
 from .atomic import write_atomic
 from .bibmodel import balanced_braces
-from .fmt import MONTH_MACROS, format_text, month_macro, read_bib, tokenize
+from .fmt import MONTH_MACROS, format_text, month_macro, tokenize
 from .latex import latex_to_text
 from .lint import CODES_BY_ID, ENTRY_TYPES, ERROR, Checker, arxiv_date, render, valid_arxiv_id
 from .problems import InputError, did_you_mean
@@ -365,11 +365,23 @@ def entry_text(entry_type: str, key: str, fields: dict[str, str], taxonomy: Taxo
     return format_text(f"@{entry_type}{{{key},\n{body}}}\n", taxonomy)
 
 
+def bib_text(raw: bytes) -> str:
+    """The bib's text as :func:`~sphinx_tc_ext.fmt.read_bib` gives it (no BOM, ``\\n`` line ends)."""
+    return raw.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def line_ending(raw: bytes) -> str:
+    """The bib's own line ending: ``\\r\\n`` when most of its lines end so, else ``\\n``."""
+    crlf = raw.count(b"\r\n")
+    return "\r\n" if crlf > raw.count(b"\n") - crlf else "\n"
+
+
 def run_new(args: argparse.Namespace) -> int:
     taxonomy = load_taxonomy(args.taxonomy)  # InputError: cli prints it and exits 2
     bib_path = Path(args.bib)
     try:
-        existing = read_bib(bib_path) if bib_path.exists() else ""
+        raw = bib_path.read_bytes() if bib_path.exists() else b""
+        existing = bib_text(raw)
     except (OSError, UnicodeDecodeError) as exc:
         print(f"{args.bib}:1: cannot read the bib file: {exc}", file=sys.stderr)
         return 2
@@ -407,8 +419,8 @@ def run_new(args: argparse.Namespace) -> int:
     if errors and not args.force:
         print(f"not written: fix the {len(errors)} error(s) above, or pass --force", file=sys.stderr)
         return 1
-    bib_path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(bib_path, result)
+    # append to the bytes as read (BOM, line endings, a missing final newline...): the diff is the entry
+    write_atomic(bib_path, raw + (prefix[len(existing):] + entry).replace("\n", line_ending(raw)).encode("utf-8"))
     print(f"added {key} to {args.bib} (line {first_line})", file=sys.stderr)
     return 1 if errors else 0
 

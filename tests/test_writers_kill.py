@@ -1,0 +1,264 @@
+"""Every command that writes a user's file leaves it whole: old bytes or new bytes, never a mix.
+
+Each command runs in a subprocess on a generated bib (``benchmarks/synth.py``).  The test
+watches the folders it may write (inotify) and SIGKILLs the process the moment a file is
+created, truncated or written there, a temporary one included (or after a randomised delay); a
+file-size limit (``RLIMIT_FSIZE``) makes the disk refuse the bytes, with SIGXFSZ at its
+default (the process dies) or ignored (the write fails: one line, no traceback).  Then every
+file must hold exactly its old bytes or exactly the bytes a complete run writes.
+
+``TC_KILL_TRIALS=N`` adds N-1 kills at random delays to each case (for measuring, not CI).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import random
+import re
+import resource
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import sphinx_tc_ext
+from sphinx_tc_ext import cli
+from tc_testing import REPO, ROOTS
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+import synth
+
+SURVEY = ROOTS / "test-survey" / "refs"
+SNAPSHOT = REPO / "tests" / "data" / "awesome" / "snapshot"
+TRIALS = int(os.environ.get("TC_KILL_TRIALS", "1"))
+SMALL, LARGE = 400, 20_000
+#: Runs ``tc-survey ARGS`` with SIGXFSZ at its default ("dfl", the process dies) or ignored ("ign", the
+#: write fails with EFBIG).  Python itself ignores SIGXFSZ at startup, so a preexec_fn cannot set it.
+CHILD = ("import signal, sys\n"
+         "if sys.argv[1] == 'dfl':\n"
+         "    signal.signal(signal.SIGXFSZ, signal.SIG_DFL)\n"
+         "from sphinx_tc_ext.cli import main\n"
+         "sys.exit(main(sys.argv[2:]))\n")
+TEMPORARY = re.compile(r"^\..+\.tmp$")
+NEW_FLAGS = ["--title", "Token Merging for Everything", "--author", "Doe, Jane", "--year", "2025", "--no-input",
+             "--field", "areas=video", "--field", "categories=similarity", "--field", "cost=training-free",
+             "--added", "2025-01-01"]
+
+
+@dataclass(frozen=True)
+class Case:
+    argv: tuple[str, ...]
+    extra: tuple[tuple[str, bytes], ...] = ()  # files the command overwrites, with their old bytes
+
+
+CASES = {
+    "fmt": Case(("fmt", "refs/survey.bib", "--taxonomy", "refs/taxonomy.toml")),
+    "new": Case(("new", "--bib", "refs/survey.bib", "--taxonomy", "refs/taxonomy.toml", *NEW_FLAGS)),
+    "import-awesome": Case(("import-awesome", str(SNAPSHOT), "-o", "refs/survey.bib",
+                            "--taxonomy", "refs/taxonomy.toml")),
+    "export-awesome": Case(("export-awesome", "refs/survey.bib", "-o", "out", "--taxonomy", "refs/taxonomy.toml"),
+                           (("out/README.md", b"# old list\n"), ("out/video-llm.md", b"old videos\n"))),
+    "export-json": Case(("export-json", "refs/survey.bib", "-o", "out/items.json", "--taxonomy", "refs/taxonomy.toml"),
+                        (("out/items.json", b"[]\n"),)),
+    "export-csv": Case(("export-csv", "refs/survey.bib", "-o", "out/papers.csv", "--taxonomy", "refs/taxonomy.toml"),
+                       (("out/papers.csv", b"key\n"),)),
+    "init": Case(("init", "--force", "."), (("conf.py", b"project = 'old'\n"), ("docs/index.md", b"# Old\n"))),
+}
+
+_BIBS: dict[int, str] = {}
+
+
+def big_bib(n: int) -> str:
+    if n not in _BIBS:
+        _BIBS[n] = synth.grow(n, seed=SURVEY / "survey.bib")[0]
+    return _BIBS[n]
+
+
+def prepare(work: Path, case: Case, n: int) -> None:
+    (work / "refs").mkdir(parents=True)
+    (work / "refs" / "survey.bib").write_text(big_bib(n), encoding="utf-8")
+    shutil.copy(SURVEY / "taxonomy.toml", work / "refs" / "taxonomy.toml")
+    for name, data in case.extra:
+        (work / name).parent.mkdir(parents=True, exist_ok=True)
+        (work / name).write_bytes(data)
+
+
+def files(work: Path) -> dict[str, bytes]:
+    return {p.relative_to(work).as_posix(): p.read_bytes() for p in sorted(work.rglob("*")) if p.is_file()}
+
+
+class Watcher:
+    """Wakes the moment a file under ``work`` is created, truncated, written or renamed over (inotify).
+
+    Blocking on inotify is what lets the test win the race against a plain ``write_text``: the kernel
+    wakes the test on the truncation, before the bytes follow.  Reads of the bib make no event.
+    """
+
+    MASK = 0x2 | 0x4 | 0x8 | 0x80 | 0x100 | 0x200  # MODIFY ATTRIB CLOSE_WRITE MOVED_TO CREATE DELETE
+
+    def __init__(self, work: Path) -> None:
+        self.libc = ctypes.CDLL(None, use_errno=True)
+        self.fd = self.libc.inotify_init1(os.O_NONBLOCK)
+        if self.fd < 0:
+            pytest.skip("no inotify")
+        for folder in [work, *(p for p in work.rglob("*") if p.is_dir())]:
+            if self.libc.inotify_add_watch(self.fd, str(folder).encode(), self.MASK) < 0:
+                pytest.skip("inotify watch refused")
+
+    def wait(self, timeout: float) -> bool:
+        ready, _w, _x = select.select([self.fd], [], [], timeout)
+        return bool(ready)
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+def child_env() -> dict[str, str]:
+    src = str(Path(sphinx_tc_ext.__file__).resolve().parent.parent)
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")]),
+            "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def start(work: Path, case: Case, sigxfsz: str = "ign", preexec: Callable[[], None] | None = None
+          ) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", CHILD, sigxfsz, *case.argv], cwd=work, env=child_env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=preexec)
+
+
+def kill_when_writing(work: Path, case: Case, delay: float | None = None) -> float:
+    """Run the command; SIGKILL it when a file under ``work`` changes (or after ``delay``, unless it is done
+    by then). Returns the time of the kill."""
+    watcher = Watcher(work)
+    proc = start(work, case)
+    began = time.perf_counter()
+    try:
+        while proc.poll() is None:
+            now = time.perf_counter() - began
+            if delay is None:
+                if watcher.wait(0.05):
+                    proc.send_signal(signal.SIGKILL)
+                    proc.wait()
+                    return time.perf_counter() - began
+            elif now >= delay:
+                proc.send_signal(signal.SIGKILL)
+                proc.wait()
+                return now
+        if delay is not None:  # it finished first: a complete run
+            return time.perf_counter() - began
+        pytest.fail(f"{case.argv[0]} finished before it was killed: {proc.stderr.read().decode()[-2000:]}")
+    finally:
+        watcher.close()
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        proc.stderr.close()
+    raise AssertionError  # unreachable
+
+
+class Reference:
+    """The files a complete run writes, computed once and only when a file differs from its old bytes."""
+
+    def __init__(self, tmp: Path, case: Case, n: int) -> None:
+        self.tmp, self.case, self.n, self._files = tmp, case, n, None
+
+    def files(self) -> dict[str, bytes]:
+        if self._files is None:
+            work = self.tmp / "reference"
+            prepare(work, self.case, self.n)
+            cwd = os.getcwd()
+            os.chdir(work)
+            try:
+                assert cli.main(list(self.case.argv)) == 0
+            finally:
+                os.chdir(cwd)
+            self._files = files(work)
+        return self._files
+
+
+def assert_old_or_new(work: Path, old: dict[str, bytes], reference: Reference, temporary_allowed: bool) -> str:
+    """Every file holds its old bytes or a complete run's; returns 'new' when any file has changed, else 'old'."""
+    now = files(work)
+    strays = [name for name in now if TEMPORARY.match(name.rsplit("/", 1)[-1])]
+    if not temporary_allowed:
+        assert strays == [], "a temporary file was left behind"
+    outcomes = set()
+    for name in old:
+        assert name in now, f"{name} was deleted"
+    for name, data in now.items():
+        if name in strays:
+            continue
+        if old.get(name) == data:
+            outcomes.add("old")
+            continue
+        new = reference.files().get(name)
+        assert data == new, (f"{name}: {len(data):,} bytes, neither the old {len(old.get(name, b'')):,} nor "
+                             f"the new {len(new or b''):,}")
+        outcomes.add("new")
+    return "new" if "new" in outcomes else "old"
+
+
+def run_kills(tmp_path: Path, name: str, n: int, trials: int) -> list[str]:
+    case = CASES[name]
+    reference = Reference(tmp_path, case, n)
+    outcomes, first = [], None
+    for trial in range(trials):
+        work = tmp_path / f"work{trial}"
+        prepare(work, case, n)
+        old = files(work)
+        # the first kill lands the moment the write starts; the others at random around it
+        delay = None if first is None else random.uniform(0.8 * first, 1.2 * first)
+        at = kill_when_writing(work, case, delay)
+        first = at if first is None else first
+        outcomes.append(assert_old_or_new(work, old, reference, temporary_allowed=True))
+        shutil.rmtree(work)
+    return outcomes
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_sigkill_while_writing_leaves_old_or_new_bytes(tmp_path, name):
+    outcomes = run_kills(tmp_path, name, SMALL, TRIALS)
+    assert outcomes[0] == "old"  # killed as the write began: nothing may have changed yet
+    print(f"{name}: {outcomes.count('old')} old, {outcomes.count('new')} new in {len(outcomes)} kills")
+
+
+@pytest.mark.slow
+def test_sigkill_while_fmt_writes_a_20k_bib(tmp_path):
+    """The issue's case: 0 of 20,000 entries were left after a kill during ``fmt``."""
+    outcomes = run_kills(tmp_path, "fmt", LARGE, max(TRIALS, 2))
+    assert outcomes[0] == "old"
+    print(f"fmt 20k: {outcomes.count('old')} old, {outcomes.count('new')} new in {len(outcomes)} kills")
+
+
+def limit_file_size(limit: int) -> Callable[[], None]:
+    def preexec() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return preexec
+
+
+@pytest.mark.parametrize("sigxfsz", ["ign", "dfl"])
+@pytest.mark.parametrize("name", list(CASES))
+def test_file_size_limit_keeps_the_old_file(tmp_path, name, sigxfsz):
+    case = CASES[name]
+    work = tmp_path / "work"
+    prepare(work, case, SMALL)
+    old = files(work)
+    proc = start(work, case, sigxfsz, limit_file_size(1024))  # every output is larger
+    _out, err = proc.communicate(timeout=120)
+    stderr = err.decode()
+    assert "Traceback" not in stderr
+    assert_old_or_new(work, old, Reference(tmp_path, case, SMALL), temporary_allowed=sigxfsz == "dfl")
+    if sigxfsz == "dfl":
+        assert proc.returncode == -signal.SIGXFSZ
+    else:
+        assert proc.returncode == 2
+        last = stderr.splitlines()[-1]
+        assert re.fullmatch(r"\S+:1: could not write the file \(File too large\); it was left as it was: "
+                            r"check the path, the free space and the permissions", last), last
