@@ -9,9 +9,10 @@ import stat
 
 import pytest
 
-from sphinx_tc_ext import atomic, cli
-from sphinx_tc_ext.atomic import write_atomic
-from sphinx_tc_ext.problems import InputError
+from sphinx_tc_ext import cli
+from sphinx_tc_ext.cache import atomic
+from sphinx_tc_ext.cache.atomic import write_atomic
+from sphinx_tc_ext.core.problems import InputError
 from tc_testing import ROOTS
 
 SURVEY = ROOTS / "test-survey" / "refs"

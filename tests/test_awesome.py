@@ -1,4 +1,4 @@
-"""Tests of ``tc-survey import-awesome`` / ``export-awesome`` (sphinx_tc_ext.awesome).
+"""Tests of ``tc-survey import-awesome`` / ``export-awesome`` (sphinx_tc_ext.awesome.convert).
 
 ``tests/data/awesome/snapshot`` is the awesome list's snapshot (MIT, see its
 LICENSE): the five area files verbatim and the README's table sections (lines
@@ -20,8 +20,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sphinx_tc_ext import awesome
-from sphinx_tc_ext.awesome import (
+from sphinx_tc_ext.awesome import convert as awesome
+from sphinx_tc_ext.awesome.convert import (
     added_date,
     bib_to_text,
     citation_key,
@@ -38,8 +38,8 @@ from sphinx_tc_ext.awesome import (
     to_bibtex_name,
     unescape_badge_part,
 )
-from sphinx_tc_ext.bibmodel import parse_bib_text
-from sphinx_tc_ext.taxonomy import load_taxonomy
+from sphinx_tc_ext.core.bibmodel import parse_bib_text
+from sphinx_tc_ext.core.taxonomy import load_taxonomy
 
 HERE = Path(__file__).parent
 REPO = HERE.parent

@@ -83,8 +83,8 @@ def test_search_index_has_every_title_and_author_word_on_the_canonical_page(copy
     """Card text reaches Sphinx's search index on the paper's canonical page, each word given once."""
     from sphinx.search.en import SearchEnglish
 
-    from sphinx_tc_ext.config import get_bibliography
-    from sphinx_tc_ext.render import tc_cards
+    from sphinx_tc_ext.sphinx.config import get_bibliography
+    from sphinx_tc_ext.sphinx.render import tc_cards
 
     app = make_app("html", srcdir=copy_root())
     given: list[str] = []  # the text of the papers page's grids, once rendered
@@ -291,7 +291,7 @@ def _rebuild(make_app, src):
 
 def _counting_recounts(monkeypatch) -> list[dict]:
     """Note each matrix or chart that tracking counts again after a bib edit."""
-    from sphinx_tc_ext import tracking
+    from sphinx_tc_ext.sphinx import tracking
 
     recounted: list[dict] = []
     real = tracking._reselect_data

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sphinx_tc_ext import render
+from sphinx_tc_ext.sphinx import render
 from tc_testing import REPO, read
 
 sys.path.insert(0, str(REPO / "benchmarks"))

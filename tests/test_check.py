@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from sphinx_tc_ext import cli, fmt, lint
-from sphinx_tc_ext.problems import Problem
-from sphinx_tc_ext.schema import WARNING_SUBTYPES
-from sphinx_tc_ext.taxonomy import load_taxonomy
+from sphinx_tc_ext import cli
+from sphinx_tc_ext.core import bibsyntax as fmt
+from sphinx_tc_ext.core import lint
+from sphinx_tc_ext.core.problems import Problem
+from sphinx_tc_ext.core.schema import WARNING_SUBTYPES
+from sphinx_tc_ext.core.taxonomy import load_taxonomy
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "check"
@@ -182,7 +184,8 @@ def test_missing_file_is_reported(tmp_path, capsys):
 
 
 def test_registered_in_the_cli():
-    assert {"sphinx_tc_ext.lint", "sphinx_tc_ext.fmt", "sphinx_tc_ext.scaffold"} <= set(cli.COMMAND_MODULES)
+    expected = {"sphinx_tc_ext.core.lint", "sphinx_tc_ext.core.bibsyntax", "sphinx_tc_ext.cli.new"}
+    assert expected <= set(cli.COMMAND_MODULES)
 
 
 # -- individual rules --------------------------------------------------------------------
@@ -348,7 +351,7 @@ def test_contributing_guide_renders_the_tables_without_warnings(tmp_path):
     (src / "contributing.md").write_text((ROOT / "docs" / "contributing.md").read_text())
     (src / "index.md").write_text("# Test\n\n```{toctree}\ncontributing\n```\n")
     (src / "conf.py").write_text(
-        'extensions = ["myst_parser", "sphinx_tc_ext", "sphinx_tc_ext.reference"]\n'
+        'extensions = ["myst_parser", "sphinx_tc_ext", "sphinx_tc_ext.sphinx.reference"]\n'
         'tc_bib_file = "refs/survey.bib"\ntc_taxonomy_file = "refs/taxonomy.toml"\nnitpicky = True\n'
         'exclude_patterns = ["_build"]\n')
     out = tmp_path / "html"

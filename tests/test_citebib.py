@@ -10,8 +10,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from sphinx_tc_ext import citebib
-from sphinx_tc_ext.citebib import GENERATED_NAME, Sources, fallback_reason, scan_sources, select_keys
+from sphinx_tc_ext.sphinx.bibtex import citebib
+from sphinx_tc_ext.sphinx.bibtex.citebib import GENERATED_NAME, Sources, fallback_reason, scan_sources, select_keys
 from tc_testing import read
 
 VALID_KEYS = ["shao2025tokens", "shang2025llava", "zeng2025glimpse", "yeo2025mms", "sch2024accents"]
@@ -240,7 +240,7 @@ def test_extensions_that_may_cite_from_elsewhere_mean_every_entry():
         config = SimpleNamespace(tc_bibtex_subset=subset, extensions=list(extensions))
         return fallback_reason(config, Sources())
 
-    assert reason("myst_parser", "sphinxcontrib.bibtex", "sphinx_tc_ext", "sphinx_tc_ext.clidoc",
+    assert reason("myst_parser", "sphinxcontrib.bibtex", "sphinx_tc_ext", "sphinx_tc_ext.sphinx.clidoc",
                   "sphinx.ext.intersphinx", "sphinx.ext.mathjax", "sphinx_copybutton") == ""
     assert "sphinx.ext.autodoc" in reason("sphinxcontrib.bibtex", "sphinx.ext.autodoc")
     assert "sphinx.ext.autosummary" in reason("sphinx.ext.autosummary")
@@ -282,9 +282,9 @@ def test_generated_entries_are_what_pybtex_reads_from_the_bib(tmp_path):
     """Same type, persons and fields for pybtex (sphinxcontrib-bibtex's parser), minus the hidden fields."""
     from pybtex.database.input.bibtex import Parser
 
-    from sphinx_tc_ext.bibmodel import load_bibliography
-    from sphinx_tc_ext.schema import SITE_ONLY_FIELDS
-    from sphinx_tc_ext.taxonomy import load_taxonomy
+    from sphinx_tc_ext.core.bibmodel import load_bibliography
+    from sphinx_tc_ext.core.schema import SITE_ONLY_FIELDS
+    from sphinx_tc_ext.core.taxonomy import load_taxonomy
 
     root = Path(__file__).parent / "roots" / "test-survey" / "refs"
     bib_path = tmp_path / "survey.bib"

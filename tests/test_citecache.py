@@ -53,7 +53,7 @@ def test_nothing_changed_nothing_formatted(copy_root, make_app, formatted):
     again = rebuild(make_app, src)
     assert formatted == [1]  # kept: no page read, same bib file, same options
     assert pages(again.outdir) == before
-    assert type(again.env.get_domain("cite")).__module__ == "sphinx_tc_ext.citecache"
+    assert type(again.env.get_domain("cite")).__module__ == "sphinx_tc_ext.sphinx.bibtex.citecache"
 
 
 def test_an_edited_citation_is_formatted_again(copy_root, make_app, formatted):

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sphinx.testing.util import SphinxTestApp
 
-from sphinx_tc_ext.latex import latex_to_text
+from sphinx_tc_ext.core.latex import latex_to_text
 
 ROOT = Path(__file__).parent / "roots" / "test-madeup"
 PAYLOADS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "</div></article>", "' onmouseover='x",

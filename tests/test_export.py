@@ -1,4 +1,4 @@
-"""Tests of ``tc-survey export-json`` and ``export-csv`` (sphinx_tc_ext.export)."""
+"""Tests of ``tc-survey export-json`` and ``export-csv`` (sphinx_tc_ext.core.export)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sphinx_tc_ext import export
-from sphinx_tc_ext.bibmodel import load_bibliography, parse_bib_text
-from sphinx_tc_ext.taxonomy import load_taxonomy
+from sphinx_tc_ext.core import export
+from sphinx_tc_ext.core.bibmodel import load_bibliography, parse_bib_text
+from sphinx_tc_ext.core.taxonomy import load_taxonomy
 
 REPO = Path(__file__).parent.parent
 SURVEY = REPO / "refs" / "survey.bib"

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sphinx_tc_ext.bibmodel import load_bibliography
-from sphinx_tc_ext.filters import FilterError, compile_filter, parse_facet_list, parse_sort, sort_papers
-from sphinx_tc_ext.taxonomy import load_taxonomy
+from sphinx_tc_ext.core.bibmodel import load_bibliography
+from sphinx_tc_ext.core.filters import FilterError, compile_filter, parse_facet_list, parse_sort, sort_papers
+from sphinx_tc_ext.core.taxonomy import load_taxonomy
 
 ROOTS = Path(__file__).parent / "roots"
 TAXONOMY = load_taxonomy(Path(__file__).parent.parent / "refs" / "taxonomy.toml")

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pybtex.database import parse_string
 
-from sphinx_tc_ext import fmt
-from sphinx_tc_ext.taxonomy import load_taxonomy
+from sphinx_tc_ext.core import bibsyntax as fmt
+from sphinx_tc_ext.core.taxonomy import load_taxonomy
 
 ROOT = Path(__file__).resolve().parent.parent
 TAXONOMY_PATH = ROOT / "tests" / "roots" / "test-survey" / "refs" / "taxonomy.toml"

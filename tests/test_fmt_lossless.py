@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pybtex.database import parse_string
 
-from sphinx_tc_ext import fmt
+from sphinx_tc_ext.core import bibsyntax as fmt
 
 PROPERTY = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

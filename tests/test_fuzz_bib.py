@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sphinx.testing.util import SphinxTestApp
 
-from sphinx_tc_ext import export, lint
-from sphinx_tc_ext.bibmodel import plain_anchor
-from sphinx_tc_ext.taxonomy import load_taxonomy
+from sphinx_tc_ext.core import export, lint
+from sphinx_tc_ext.core.bibmodel import plain_anchor
+from sphinx_tc_ext.core.taxonomy import load_taxonomy
 from tc_testing import ROOTS
 
 TAXONOMY_FILE = ROOTS / "test-survey" / "refs" / "taxonomy.toml"

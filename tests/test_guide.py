@@ -29,7 +29,7 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 
 import sphinx_tc_ext
-from sphinx_tc_ext.schema import WARNING_SUBTYPES
+from sphinx_tc_ext.core.schema import WARNING_SUBTYPES
 
 REPO = Path(__file__).parent.parent
 GUIDE = REPO / "docs" / "guide"
@@ -39,8 +39,9 @@ TEST_ROOT = Path(__file__).parent / "roots" / "test-survey"
 SUFFIX = ".md.txt"
 REGEN = os.environ.get("TC_REGEN") == "1"
 #: Modules with directives the guide's pages use (reference tables, CLI reference), by directive.
-GUIDE_DIRECTIVES = {"tc-field-reference": "sphinx_tc_ext.reference", "tc-warning-types": "sphinx_tc_ext.reference",
-                    "tc-cli-reference": "sphinx_tc_ext.clidoc"}
+GUIDE_DIRECTIVES = {"tc-field-reference": "sphinx_tc_ext.sphinx.reference",
+                    "tc-warning-types": "sphinx_tc_ext.sphinx.reference",
+                    "tc-cli-reference": "sphinx_tc_ext.sphinx.clidoc"}
 
 CONF = """\
 extensions = ["myst_parser", "sphinx_tc_ext", *{extra!r}]
@@ -276,7 +277,7 @@ def test_every_css_custom_property_is_documented():
 
 
 def test_every_directive_option_has_a_section_with_an_example():
-    from sphinx_tc_ext.directive import PaperTableDirective
+    from sphinx_tc_ext.sphinx.directive import PaperTableDirective
 
     text = (GUIDE / "directive.md").read_text(encoding="utf-8")
     for option in PaperTableDirective.option_spec:
@@ -288,7 +289,7 @@ def test_every_directive_option_has_a_section_with_an_example():
 
 
 def test_grammar_in_the_guide_is_the_parser_s():
-    from sphinx_tc_ext import filters
+    from sphinx_tc_ext.core import filters
 
     grammar = re.search(r"Grammar.*?::\n\n(.*?)\n\n", filters.__doc__, re.S).group(1)
     grammar = "\n".join(line[4:] for line in grammar.splitlines())
@@ -305,7 +306,7 @@ def test_supported_versions_are_stated():
 
 def test_cli_reference_shows_every_subcommand(tmp_path):
     from sphinx_tc_ext.cli import build_parser
-    from sphinx_tc_ext.clidoc import subcommands
+    from sphinx_tc_ext.sphinx.clidoc import subcommands
 
     root = make_site(tmp_path / "site", missing_extensions("tc-cli-reference"))
     (root / "index.md").write_text("# CLI\n\n```{toctree}\nsections\npapers\n```\n\n```{tc-cli-reference}\n```\n",

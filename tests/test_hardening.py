@@ -25,8 +25,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sphinx.testing.util import SphinxTestApp
 
-from sphinx_tc_ext.bibmodel import parse_bib_text
-from sphinx_tc_ext.taxonomy import load_taxonomy
+from sphinx_tc_ext.core.bibmodel import parse_bib_text
+from sphinx_tc_ext.core.taxonomy import load_taxonomy
 from tc_testing import REPO, ROOTS
 
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -106,7 +106,7 @@ def entry_span(text: str, key: str) -> tuple[int, int]:
 def test_parallel_output_is_byte_identical_to_serial(tmp_path, monkeypatch):
     """Every output file of ``-j 2`` equals ``-j 1`` byte for byte (only searchindex.js may differ);
     the bib is parsed in two processes too (bibmodel.parse_in_parallel, here from 10 entries)."""
-    from sphinx_tc_ext import bibmodel
+    from sphinx_tc_ext.core import bibmodel
 
     serial_src = grown_site(tmp_path, 60, "serial")
     parallel_src = clean_copy(serial_src, tmp_path / "parallel")

@@ -13,10 +13,10 @@ import pytest
 from bs4 import BeautifulSoup
 from sphinx.testing.util import SphinxTestApp
 
-from sphinx_tc_ext.citebib import GENERATED_NAME
-from sphinx_tc_ext.latex import latex_to_text, strip_control_characters
-from sphinx_tc_ext.lint import Checker
-from sphinx_tc_ext.taxonomy import load_taxonomy
+from sphinx_tc_ext.core.latex import latex_to_text, strip_control_characters
+from sphinx_tc_ext.core.lint import Checker
+from sphinx_tc_ext.core.taxonomy import load_taxonomy
+from sphinx_tc_ext.sphinx.bibtex.citebib import GENERATED_NAME
 from tc_testing import ROOTS, read
 
 ATOM = "{http://www.w3.org/2005/Atom}"

@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from sphinx_tc_ext import cli
-from sphinx_tc_ext.init import InitError, init_site, parse_facet, scaffold_files
-from sphinx_tc_ext.taxonomy import load_taxonomy, tomllib
+from sphinx_tc_ext.cli.init import InitError, init_site, parse_facet, scaffold_files
+from sphinx_tc_ext.core.taxonomy import load_taxonomy, tomllib
 
 REPO = Path(__file__).parent.parent
 SNAPSHOT = REPO / "tests" / "data" / "awesome" / "snapshot"
@@ -164,7 +164,7 @@ def test_requirements_and_taxonomy_are_valid():
     assert [v["section"] for v in data["facets"][0]["values"]] == ["area-x", "area-y"]
 
 
-@pytest.mark.skipif(importlib.util.find_spec("sphinx_tc_ext.awesome") is None,
+@pytest.mark.skipif(importlib.util.find_spec("sphinx_tc_ext.awesome.convert") is None,
                     reason="tc-survey import-awesome (awesome.py) is not available")
 def test_import_awesome_fills_the_scaffold(tmp_path):
     """Value ids that match the list's badge texts need no aliases: the import fills every facet."""
@@ -188,8 +188,8 @@ def test_import_awesome_fills_the_scaffold(tmp_path):
     assert 'href="category/attention-based.html#category-attention-based"' in papers
 
 
-@pytest.mark.skipif(importlib.util.find_spec("sphinx_tc_ext.lint") is None
-                    or importlib.util.find_spec("sphinx_tc_ext.fmt") is None,
+@pytest.mark.skipif(importlib.util.find_spec("sphinx_tc_ext.core.lint") is None
+                    or importlib.util.find_spec("sphinx_tc_ext.core.bibsyntax") is None,
                     reason="tc-survey check/fmt (lint.py, fmt.py) are not available")
 def test_scaffold_passes_check_and_fmt(tmp_path, monkeypatch, capsys):
     """What the pre-commit hooks run on the scaffold passes as created (default paths: refs/)."""

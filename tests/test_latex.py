@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from sphinx_tc_ext import fmt
-from sphinx_tc_ext.schema import FIELDS
-from sphinx_tc_ext.taxonomy import load_taxonomy
+from sphinx_tc_ext.core import bibsyntax as fmt
+from sphinx_tc_ext.core.schema import FIELDS
+from sphinx_tc_ext.core.taxonomy import load_taxonomy
 
 pytestmark = pytest.mark.latex
 

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sphinx_tc_ext.bibmodel import load_bibliography, parse_bib_text
-from sphinx_tc_ext.latex import latex_to_text
-from sphinx_tc_ext.schema import SITE_ONLY_FIELDS
-from sphinx_tc_ext.taxonomy import load_taxonomy
+from sphinx_tc_ext.core.bibmodel import load_bibliography, parse_bib_text
+from sphinx_tc_ext.core.latex import latex_to_text
+from sphinx_tc_ext.core.schema import SITE_ONLY_FIELDS
+from sphinx_tc_ext.core.taxonomy import load_taxonomy
 
 ROOTS = Path(__file__).parent / "roots"
 TAXONOMY = load_taxonomy(Path(__file__).parent.parent / "refs" / "taxonomy.toml")
@@ -152,7 +152,7 @@ _ENTRY_LINE = re.compile(r"^[ \t]*@[ \t]*([A-Za-z]+)[ \t]*[{(]", re.MULTILINE)
                                  "x@y.org", "@@", "\u2028", "é"]), max_size=40).map("".join))
 def test_entry_starts_are_the_lines_a_multiline_expression_finds(text):
     """bibmodel.entry_starts scans ``@`` signs; it must find what ``^[ \\t]*@[ \\t]*type[ \\t]*[{(]`` finds."""
-    from sphinx_tc_ext.bibmodel import entry_starts
+    from sphinx_tc_ext.core.bibmodel import entry_starts
 
     assert entry_starts(text) == [m.start() for m in _ENTRY_LINE.finditer(text)]
 
@@ -187,7 +187,7 @@ def test_an_empty_bib_says_so():
 
 
 def test_colliding_anchors_get_a_stable_suffix_and_others_keep_theirs(tmp_path):
-    from sphinx_tc_ext.bibmodel import distinct_anchors, paper_anchor, plain_anchor
+    from sphinx_tc_ext.core.bibmodel import distinct_anchors, paper_anchor, plain_anchor
 
     entry = "@article{{{},\n  title = {{T{}}},\n  year = {{2025}},\n  areas = {{image}},\n}}\n"
     keys = ["smith2025:vit", "plain2025", "smith2025/vit", "smith2025.vit"]

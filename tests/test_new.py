@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from sphinx_tc_ext import fmt, lint, scaffold
-from sphinx_tc_ext.taxonomy import load_taxonomy
+from sphinx_tc_ext.cli import new as scaffold
+from sphinx_tc_ext.core import bibsyntax as fmt
+from sphinx_tc_ext.core import lint
+from sphinx_tc_ext.core.taxonomy import load_taxonomy
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_ROOT = ROOT / "tests" / "roots" / "test-survey" / "refs"

@@ -70,7 +70,7 @@ def test_setup_declares_parallel_safety_and_version(make_app, tmp_path):
 def test_version_has_a_single_source():
     pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
     assert 'dynamic = ["version"]' in pyproject
-    assert 'version = { attr = "sphinx_tc_ext.__version__" }' in pyproject
+    assert 'version = { attr = "sphinx_tc_ext._version.__version__" }' in pyproject
     parts = sphinx_tc_ext.__version__.split(".")
     assert len(parts) == 3 and all(p.isdigit() for p in parts), "SemVer MAJOR.MINOR.PATCH"
     changelog = (REPO / "CHANGELOG.md").read_text(encoding="utf-8")

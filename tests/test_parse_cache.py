@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sphinx_tc_ext import bibmodel
-from sphinx_tc_ext.bibmodel import ChunkCache, load_bibliography, load_for_command, parse_bib_text
-from sphinx_tc_ext.taxonomy import load_taxonomy
+from sphinx_tc_ext.core import bibmodel
+from sphinx_tc_ext.core.bibmodel import ChunkCache, load_bibliography, load_for_command, parse_bib_text
+from sphinx_tc_ext.core.taxonomy import load_taxonomy
 from tc_testing import REPO, ROOTS, read
 
 CACHE_FILE = "tc-bib-chunks.pickle"

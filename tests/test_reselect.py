@@ -9,10 +9,10 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sphinx_tc_ext.bibmodel import Bibliography, load_bibliography
-from sphinx_tc_ext.directive import select_table
-from sphinx_tc_ext.taxonomy import load_taxonomy
-from sphinx_tc_ext.tracking import _may_change
+from sphinx_tc_ext.core.bibmodel import Bibliography, load_bibliography
+from sphinx_tc_ext.core.taxonomy import load_taxonomy
+from sphinx_tc_ext.sphinx.directive import select_table
+from sphinx_tc_ext.sphinx.tracking import _may_change
 from tc_testing import REPO
 
 TAXONOMY = load_taxonomy(REPO / "refs" / "taxonomy.toml")
@@ -92,7 +92,7 @@ def test_the_real_survey_is_loaded():
        drop=st.sets(st.sampled_from(KEYS), max_size=20))
 def test_filtering_the_sorted_bib_equals_sorting_the_filtered_papers(table, sort, drop):
     """select_table filters one memoized ordering of the bib instead of sorting each table's papers."""
-    from sphinx_tc_ext.filters import _SORT_KEYS, compile_filter, parse_sort, sort_papers
+    from sphinx_tc_ext.core.filters import _SORT_KEYS, compile_filter, parse_sort, sort_papers
 
     bib = dataclasses.replace(BIB, papers={k: p for k, p in BIB.papers.items() if k not in drop})
     options = {**table, "sort": sort}

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sphinx_tc_ext.problems import InputError, did_you_mean
-from sphinx_tc_ext.taxonomy import load_taxonomy
+from sphinx_tc_ext.core.problems import InputError, did_you_mean
+from sphinx_tc_ext.core.taxonomy import load_taxonomy
 
 REPO = Path(__file__).parent.parent
 

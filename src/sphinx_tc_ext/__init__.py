@@ -1,50 +1,126 @@
-"""sphinx-tc-ext: a survey's BibTeX file and taxonomy as a filterable, cross-linked paper site."""
+"""sphinx-tc-ext: a survey's BibTeX file and taxonomy as a filterable, cross-linked paper site.
+
+The package is in layers, each importing only the ones below it:
+
+- ``core``: the bib model, its reader and writer, entry rules, selection (no Sphinx, no docutils);
+- ``cache``: atomic files, the parse and card caches, the heap shim;
+- ``awesome``: awesome lists (Markdown badge tables) to and from the bib;
+- ``cli``: the ``tc-survey`` commands;
+- ``sphinx``: the extension: configuration, nodes, domain, directives, rendering, build wiring.
+
+:func:`setup` below is the one place where the extension meets Sphinx: every
+configuration value, node, directive, role and event handler is in its tables, in the
+order Sphinx runs them (handlers of one event run by priority, then in table order).
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from sphinx_tc_ext._version import __version__
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
+__all__ = ["__version__", "setup"]
+
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Register the extension; each concern lives in its own module."""
-    from . import (
+    """Register the extension: configuration, nodes, domain, directives, roles, then the pipeline."""
+    from sphinx.util.docutils import is_directive_registered
+
+    from sphinx_tc_ext.cache import heap
+    from sphinx_tc_ext.sphinx import (
         assets,
-        citations,
-        citebib,
-        citecache,
         clidoc,
         config,
         directive,
         domain,
         feed,
-        heap,
         matrix,
         reference,
         render,
         stats,
         tracking,
     )
+    from sphinx_tc_ext.sphinx.bibtex import citations, citebib, citecache
 
-    config.setup(app)
-    domain.setup(app)
-    directive.setup(app)
-    render.setup(app)
-    tracking.setup(app)
-    citations.setup(app)
-    citebib.setup(app)
-    citecache.setup(app)
-    matrix.setup(app)
-    stats.setup(app)
-    feed.setup(app)
-    reference.setup(app)
-    clidoc.setup(app)
-    assets.setup(app)
-    heap.setup(app)
+    config_values = [  # name, default, what a change rebuilds, types
+        ("tc_bib_file", "refs/survey.bib", "env", [str]),
+        ("tc_taxonomy_file", "refs/taxonomy.toml", "env", [str]),
+        ("tc_papers_page", "", "env", [str]),
+        ("tc_authors_shown", 6, "env", [int]),
+        ("tc_default_sort", "-date, title", "env", [str]),
+        ("tc_show_bibtex", True, "env", [bool]),
+        ("tc_recent_date", "", "env", [str]),
+        ("tc_backlinks_exclude", [], "env", [list, tuple]),
+        ("tc_bibtex_subset", True, "env", [bool]),
+        ("tc_keep_citations", True, "html", [bool]),
+        ("tc_feed", True, "html", [bool]),
+        ("tc_feed_title", "", "html", [str]),
+        ("tc_feed_limit", 50, "html", [int]),
+        ("tc_assets_on_every_page", False, "html", [bool]),
+    ]
+    nodes = [  # node class, HTML visitors (other builders never meet these nodes: they are replaced)
+        (directive.paper_table, None),
+        (render.tc_element, (render.visit_tc_element, render.depart_tc_element)),
+        (render.tc_cards, (render.visit_tc_cards, None)),
+        (render.tc_list, (render.visit_tc_list, None)),
+        (citations.tc_bibtex, None),
+        (matrix.tc_matrix, None),
+        (stats.tc_stats, None),
+    ]
+    directives = {
+        "paper-table": directive.PaperTableDirective,
+        "tc-bibtex": citations.BibtexDirective,
+        "tc-matrix": matrix.MatrixDirective,
+        "tc-stats": stats.StatsDirective,
+        **reference.DIRECTIVES,
+        "tc-cli-reference": clidoc.CliReferenceDirective,
+    }
+    events = [  # event, handler, priority (Sphinx's default is 500)
+        ("config-inited", heap.unfreeze, 0),  # the heap a previous build in this process froze
+        ("config-inited", config.remember_cache_dir, 500),
+        ("config-inited", config.validate_config, 500),
+        ("config-inited", citecache.install, 500),
+        ("builder-inited", citebib.swap_in_generated_bib, citebib.BEFORE_BIBTEX),  # sphinxcontrib-bibtex: 500
+        ("builder-inited", render.defer_cards, 500),
+        ("builder-inited", assets.add_static_path, 500),
+        ("builder-inited", citebib.restore_bibtex_bibfiles, citebib.AFTER_BIBTEX),
+        ("env-get-outdated", tracking.outdated_by_bib, 500),
+        ("env-before-read-docs", config.preload, 500),  # parse the bib before workers fork ...
+        ("env-before-read-docs", heap.freeze, 900),  # ... then freeze it
+        ("doctree-read", tracking.record_mentions, 500),
+        ("env-get-updated", tracking.rewrite_dependents, 500),
+        ("write-started", heap.freeze, 900),
+        ("doctree-resolved", render.render_paper_tables, 500),
+        ("doctree-resolved", citations.citations_to_cards, 500),
+        ("doctree-resolved", citations.fill_bibtex_blocks, 500),
+        ("doctree-resolved", citebib.unlink_unsafe_citations, 500),
+        ("doctree-resolved", matrix.render_matrices, 500),
+        ("doctree-resolved", stats.render_stats, 500),
+        ("doctree-resolved", feed.fix_feed_links, 500),
+        ("html-page-context", render.insert_cards, 0),  # after Sphinx's debug repr of the context
+        ("html-page-context", feed.feed_link, 500),
+        ("html-page-context", assets.page_assets, 500),
+        ("build-finished", tracking.save_signatures, 500),
+        ("build-finished", feed.write_feed, 500),
+    ]
+
+    for name, default, rebuild, types in config_values:
+        app.add_config_value(name, default, rebuild, types=types)
+    for node, html in nodes:
+        if html is None:
+            app.add_node(node)
+        else:
+            app.add_node(node, html=html)
+    app.add_domain(domain.TCDomain)
+    for name, directive_class in directives.items():
+        if not is_directive_registered(name):  # reference and clidoc may also be loaded on their own
+            app.add_directive(name, directive_class)
+    app.add_role("tc-feed", feed.feed_role)
+    for event, handler, priority in events:
+        app.connect(event, handler, priority=priority)
     return {
         "version": __version__,
         "env_version": 1,

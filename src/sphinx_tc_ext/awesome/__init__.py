@@ -1,0 +1,1 @@
+"""Awesome lists (Markdown badge tables) to and from the bib."""

@@ -1,0 +1,1 @@
+"""What makes builds fast and writes safe: atomic files, the parse and card caches, the heap shim."""

@@ -1,0 +1,471 @@
+"""``tc-survey new``: write a new bib entry from flags or prompts, then check it.
+
+The entry gets a Google-Scholar-style key (first author's last name, year, first
+meaningful title word: ``shao2025tokens``) made unique against the bib, today's
+``added`` date and the canonical layout of ``tc-survey fmt``.  Taxonomy fields get
+one flag each (``--areas``, ``--categories``... read from ``refs/taxonomy.toml``
+when the parser is built); ``--field NAME=VALUE`` sets any other field.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import re
+import sys
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+from pybtex.database import Person
+from pybtex.exceptions import PybtexError
+
+from sphinx_tc_ext.cache.atomic import write_atomic
+from sphinx_tc_ext.core.bibmodel import balanced_braces
+from sphinx_tc_ext.core.bibsyntax import MONTH_MACROS, format_text, month_macro, tokenize
+from sphinx_tc_ext.core.latex import latex_to_text
+from sphinx_tc_ext.core.lint import CODES_BY_ID, ENTRY_TYPES, ERROR, Checker, arxiv_date, render, valid_arxiv_id
+from sphinx_tc_ext.core.problems import InputError, did_you_mean
+from sphinx_tc_ext.core.taxonomy import Facet, Taxonomy, load_taxonomy
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+DEFAULT_BIB = "refs/survey.bib"
+DEFAULT_TAXONOMY = "refs/taxonomy.toml"
+#: Words a Google-Scholar-style key skips when it picks the title word.
+STOPWORDS = frozenset((
+    "a", "an", "the", "and", "or", "but", "nor", "of", "on", "in", "at", "to", "for", "from", "by", "with",
+    "without", "into", "onto", "over", "under", "via", "vs", "versus", "is", "are", "be", "do", "does",
+    "can", "how", "what", "when", "where", "which", "who", "why", "not", "no", "your", "our", "its", "their",
+    "towards", "toward", "beyond", "about", "all", "any", "more", "less", "than",
+))
+#: Words after a venue's abbreviation that label the presentation, not the venue.
+PRESENTATION_LABELS = ("oral", "highlight", "spotlight", "poster", "best paper", "award")
+
+
+class UsageError(Exception):
+    """Bad input from the user; the message says how to fix it."""
+
+
+# -- names, keys, values -------------------------------------------------------------------
+
+
+def ascii_fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", latex_to_text(text))
+    return "".join(c for c in text if c.isascii() and c.isalnum()).lower()
+
+
+def bibtex_name(name: str) -> str:
+    """``Last, First`` for ``First Last``; braced corporate names and ``Last, First`` stay."""
+    name = " ".join(name.split())
+    if not name or "," in name or (name.startswith("{") and name.endswith("}")) or name == "others":
+        return name
+    try:
+        person = Person(name)
+    except PybtexError as exc:
+        raise UsageError(f"author '{name}' is malformed ({exc}); write 'Last, First'") from None
+    last = " ".join(person.prelast_names + person.last_names)
+    first = " ".join(person.first_names + person.middle_names)
+    out = last
+    if person.lineage_names:
+        out += ", " + " ".join(person.lineage_names)
+    return f"{out}, {first}" if first else out
+
+
+def split_authors(values: list[str]) -> list[str]:
+    names: list[str] = []
+    for value in values:
+        for part in re.split(r"\s+and\s+", value.strip()):
+            if part.strip():
+                names.append(bibtex_name(part))
+    return names
+
+
+def key_base(first_author: str, year: str, title: str) -> str:
+    try:
+        person = Person(first_author)
+        last = " ".join(person.last_names) or first_author
+    except PybtexError:
+        last = first_author
+    words = re.split(r"[^0-9a-z]+", ascii_fold_words(title))
+    word = next((w for w in words if w and w not in STOPWORDS), "")
+    return f"{ascii_fold(last) or 'anon'}{year}{word}"
+
+
+def ascii_fold_words(text: str) -> str:
+    text = unicodedata.normalize("NFKD", latex_to_text(text))
+    return "".join(c if c.isascii() else "" for c in text).lower()
+
+
+def unique_key(base: str, taken: set[str]) -> str:
+    """``base``, or ``base`` + b, c, ... z, then base2, base3, ... when taken (case-insensitively)."""
+    if base.lower() not in taken:
+        return base
+    for suffix in "bcdefghijklmnopqrstuvwxyz":
+        if (base + suffix).lower() not in taken:
+            return base + suffix
+    n = 2
+    while f"{base}{n}".lower() in taken:
+        n += 1
+    return f"{base}{n}"
+
+
+def escape_latex(text: str) -> str:
+    """Escape &, %, #, _ outside math so that LaTeX accepts the value."""
+    out, math, i = [], False, 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\" and i + 1 < len(text):
+            out.append(text[i:i + 2])
+            i += 2
+            continue
+        if c == "$":
+            math = not math
+        elif c in "&%#_" and not math:
+            c = "\\" + c
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def protect_title(title: str) -> str:
+    """Brace words with capitals after their first letter (``{LLaVA-PruMerge}``) so styles keep the case."""
+    if "{" in title:
+        return title
+    return re.sub(r"(?<![\\\w])([A-Za-z0-9][\w-]*[A-Z][\w-]*)",
+                  lambda m: "{" + m.group(1) + "}" if re.search(r".[A-Z]", m.group(1)) else m.group(1), title)
+
+
+def balanced(text: str) -> bool:
+    return balanced_braces(text)
+
+
+def parse_arxiv(text: str) -> str:
+    """``2508.01548`` from ``2508.01548``, ``arXiv:2508.01548v2`` or an arxiv.org URL."""
+    value = text.strip()
+    m = re.search(r"arxiv\.org/(?:abs|pdf|html)/([^?#\s]+?)(?:\.pdf)?/?$", value, re.IGNORECASE)
+    if m:
+        value = m.group(1)
+    value = re.sub(r"(?i)^arxiv:\s*", "", value)
+    value = re.sub(r"v\d+$", "", value)
+    if not valid_arxiv_id(value):
+        raise UsageError(f"'{text}' is not an arXiv id; write e.g. --arxiv 2508.01548")
+    return value
+
+
+def resolve_values(facet: Facet, text: str) -> list[str]:
+    values: list[str] = []
+    for item in (v.strip() for v in text.split(",")):
+        if not item:
+            continue
+        vid = item.lower() if facet.value(item.lower()) else facet.resolve_alias(item)
+        if vid is None:
+            raise UsageError(f"unknown {facet.id} '{item}' ({did_you_mean(item, facet.value_ids)})")
+        if vid not in values:
+            values.append(vid)
+    if len(values) > 1 and not facet.multi:
+        raise UsageError(f"{facet.field} takes one value, got {', '.join(values)}")
+    return values
+
+
+# -- venues --------------------------------------------------------------------------------
+
+
+def load_venues() -> dict[str, dict]:
+    path = Path(__file__).resolve().parents[1] / "data" / "venues.toml"
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8")).get("venues", {})
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+
+
+def resolve_venue(text: str, year: str) -> dict[str, str]:
+    """Fields for ``--venue``: an abbreviation from the venue table (``ICCV``, ``CVPR 2024 Highlight``)
+    becomes type, booktitle/journal and shortvenue; anything else is the full venue name."""
+    venues = load_venues()
+    lookup: dict[str, str] = {}
+    for key, data in venues.items():
+        lookup[key.lower()] = key
+        for alias in data.get("aliases", []) or []:
+            lookup[str(alias).lower()] = key
+    words = [w for w in text.split() if not re.fullmatch(r"\d{4}", w)]
+    found_year = next((w for w in text.split() if re.fullmatch(r"\d{4}", w)), "")
+    year = year or found_year
+    for n in range(len(words), 0, -1):
+        key = lookup.get(" ".join(words[:n]).lower())
+        if key is None:
+            continue
+        labels = " ".join(words[n:])
+        if labels and not all(w.lower() in " ".join(PRESENTATION_LABELS).split() for w in words[n:]):
+            continue
+        data = venues[key]
+        name = str(data.get("name", key))
+        for since, renamed in sorted((data.get("by_year") or {}).items()):
+            if year and since <= year:
+                name = str(renamed)
+        badge = str(data.get("short", f"{key} {{year}}")).replace("{year}", year).strip()
+        if labels:
+            badge = f"{badge} {labels}"
+        kind = "article" if data.get("kind") == "journal" else "inproceedings"
+        return {"type": kind, "container": name.replace("{year}", year), "shortvenue": badge, "year": year}
+    return {"type": "", "container": text.strip(), "shortvenue": "", "year": year}
+
+
+# -- building the entry --------------------------------------------------------------------
+
+
+def facet_flag(facet: Facet) -> str:
+    return "--" + facet.field.replace("_", "-")
+
+
+def facet_dest(facet: Facet) -> str:
+    return "facet_" + re.sub(r"\W", "_", facet.field)
+
+
+def ask_on_stderr(question: str) -> str:
+    """Like :func:`input`, with the question on stderr so that stdout carries only the entry."""
+    sys.stderr.write(question)
+    sys.stderr.flush()
+    line = sys.stdin.readline()
+    if not line:
+        raise EOFError
+    return line.rstrip("\n")
+
+
+class Prompter:
+    """Ask for what the flags did not give, when stdin is a terminal."""
+
+    def __init__(self, interactive: bool, ask: Callable[[str], str] | None = None) -> None:
+        self.interactive = interactive
+        self.ask = ask or ask_on_stderr
+
+    def __call__(self, label: str, default: str = "", check: Callable[[str], object] | None = None) -> str:
+        if not self.interactive:
+            return default
+        while True:
+            shown = f" [{default}]" if default else ""
+            try:
+                answer = self.ask(f"{label}{shown}: ").strip() or default
+            except EOFError:
+                return default
+            if check is None or not answer:
+                return answer
+            try:
+                check(answer)
+                return answer
+            except UsageError as exc:
+                print(f"  {exc}", file=sys.stderr)
+
+
+def build_fields(args: argparse.Namespace, taxonomy: Taxonomy, prompt: Prompter) -> tuple[str, dict[str, str]]:
+    """(entry type, fields) from the flags and the answers."""
+    title = args.title or prompt("Title")
+    authors = args.author or ([a] if (a := prompt("Authors (Last, First and Last, First)")) else [])
+    arxiv = args.arxiv or prompt("arXiv id (empty if none)", check=parse_arxiv)
+    arxiv_id = parse_arxiv(arxiv) if arxiv else ""
+    date = arxiv_date(arxiv_id) if arxiv_id else None
+    posted = (str(date[0]), date[1]) if date else ("", 0)
+    venue_text = args.venue or prompt("Venue (CVPR 2025, a full name, or empty for a preprint)")
+    year = args.year or (resolve_venue(venue_text, "")["year"] if venue_text else "") or \
+        prompt("Year", default=posted[0])
+    if not year and posted[0]:
+        year = posted[0]
+    missing = [name for name, value in (("--title", title), ("--author", authors), ("--year", year)) if not value]
+    facet_values: dict[str, list[str]] = {}
+    for facet in taxonomy.facets:
+        given = getattr(args, facet_dest(facet), None)
+        extra = dict(_field_pairs(args.field)).get(facet.field)
+        text = given or extra
+        if not text:
+            offered = ", ".join(f"{v.id} ({v.label})" for v in facet.values)
+            if prompt.interactive:
+                print(f"{facet.label} values: {offered}", file=sys.stderr)
+            text = prompt(f"{facet.label} ({facet.field}{', comma-separated' if facet.multi else ''}"
+                          f"{'' if facet.required else ', optional'})",
+                          check=lambda t, f=facet: resolve_values(f, t))
+        values = resolve_values(facet, text) if text else []
+        if facet.required and not values:
+            missing.append(facet_flag(facet))
+        facet_values[facet.field] = values
+    code = args.code or prompt("Code repository URL (empty if none)")
+    if missing:
+        raise UsageError("missing " + ", ".join(missing) + " (give the flags, or run in a terminal to be asked)")
+    if not re.fullmatch(r"\d{4}", year):
+        raise UsageError(f"year '{year}' is not four digits")
+
+    fields: dict[str, str] = {}
+    for name, value in (("title", title), ("note", args.note)):
+        if value:
+            if not balanced(value):
+                raise UsageError(f"{name} has unbalanced braces: {value}")
+            fields[name] = escape_latex(protect_title(value) if name == "title" else value)
+    fields["author"] = " and ".join(split_authors(authors))
+    fields["year"] = year
+
+    entry_type = args.type or ""
+    shortvenue = args.shortvenue or ""
+    if venue_text:
+        venue = resolve_venue(venue_text, year)
+        entry_type = entry_type or venue["type"] or "inproceedings"
+        container = escape_latex(venue["container"])
+        fields["journal" if entry_type == "article" else "booktitle"] = container
+        shortvenue = shortvenue or venue["shortvenue"]
+    elif arxiv_id:
+        entry_type = entry_type or "article"
+        fields["journal" if entry_type == "article" else "note"] = f"arXiv preprint arXiv:{arxiv_id}"
+        if posted[1]:
+            shortvenue = shortvenue or f"arXiv {posted[0]}.{posted[1]:02d}"
+    entry_type = entry_type or "misc"
+    month = args.month or (MONTH_MACROS[posted[1] - 1] if posted[1] and not venue_text else "")
+    if month:
+        macro = month_macro(month)
+        if not macro:
+            raise UsageError(f"month '{month}' is not a month; write jan..dec or 1..12")
+        fields["month"] = macro
+    if arxiv_id:
+        fields["eprint"] = arxiv_id
+        fields["archiveprefix"] = "arXiv"
+        fields["url"] = args.url or f"https://arxiv.org/abs/{arxiv_id}"
+    elif args.url:
+        fields["url"] = args.url
+    if args.doi:
+        fields["doi"] = re.sub(r"(?i)^(https?://(dx\.)?doi\.org/|doi:\s*)", "", args.doi.strip())
+    for name, values in facet_values.items():
+        if values:
+            fields[name] = ", ".join(values)
+    if shortvenue:
+        fields["shortvenue"] = escape_latex(shortvenue)
+    for name, value in (("code", code), ("model", args.model), ("dataset", args.dataset),
+                        ("project", args.project)):
+        if value:
+            fields[name] = value.strip()
+    fields["added"] = args.added or datetime.date.today().isoformat()
+    for name, value in _field_pairs(args.field):
+        if name not in taxonomy.fields:
+            fields[name] = value
+    return entry_type, fields
+
+
+def _field_pairs(items: list[str] | None) -> list[tuple[str, str]]:
+    pairs = []
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep or not re.fullmatch(r"[A-Za-z][\w:.+-]*", name.strip()):
+            raise UsageError(f"--field takes NAME=VALUE, got '{item}'")
+        pairs.append((name.strip().lower(), value.strip()))
+    return pairs
+
+
+def entry_text(entry_type: str, key: str, fields: dict[str, str], taxonomy: Taxonomy) -> str:
+    body = "".join(f"  {name} = {value if name == 'month' else '{' + value + '}'},\n"
+                   for name, value in fields.items())
+    return format_text(f"@{entry_type}{{{key},\n{body}}}\n", taxonomy)
+
+
+def bib_text(raw: bytes) -> str:
+    """The bib's text as :func:`~sphinx_tc_ext.fmt.read_bib` gives it (no BOM, ``\\n`` line ends)."""
+    return raw.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def line_ending(raw: bytes) -> str:
+    """The bib's own line ending: ``\\r\\n`` when most of its lines end so, else ``\\n``."""
+    crlf = raw.count(b"\r\n")
+    return "\r\n" if crlf > raw.count(b"\n") - crlf else "\n"
+
+
+def run_new(args: argparse.Namespace) -> int:
+    taxonomy = load_taxonomy(args.taxonomy)  # InputError: cli prints it and exits 2
+    bib_path = Path(args.bib)
+    try:
+        raw = bib_path.read_bytes() if bib_path.exists() else b""
+        existing = bib_text(raw)
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"{args.bib}:1: cannot read the bib file: {exc}", file=sys.stderr)
+        return 2
+    interactive = not args.no_input and sys.stdin.isatty()
+    try:
+        entry_type, fields = build_fields(args, taxonomy, Prompter(interactive))
+        if entry_type not in ENTRY_TYPES:
+            raise UsageError(f"unknown entry type '{entry_type}' ({did_you_mean(entry_type, ENTRY_TYPES)})")
+        taken = {b.key.lower() for b in tokenize(existing) if b.kind in ("entry", "invalid") and b.key}
+        if args.key:
+            key = args.key
+            if key.lower() in taken:
+                raise UsageError(f"key '{key}' is already in {args.bib}; choose another or drop --key")
+        else:
+            first = fields["author"].split(" and ")[0]
+            key = unique_key(key_base(first, fields["year"], fields.get("title", "")), taken)
+    except UsageError as exc:
+        print(f"tc-survey new: {exc}", file=sys.stderr)
+        return 2
+
+    entry = entry_text(entry_type, key, fields, taxonomy)
+    prefix = existing if not existing or existing.endswith("\n") else existing + "\n"
+    if prefix.strip():
+        prefix += "\n"
+    result = prefix + entry
+    first_line = prefix.count("\n") + 1
+    problems = [p for p in Checker(taxonomy).check_text(result, args.bib) if p.line >= first_line]
+    errors = [p for p in problems if CODES_BY_ID[p.code].severity == ERROR]
+    if args.dry_run:
+        sys.stdout.write(entry)
+    if problems:
+        print(render(problems, "text"), file=sys.stderr)
+    if args.dry_run:
+        return 1 if errors else 0
+    if errors and not args.force:
+        print(f"not written: fix the {len(errors)} error(s) above, or pass --force", file=sys.stderr)
+        return 1
+    # append to the bytes as read (BOM, line endings, a missing final newline...): the diff is the entry
+    write_atomic(bib_path, raw + (prefix[len(existing):] + entry).replace("\n", line_ending(raw)).encode("utf-8"))
+    print(f"added {key} to {args.bib} (line {first_line})", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def _taxonomy_for_flags() -> Taxonomy | None:
+    try:
+        return load_taxonomy(DEFAULT_TAXONOMY) if Path(DEFAULT_TAXONOMY).is_file() else None
+    except InputError:
+        return None
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "new", help="add a paper to the bib from flags or prompts",
+        description="Write a new entry (Google-Scholar-style key, today's 'added' date, canonical layout), "
+                    "append it to the bib and check it. Missing values are asked for when stdin is a terminal.")
+    parser.add_argument("--bib", default=DEFAULT_BIB, help=f"bib file to append to (default: {DEFAULT_BIB})")
+    parser.add_argument("--taxonomy", default=DEFAULT_TAXONOMY, metavar="FILE",
+                        help=f"taxonomy file (default: {DEFAULT_TAXONOMY})")
+    parser.add_argument("--title")
+    parser.add_argument("--author", action="append", metavar="NAME",
+                        help="an author ('Last, First' or 'First Last'); repeat it, or join names with ' and '")
+    parser.add_argument("--year")
+    parser.add_argument("--month", help="jan..dec or 1..12 (default: the arXiv id's month for preprints)")
+    parser.add_argument("--venue", help="a venue abbreviation with optional year and label (ICCV, 'CVPR 2024 "
+                        "Highlight') or a full venue name; empty for a preprint")
+    parser.add_argument("--shortvenue", help="badge text (default: from --venue or the arXiv id)")
+    parser.add_argument("--type", help="entry type (default: from the venue; article for arXiv preprints)")
+    parser.add_argument("--arxiv", help="arXiv id or URL; sets eprint, url, and year/month of preprints")
+    parser.add_argument("--doi")
+    parser.add_argument("--url")
+    parser.add_argument("--note")
+    for name in ("code", "model", "dataset", "project"):
+        parser.add_argument(f"--{name}", metavar="URL")
+    taxonomy = _taxonomy_for_flags()
+    for facet in taxonomy.facets if taxonomy else ():
+        parser.add_argument(facet_flag(facet), dest=facet_dest(facet), metavar="VALUES",
+                            help=f"{facet.label}{' (required)' if facet.required else ''}: "
+                                 + ", ".join(facet.value_ids))
+    parser.add_argument("--field", action="append", metavar="NAME=VALUE",
+                        help="set any other field (or a taxonomy field of another --taxonomy)")
+    parser.add_argument("--key", help="citation key (default: firstauthorYEARword, made unique)")
+    parser.add_argument("--added", help="date the paper entered the survey (default: today)")
+    parser.add_argument("--dry-run", action="store_true", help="print the entry and its check; write nothing")
+    parser.add_argument("--force", action="store_true", help="write the entry even if the check finds errors")
+    parser.add_argument("--no-input", action="store_true", help="never prompt, even in a terminal")
+    parser.set_defaults(func=run_new)
+

@@ -1,0 +1,221 @@
+"""Export the survey bib as CSL-JSON or as a flat CSV table.
+
+``tc-survey export-json BIB -o FILE`` writes a JSON array of CSL-JSON items
+(``id``, ``type``, ``title``, ``author``, ``issued``, ``container-title``,
+``URL``, ``DOI``...), each with this project's own fields added as extra keys:
+``shortvenue``, the taxonomy fields (``areas``, ``categories``, ``cost`` for this
+survey, as lists for multi-valued facets), the links ``code``, ``model``,
+``dataset``, ``project``, ``eprint`` and ``added``.  CSL processors ignore keys
+they do not know.
+
+``tc-survey export-csv BIB -o FILE`` writes one row per paper with the same
+information flattened; multiple values (authors, areas...) are joined with
+``"; "``.  A cell a spreadsheet would run as a formula (one that starts with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return) gets a leading ``'`` and
+quotes, as OWASP advises against CSV injection.
+
+Both read the bib with :func:`~sphinx_tc_ext.bibmodel.load_bibliography`, print
+its problems to stderr and write the papers in the bib's own order, so the
+output is as deterministic as the bib.  Text is plain unicode (LaTeX markup
+rendered).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from pybtex.database import Person
+from pybtex.exceptions import PybtexError
+
+from sphinx_tc_ext.cache.atomic import write_atomic
+from sphinx_tc_ext.core.bibmodel import Bibliography, Paper, load_for_command
+from sphinx_tc_ext.core.latex import latex_to_text
+from sphinx_tc_ext.core.problems import InputError
+from sphinx_tc_ext.core.schema import LINK_FIELDS
+from sphinx_tc_ext.core.taxonomy import Taxonomy, load_taxonomy
+
+DEFAULT_TAXONOMY = "refs/taxonomy.toml"
+
+#: Columns of the CSV export, in order.
+CSV_BASE_COLUMNS = ("key", "type", "title", "authors", "year", "month", "venue", "shortvenue", "venue_kind",
+                    "eprint", "doi", "url")
+CSV_TAIL_COLUMNS = ("code", "model", "dataset", "project", "added")
+MULTI_SEPARATOR = "; "
+
+
+def csl_type(paper: Paper) -> str:
+    """CSL item type: preprints are ``article``, proceedings papers ``paper-conference``."""
+    if paper.venue_kind == "preprint":
+        return "article"
+    if paper.entry_type == "inproceedings" or paper.fields.get("booktitle"):
+        return "paper-conference"
+    if paper.entry_type == "article":
+        return "article-journal"
+    return {"book": "book", "incollection": "chapter", "phdthesis": "thesis", "mastersthesis": "thesis",
+            "techreport": "report"}.get(paper.entry_type, "article")
+
+
+def csl_name(raw: str) -> dict[str, str]:
+    """A BibTeX name as a CSL name: ``{"family", "given"}``, or ``{"literal"}`` for corporate authors."""
+    stripped = raw.strip()
+    if stripped.startswith("{") and stripped.endswith("}"):
+        return {"literal": latex_to_text(stripped)}
+    try:
+        person = Person(stripped)
+    except PybtexError:
+        return {"literal": latex_to_text(stripped)}
+    name: dict[str, str] = {}
+    family = latex_to_text(" ".join(person.last_names))
+    given = latex_to_text(" ".join(person.first_names + person.middle_names))
+    particle = latex_to_text(" ".join(person.prelast_names))
+    suffix = latex_to_text(" ".join(person.lineage_names))
+    if family:
+        name["family"] = family
+    if given:
+        name["given"] = given
+    if particle:
+        name["non-dropping-particle"] = particle
+    if suffix:
+        name["suffix"] = suffix
+    return name or {"literal": latex_to_text(stripped)}
+
+
+def _container(paper: Paper) -> str:
+    return latex_to_text(paper.fields.get("booktitle") or paper.fields.get("journal") or "")
+
+
+def csl_item(paper: Paper, taxonomy: Taxonomy) -> dict[str, Any]:
+    """One CSL-JSON item with this project's fields as extra keys."""
+    item: dict[str, Any] = {"id": paper.key, "type": csl_type(paper), "title": paper.title}
+    if paper.authors_raw:
+        item["author"] = [csl_name(a) for a in paper.authors_raw]
+    if paper.year:
+        parts = [paper.year] + ([paper.month] if paper.month else [])
+        item["issued"] = {"date-parts": [parts]}
+    eprint = paper.fields.get("eprint", "").strip()
+    if paper.venue_kind == "preprint":
+        if eprint:
+            item["publisher"] = "arXiv"
+            item["number"] = f"arXiv:{eprint}"
+    else:
+        container = _container(paper)
+        if container:
+            item["container-title"] = container
+    for field, key in (("doi", "DOI"), ("volume", "volume"), ("number", "issue"), ("pages", "page"),
+                       ("publisher", "publisher"), ("note", "note")):
+        value = paper.fields.get(field, "").strip()
+        if value and key not in item:
+            item[key] = latex_to_text(value) if field != "doi" else value
+    if "paper" in paper.links:
+        item["URL"] = paper.links["paper"]
+    # Our own fields, as extra keys.
+    if paper.venue:
+        item["shortvenue"] = paper.venue
+    if eprint:
+        item["eprint"] = eprint
+    for facet in taxonomy.facets:
+        values = list(paper.facets.get(facet.id, ()))
+        if facet.multi:
+            item[facet.field] = values
+        elif values:
+            item[facet.field] = values[0]
+    for name, _label in LINK_FIELDS:
+        if name in paper.links:
+            item[name] = paper.links[name]
+    if paper.added:
+        item["added"] = paper.added
+    return item
+
+
+def to_csl_json(bib: Bibliography, taxonomy: Taxonomy) -> str:
+    items = [csl_item(p, taxonomy) for p in bib.papers.values()]
+    return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+
+
+def csv_columns(taxonomy: Taxonomy) -> list[str]:
+    return [*CSV_BASE_COLUMNS, *(f.field for f in taxonomy.facets), *CSV_TAIL_COLUMNS]
+
+
+def csv_row(paper: Paper, taxonomy: Taxonomy) -> dict[str, str]:
+    row = {
+        "key": paper.key,
+        "type": paper.entry_type,
+        "title": paper.title,
+        "authors": MULTI_SEPARATOR.join(paper.authors),
+        "year": str(paper.year or ""),
+        "month": str(paper.month or ""),
+        "venue": _container(paper),
+        "shortvenue": paper.venue,
+        "venue_kind": paper.venue_kind,
+        "eprint": paper.fields.get("eprint", "").strip(),
+        "doi": paper.fields.get("doi", "").strip(),
+        "url": paper.links.get("paper", ""),
+        "added": paper.added,
+    }
+    for facet in taxonomy.facets:
+        row[facet.field] = MULTI_SEPARATOR.join(paper.facets.get(facet.id, ()))
+    for name, _label in LINK_FIELDS:
+        row[name] = paper.links.get(name, "")
+    return row
+
+
+#: What starts a formula in Excel, LibreOffice and Google Sheets (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """One cell as the ``csv`` module writes it, but a would-be formula is neutralised: ``'`` in front, quoted.
+
+    The ``csv`` module cannot quote one cell and not the others, so the cells are written here.
+    """
+    formula = value.startswith(FORMULA_STARTS)
+    if formula:
+        value = "'" + value
+    if formula or any(c in value for c in ',"\r\n'):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def to_csv(bib: Bibliography, taxonomy: Taxonomy) -> str:
+    columns = csv_columns(taxonomy)
+    lines = [",".join(map(csv_cell, columns))]
+    for paper in bib.papers.values():
+        row = csv_row(paper, taxonomy)
+        lines.append(",".join(csv_cell(row[name]) for name in columns))
+    return "\n".join(lines) + "\n"
+
+
+# -- command line -----------------------------------------------------------------------------------
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    for name, what, func in (("export-json", "CSL-JSON items with the survey's fields as extra keys", to_csl_json),
+                             ("export-csv", "a flat CSV table, one row per paper", to_csv)):
+        p = subparsers.add_parser(name, help=f"write the bib as {what}", description=f"Write the bib as {what}.")
+        p.add_argument("bib", metavar="BIB")
+        p.add_argument("-o", "--output", required=True, metavar="FILE", help="file to write ('-' for stdout)")
+        p.add_argument("--taxonomy", default=DEFAULT_TAXONOMY, metavar="FILE",
+                       help=f"taxonomy file (default: {DEFAULT_TAXONOMY})")
+        p.set_defaults(func=_command, render=func, example=f"papers.{name.partition('-')[2]}")
+
+
+def _command(args: argparse.Namespace) -> int:
+    from sphinx_tc_ext.cli import output_file
+
+    try:
+        taxonomy = load_taxonomy(args.taxonomy)
+        out = None if args.output == "-" else output_file(args.output, args.example)
+    except InputError as exc:  # checked before the bib is read: a wrong -o fails fast
+        return InputError(exc.problems, exit_code=1).report()
+    bib = load_for_command(args.bib, taxonomy)
+    if bib is None:
+        return 1
+    text = args.render(bib, taxonomy)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        write_atomic(out, text)
+        print(f"wrote {len(bib.papers)} papers to {out}")
+    return 0

@@ -1,0 +1,818 @@
+"""``tc-survey check``: lint the survey bib like a compiler, ``file:line:col: CODE message``.
+
+Every code is declared once in :data:`CODES` (code, name, severity, description,
+example); the contributing guide renders that table (``tc-check-codes``), so the
+documentation is the code.  Problems the bib model already finds
+(:func:`~sphinx_tc_ext.bibmodel.parse_bib_text`: syntax, duplicate keys,
+vocabulary, missing title/year/facet, links, dates) are reused and given a code
+by :func:`code_for`; this module adds the checks the site does not need but a
+clean bib does (required fields per entry type, duplicate papers, URL shapes,
+arXiv ids, author lists, LaTeX special characters, unknown fields).
+
+Errors make ``check`` exit with 1; warnings do not unless ``--strict`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pybtex.bibtex.utils import split_name_list
+
+from sphinx_tc_ext.core.bibmodel import decode_bib, mask_stray_at, parse_bib_text, plain_anchor
+from sphinx_tc_ext.core.bibsyntax import (
+    MONTH_MACROS,
+    Block,
+    RawField,
+    flatten,
+    known_fields,
+    month_macro,
+    tokenize,
+)
+from sphinx_tc_ext.core.latex import control_characters, latex_to_text
+from sphinx_tc_ext.core.problems import InputError, Problem
+from sphinx_tc_ext.core.schema import FIELDS
+from sphinx_tc_ext.core.taxonomy import Taxonomy, load_taxonomy
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class CheckCode:
+    code: str
+    name: str
+    severity: str  # "error" or "warning"
+    subtype: str  # the matching Sphinx warning subtype (``tc.<subtype>``)
+    description: str
+    example: str  # bib text that triggers the code
+
+
+#: Every problem ``tc-survey check`` reports.  The docs render this table.
+CODES: tuple[CheckCode, ...] = (
+    CheckCode("TC100", "unreadable-input", ERROR, "syntax",
+              "The bib file cannot be read, or the taxonomy file is invalid.",
+              "tc-survey check missing.bib"),
+    CheckCode("TC101", "syntax-error", ERROR, "syntax",
+              "An entry that cannot be parsed (missing key, missing '=' or ',', undefined @string macro); "
+              "the site skips it.",
+              "@article{key, title = {A} year = {2025}}"),
+    CheckCode("TC102", "unbalanced-braces", ERROR, "syntax",
+              "An entry whose '{' and '}' do not balance; the site skips it.",
+              "title = {{LLaVA-PruMerge: Adaptive},"),
+    CheckCode("TC103", "duplicate-field", ERROR, "syntax",
+              "The same field twice in one entry; BibTeX keeps the first and warns.",
+              "year = {2024},\n  year = {2025},"),
+    CheckCode("TC104", "misspelt-field", ERROR, "vocabulary",
+              "An unknown field one or two letters away from a known one: almost certainly a typo, "
+              "and the value is lost.",
+              "catgories = {attention},"),
+    CheckCode("TC105", "unknown-value", ERROR, "vocabulary",
+              "A taxonomy field holds a value the taxonomy does not declare; the value is ignored.",
+              "areas = {vidoe},"),
+    CheckCode("TC106", "value-alias", WARNING, "vocabulary",
+              "A taxonomy value written as a label or alias instead of its id; it is mapped to the id.",
+              "areas = {Video-LLM},"),
+    CheckCode("TC107", "too-many-values", ERROR, "vocabulary",
+              "A single-valued taxonomy field holds several values; only the first is kept.",
+              "cost = {training-free, training-based},"),
+    CheckCode("TC108", "unknown-field", WARNING, "vocabulary",
+              "A field that neither BibTeX styles, the schema nor the taxonomy know; nothing reads it.",
+              "slides = {https://example.org/talk.pdf},"),
+    CheckCode("TC109", "unknown-entry-type", ERROR, "syntax",
+              "An entry type BibTeX styles do not define (plain.bst warns and prints it as @misc).",
+              "@inproceeding{key, ...}"),
+    CheckCode("TC110", "bad-key", ERROR, "syntax",
+              "A citation key with characters \\cite cannot take; use letters, digits and _ : . + / -.",
+              "@article{shao&tao2025, ...}"),
+    CheckCode("TC111", "duplicate-key", ERROR, "duplicate",
+              "Two entries share a citation key (case-insensitively, across all checked files).",
+              "@article{shao2025tokens, ...}\n@misc{Shao2025Tokens, ...}"),
+    CheckCode("TC112", "duplicate-arxiv", ERROR, "duplicate",
+              "Two entries point to the same arXiv paper (eprint, arxiv.org URL or 'arXiv:' journal).",
+              "% in two entries:\neprint = {2507.20198},"),
+    CheckCode("TC113", "duplicate-doi", ERROR, "duplicate",
+              "Two entries share a DOI (compared case-insensitively).",
+              "% in two entries:\ndoi = {10.1109/ICCV.2025.00123},"),
+    CheckCode("TC114", "duplicate-title", WARNING, "duplicate",
+              "Two entries have the same title once case, accents, LaTeX and punctuation are ignored: "
+              "usually a preprint and its published version.",
+              "title = {{LLaVA-PruMerge}: Adaptive ...},\n% and in another entry:\n"
+              "title = {LLaVA-Prumerge: adaptive ...},"),
+    CheckCode("TC115", "anchor-collision", ERROR, "duplicate",
+              "Two keys that make the same HTML anchor (every character other than letters, digits, '-' and "
+              "'_' becomes '-'): the later paper's card gets an anchor with a hash suffix, so links stay "
+              "right, but rename one key so its anchor is predictable.",
+              "@article{smith2025:vit, ...}\n@article{smith2025/vit, ...}"),
+    CheckCode("TC120", "missing-field", ERROR, "missing",
+              "A required field is missing or empty: title, author and year everywhere, journal for "
+              "@article, booktitle for @inproceedings, the taxonomy's required facets, and what the "
+              "standard styles need for other types (publisher, school, institution...).",
+              "@inproceedings{key,\n  title = {A},\n  author = {B, C},\n  year = {2025},\n}"),
+    CheckCode("TC121", "no-entries", ERROR, "missing",
+              "The bib file holds no entries (it is empty, or holds only comments, @string or @preamble): "
+              "the site would show no papers. Usually the wrong file, or one emptied by a failed edit.",
+              "% only a comment"),
+    CheckCode("TC130", "doubled-url", ERROR, "url",
+              "A link whose prefix is doubled or that holds a second URL.",
+              "code = {https://github.com/github.com/o/r},"),
+    CheckCode("TC131", "invalid-url", ERROR, "url",
+              "A link that is not an http(s) URL (or holds spaces); the site drops it.",
+              "code = {github.com/owner/repo},"),
+    CheckCode("TC132", "insecure-url", WARNING, "url",
+              "A link over plain http; use https when the site supports it.",
+              "project = {http://example.org/project},"),
+    CheckCode("TC133", "code-not-repository", WARNING, "url",
+              "A 'code' link that is not a repository (github.com/OWNER/REPO, GitLab, Bitbucket, Codeberg, "
+              "Gitee, a Hugging Face Space); project pages go in 'project', weights in 'model'.",
+              "code = {https://owner.github.io/project},"),
+    CheckCode("TC134", "bad-doi", ERROR, "url",
+              "A doi that is not a bare DOI (10.NNNN/...): drop 'https://doi.org/' or 'doi:'.",
+              "doi = {https://doi.org/10.1145/3581783},"),
+    CheckCode("TC135", "invisible-in-url", ERROR, "url",
+              "A link or key holding an invisible character: a bidi override or isolate (U+202A-202E, "
+              "U+2066-2069) or a zero-width character (U+200B-200D, U+2060, U+FEFF). It changes where the "
+              "link goes or how it reads while looking the same (the example shows it as <U+200B>).",
+              "code = {https://github.com/o/r<U+200B>},"),
+    CheckCode("TC140", "empty-author", ERROR, "missing",
+              "An empty author list, or an empty name in it (a doubled, leading or trailing 'and').",
+              "author = {Shao, Kele and and Tao, Keda},"),
+    CheckCode("TC141", "malformed-author", ERROR, "syntax",
+              "An author list that BibTeX splits wrongly: names separated by commas or semicolons "
+              "instead of 'and', 'et al.' instead of 'and others', too many commas in a name.",
+              "author = {Kele Shao, Keda Tao, Kejia Zhang},"),
+    CheckCode("TC150", "bad-year", ERROR, "date",
+              "A year that is not four digits.",
+              "year = {25},"),
+    CheckCode("TC151", "bad-month", ERROR, "date",
+              "A month that is not jan..dec, a month name or 1..12.",
+              "month = {Summer},"),
+    CheckCode("TC152", "bad-added", ERROR, "date",
+              "An 'added' date that is not a real YYYY-MM-DD date.",
+              "added = {14/08/2025},"),
+    CheckCode("TC160", "bad-arxiv-id", ERROR, "syntax",
+              "An arXiv identifier that is not YYMM.NNNNN (or archive/YYMMNNN), or written with an "
+              "'arXiv:' prefix in eprint.",
+              "eprint = {arXiv:2508.1548},"),
+    CheckCode("TC161", "year-before-arxiv", ERROR, "date",
+              "A preprint whose year is earlier than its arXiv identifier's (2508.01548 was posted in "
+              "2025-08): a preprint cannot predate its posting.",
+              "journal = {arXiv preprint arXiv:2508.01548},\n  eprint = {2508.01548},\n  year = {2024},"),
+    CheckCode("TC162", "arxiv-date-mismatch", WARNING, "date",
+              "A preprint whose year/month or 'arXiv YYYY.MM' badge differ from its arXiv identifier.",
+              "eprint = {2508.01548},\n  month = jul,\n  shortvenue = {arXiv 2025.07},"),
+    CheckCode("TC163", "arxiv-id-conflict", ERROR, "syntax",
+              "eprint, url and journal of one entry name different arXiv papers.",
+              "eprint = {2508.01548},\n  url = {https://arxiv.org/abs/2507.20198},"),
+    CheckCode("TC164", "published-before-arxiv", WARNING, "date",
+              "A published paper whose year is earlier than its arXiv identifier's. Usually the year is "
+              "wrong (a published version is as late as the preprint or later), but some papers are posted "
+              "to arXiv after the proceedings appear: check the venue's year.",
+              "booktitle = {Findings of EMNLP 2024},\n  eprint = {2507.02279},\n  year = {2024},"),
+    CheckCode("TC170", "latex-special-char", ERROR, "syntax",
+              "An unescaped &, %, #, _ or ^ outside math and outside URL fields: LaTeX stops on it "
+              "(write \\&, \\%, \\#, \\_, or put it in $...$).",
+              "title = {Tokens & Frames: 50% Fewer Tokens},"),
+    CheckCode("TC171", "unbalanced-math", ERROR, "syntax",
+              "An odd number of unescaped '$' in a field: math mode never ends.",
+              "title = {Pruning to $O(n) Tokens},"),
+    CheckCode("TC172", "control-character", ERROR, "syntax",
+              "A control character (U+0000-001F but tab and newline, U+007F-009F) in a field or key: "
+              "invisible, invalid in the Atom feed's XML; the site deletes it from fields and skips the "
+              "entry when it is in the key (the example shows it as <U+0001>).",
+              "title = {Token<U+0001> Pruning},"),
+    CheckCode("TC173", "not-utf8", ERROR, "syntax",
+              "Bytes that are not UTF-8 (a file saved as Latin-1 or Windows-1252): the entry is kept with "
+              "'\ufffd' in their place. Re-save the file as UTF-8, or write the character as a LaTeX "
+              "command such as {\\'e}.",
+              "title = {Caf\\xe9} % one Latin-1 byte"),
+    CheckCode("TC174", "stray-text", WARNING, "syntax",
+              "A line between entries that holds an '@'. BibTeX ignores text between entries, but an '@' "
+              "there is often a broken entry or a pasted line; remove it or make it a '%' comment.",
+              "Maintainer: someone@example.org"),
+)
+CODES_BY_ID: dict[str, CheckCode] = {c.code: c for c in CODES}
+
+#: Entry types of the standard BibTeX styles.
+ENTRY_TYPES: tuple[str, ...] = (
+    "article", "book", "booklet", "conference", "inbook", "incollection", "inproceedings", "manual",
+    "mastersthesis", "misc", "phdthesis", "proceedings", "techreport", "unpublished",
+)
+#: Required fields beyond title, author and year, per entry type (what plain.bst warns about).
+REQUIRED_BY_TYPE: dict[str, tuple[str, ...]] = {
+    "article": ("journal",),
+    "inproceedings": ("booktitle",),
+    "conference": ("booktitle",),
+    "incollection": ("booktitle", "publisher"),
+    "book": ("publisher",),
+    "inbook": ("publisher",),
+    "phdthesis": ("school",),
+    "mastersthesis": ("school",),
+    "techreport": ("institution",),
+    "unpublished": ("note",),
+}
+#: Every paper names its authors; books may name editors instead, proceedings only editors.
+_EDITOR_OK = ("book", "inbook", "proceedings")
+_NO_AUTHOR = ("proceedings",)
+_URL_KINDS = frozenset(f.name for f in FIELDS if f.kind == "url") | {"doi", "eprint", "urldate"}
+_KEY_OK = re.compile(r"^[A-Za-z0-9_:.+/-]+$")
+_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
+_ARXIV_NEW = re.compile(r"^(\d{2})(\d{2})\.(\d{4,5})(v\d+)?$")
+_ARXIV_OLD = re.compile(r"^[a-z-]+(?:\.[A-Z]{2})?/(\d{2})(\d{2})\d{3}(v\d+)?$")
+_ARXIV_IN_URL = re.compile(r"arxiv\.org/(?:abs|pdf|html)/([^?#\s]+?)(?:\.pdf)?/?(?:[?#].*)?$", re.IGNORECASE)
+_ARXIV_IN_TEXT = re.compile(r"arxiv:\s*([^\s,;}]+)", re.IGNORECASE)
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+_DOI_IN_URL = re.compile(r"^https?://(?:dx\.)?doi\.org/(10\.\d{4,9}/\S+)$", re.IGNORECASE)
+_LINEAGE = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "v", "2nd", "3rd"}
+_REPO_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "gitee.com", "git.sr.ht",
+               "sourceforge.net")
+_PREPRINT_WORDS = ("arxiv", "preprint", "corr")
+
+
+def code_for(problem: Problem) -> str:
+    """The check code of a problem the bib model found (its subtype, refined by its wording)."""
+    if problem.code:
+        return problem.code
+    message = problem.message
+    if problem.subtype == "syntax":
+        if "control character" in message:
+            return "TC172"
+        if "unbalanced braces" in message:
+            return "TC102"
+        if "given twice" in message:
+            return "TC103"
+        if "author" in message and "malformed" in message:
+            return "TC141"
+        return "TC101"
+    if problem.subtype == "duplicate":
+        return "TC111"
+    if problem.subtype == "vocabulary":
+        if "is not a value id" in message:
+            return "TC106"
+        if "takes one value" in message:
+            return "TC107"
+        return "TC105"
+    if problem.subtype == "missing":
+        return "TC140" if "author list is empty" in message else "TC120"
+    if problem.subtype == "url":
+        return "TC131"
+    if problem.subtype == "date":
+        if "is not four digits" in message:
+            return "TC150"
+        if "is not a month" in message:
+            return "TC151"
+        return "TC152"
+    return "TC101"
+
+
+# -- helpers -----------------------------------------------------------------------------
+
+
+def _codepoints(pattern: re.Pattern, text: str) -> str:
+    """The distinct characters ``pattern`` finds, as ``U+0001, U+200B``."""
+    return ", ".join(f"U+{ord(c):04X}" for c in dict.fromkeys(pattern.findall(text)))
+
+
+def _osa_distance(a: str, b: str) -> int:
+    """Edit distance counting a swap of neighbours as one edit."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def nearest(word: str, choices: Iterable[str]) -> tuple[str, int] | None:
+    """The closest choice and its edit distance."""
+    best = None
+    for choice in choices:
+        d = _osa_distance(word.lower(), choice.lower())
+        if best is None or d < best[1]:
+            best = (choice, d)
+    return best
+
+
+def arxiv_date(arxiv_id: str) -> tuple[int, int] | None:
+    """(year, month) an arXiv identifier was assigned."""
+    m = _ARXIV_NEW.match(arxiv_id)
+    if m:
+        return 2000 + int(m.group(1)), int(m.group(2))
+    m = _ARXIV_OLD.match(arxiv_id)
+    if m:
+        yy = int(m.group(1))
+        return (1900 + yy if yy >= 91 else 2000 + yy), int(m.group(2))
+    return None
+
+
+def valid_arxiv_id(arxiv_id: str) -> bool:
+    m = _ARXIV_NEW.match(arxiv_id)
+    if m:
+        yymm = int(m.group(1) + m.group(2))
+        digits_needed = 4 if yymm < 1501 else 5
+        return 1 <= int(m.group(2)) <= 12 and yymm >= 704 and len(m.group(3)) == digits_needed
+    m = _ARXIV_OLD.match(arxiv_id)
+    return bool(m) and 1 <= int(m.group(2)) <= 12
+
+
+def strip_version(arxiv_id: str) -> str:
+    return re.sub(r"v\d+$", "", arxiv_id)
+
+
+def normalised_title(title: str) -> str:
+    text = unicodedata.normalize("NFKD", latex_to_text(title)).lower()
+    return "".join(c for c in text if c.isalnum())
+
+
+def is_repository_url(url: str) -> bool:
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    segments = [s for s in parts.path.split("/") if s]
+    if host == "huggingface.co":
+        return len(segments) >= 3 and segments[0] == "spaces"
+    if host in _REPO_HOSTS or host.startswith(("gitlab.", "git.")):
+        if host == "sourceforge.net":
+            return len(segments) >= 2 and segments[0] == "projects"
+        return len(segments) >= 2
+    return False
+
+
+def _doubled(url: str) -> bool:
+    parts = urlsplit(url)
+    rest = url[len(parts.scheme) + 3:].split("?", 1)[0].split("#", 1)[0]
+    if re.search(r"(?i)(https?:/|www\.)", rest.split("/", 1)[1] if "/" in rest else ""):
+        return True
+    if re.match(r"(?i)https?://https?:?/", url):
+        return True
+    host = (parts.hostname or "").lower()
+    first = next((s for s in parts.path.split("/") if s), "").lower()
+    return bool(host) and first in (host, host.removeprefix("www."))
+
+
+def _latex_problem(text: str) -> tuple[str, str] | None:
+    """("&", hint) for the first character that breaks LaTeX, ("$", hint) for unbalanced math."""
+    i, n = 0, len(text)
+    math = False
+    while i < n:
+        c = text[i]
+        if c == "\\":
+            m = re.match(r"\\(url|href)\s*\{", text[i:])
+            if m:  # a URL argument is verbatim
+                depth, j = 1, i + m.end()
+                while j < n and depth:
+                    depth += {"{": 1, "}": -1}.get(text[j], 0)
+                    j += 1
+                i = j
+                continue
+            if text.startswith("\\(", i) or text.startswith("\\[", i):
+                math = True
+            elif text.startswith("\\)", i) or text.startswith("\\]", i):
+                math = False
+            i += 2
+            continue
+        if c == "$":
+            math = not math
+        elif not math and c in "&%#_^":
+            hint = {"^": "put it in $...$ or write \\textasciicircum{}"}.get(c, f"write \\{c}")
+            return c, hint
+        i += 1
+    if math:
+        return "$", "close the math with a second '$'"
+    return None
+
+
+def _is_preprint(entry_type: str, values: dict[str, str]) -> bool:
+    badge = values.get("shortvenue", "").lower()
+    if badge:
+        return badge.startswith(_PREPRINT_WORDS)
+    container = (values.get("booktitle") or values.get("journal") or "").lower()
+    return not container or container.startswith(_PREPRINT_WORDS) or "arxiv" in container
+
+
+# -- the checker -------------------------------------------------------------------------
+
+
+@dataclass
+class _Seen:
+    path: str
+    line: int
+    key: str
+
+    def where(self) -> str:
+        return f"'{self.key}' ({self.path}:{self.line})"
+
+
+class Checker:
+    """Check one or more bib files; duplicates are found across all of them."""
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.taxonomy = taxonomy
+        self.known = known_fields(taxonomy)
+        self.keys: dict[str, _Seen] = {}
+        self.arxiv: dict[str, _Seen] = {}
+        self.dois: dict[str, _Seen] = {}
+        self.anchors: dict[str, _Seen] = {}
+        self.titles: dict[str, _Seen] = {}
+        self.problems: list[Problem] = []
+
+    # reporting
+    def add(self, code: str, path: str, line: int, column: int, message: str) -> None:
+        self.problems.append(Problem(path, line, CODES_BY_ID[code].subtype, message, column, code))
+
+    def check_text(self, text: str, path: str) -> list[Problem]:
+        start = len(self.problems)
+        blocks = tokenize(mask_stray_at(text))  # an '@' between entries is TC174, not a broken entry
+        bib = parse_bib_text(text, path, self.taxonomy)
+        field_columns: dict[int, list[tuple[int, str]]] = {}
+        entry_columns: dict[int, int] = {}
+        for block in blocks:
+            if block.kind in ("entry", "invalid", "string", "preamble", "comment"):
+                entry_columns.setdefault(block.line, block.column)
+            for f in block.fields:
+                field_columns.setdefault(f.line, []).append((f.column, f.lname))
+        invalid = [b for b in blocks if b.kind == "invalid"]
+        reported_syntax: set[int] = set()
+        keys_in_file: set[str] = set()
+        for problem in bib.problems:
+            code = code_for(problem)
+            message = problem.message
+            column = entry_columns.get(problem.line, 1)
+            on_line = field_columns.get(problem.line)
+            if code in ("TC173", "TC174"):
+                column = problem.column
+            elif on_line:
+                named = [c for c, name in on_line if f"'{name}'" in message or f" {name} " in message]
+                column = named[0] if named else on_line[0][0]
+            for block in invalid:
+                if block.line == problem.line and code in ("TC101", "TC102"):
+                    reported_syntax.add(block.start)
+                    if code == "TC101":
+                        message += f" [line {block.error_line}, column {block.error_column}: {block.error}]"
+            for key in bib.papers:
+                if message.startswith(key + ": "):
+                    message = message[len(key) + 2:]
+                    break
+            self.add(code, problem.path, problem.line, column, message)
+        for block in invalid:
+            if block.start not in reported_syntax and block.entry_type.lower() not in ("comment",):
+                self.add("TC102" if "unbalanced" in block.error else "TC101", path, block.error_line,
+                         block.error_column, f"entry '{block.key}': {block.error}")
+        macros: dict[str, str] = {m: m for m in MONTH_MACROS}
+        for block in blocks:
+            if block.kind == "string":
+                f = block.fields[0]
+                macros[f.lname] = flatten(f.pieces, macros)
+            elif block.kind == "entry":
+                self.check_entry(block, path, macros, keys_in_file)
+        self.problems[start:] = sorted(self.problems[start:], key=lambda p: (p.line, p.column, p.code))
+        return self.problems[start:]
+
+    def check_entry(self, block: Block, path: str, macros: dict[str, str],
+                    keys_in_file: set[str]) -> None:
+        kind = block.entry_type.lower()
+        line, col = block.line, block.column
+        fields: dict[str, RawField] = {}
+        values: dict[str, str] = {}
+        for f in block.fields:
+            if f.lname not in fields:
+                fields[f.lname] = f
+                values[f.lname] = " ".join(flatten(f.pieces, macros).split())
+
+        def at(name: str) -> tuple[int, int]:
+            f = fields.get(name)
+            return (f.line, f.column) if f else (line, col)
+
+        def add(code: str, name: str | None, message: str) -> None:
+            fline, fcol = at(name) if name else (line, col)
+            self.add(code, path, fline, fcol, message)
+
+        # entry type and key
+        if kind not in ENTRY_TYPES:
+            hint = nearest(kind, ENTRY_TYPES)
+            suggestion = f" (did you mean '@{hint[0]}'?)" if hint and hint[1] <= 3 else \
+                f"; use one of {', '.join(ENTRY_TYPES)}"
+            add("TC109", None, f"unknown entry type '@{block.entry_type}'{suggestion}")
+        if _INVISIBLE.search(block.key):
+            self.add("TC135", path, line, col, f"key '{block.key}' holds {_codepoints(_INVISIBLE, block.key)}, "
+                     "invisible; delete it")
+        elif not _KEY_OK.match(block.key) and not control_characters(block.key):  # the bib model reports those
+            bad = "".join(sorted({c for c in block.key if not re.match(r"[A-Za-z0-9_:.+/-]", c)}))
+            self.add("TC110", path, line, col, f"key '{block.key}' contains {bad!r}, which \\cite cannot "
+                     "take; use letters, digits and _ : . + / -")
+        folded = block.key.lower()
+        if folded in self.keys and folded not in keys_in_file:
+            self.add("TC111", path, line, col, f"duplicate key '{block.key}' (first defined as "
+                     f"{self.keys[folded].where()}); rename or delete one")
+        keys_in_file.add(folded)
+        self.keys.setdefault(folded, _Seen(path, line, block.key))
+        first = self.anchors.setdefault(plain_anchor(block.key), _Seen(path, line, block.key))
+        if first.path != path and first.key.lower() != folded:  # within a file the bib model reports it
+            self.add("TC115", path, line, col, f"key '{block.key}' makes the same HTML anchor "
+                     f"'#{plain_anchor(block.key)}' as {first.where()}, so links to one would open the other; "
+                     "rename one key (e.g. only letters, digits, '-' and '_')")
+
+        # fields
+        for f in block.fields:
+            if f.lname in self.known:
+                continue
+            hint = nearest(f.lname, self.known)
+            if hint and hint[1] <= (1 if len(f.lname) <= 4 else 2):
+                add("TC104", f.lname, f"unknown field '{f.name}' (did you mean '{hint[0]}'?)")
+            else:
+                suggestion = f" (nearest known field: '{hint[0]}')" if hint and hint[1] <= 3 else ""
+                add("TC108", f.lname, f"unknown field '{f.name}': no style or page reads it{suggestion}; "
+                    "remove it or see the field reference")
+
+        # required fields (title and year are reported by the bib model)
+        required = list(REQUIRED_BY_TYPE.get(kind, ()))
+        if kind not in _NO_AUTHOR and "author" not in fields and \
+                not (kind in _EDITOR_OK and values.get("editor", "").strip()):
+            required.insert(0, "author")
+        for name in required:
+            if not values.get(name, "").strip():
+                add("TC120", name if name in fields else None,
+                    f"@{kind} needs {name}" + (" (it is empty)" if name in fields else f"; add {name} = {{...}}"))
+
+        # authors
+        if "author" in fields and values["author"].strip():
+            self.check_authors(values["author"], lambda code, msg: add(code, "author", msg))
+
+        # links
+        for name in sorted(_URL_KINDS & fields.keys()):
+            url = values[name].strip()
+            if not re.match(r"(?i)^https?://", url) or name in ("doi", "eprint", "urldate"):
+                continue
+            if _doubled(url):
+                add("TC130", name, f"{name} link '{url}' has a doubled prefix or a second URL inside; "
+                    "keep one https://host/path")
+            elif re.match(r"(?i)^http://", url) and " " not in url:
+                add("TC132", name, f"{name} link '{url}' uses http; use https://")
+        code_url = values.get("code", "").strip()
+        if code_url and re.match(r"(?i)^https?://\S+$", code_url) and not _doubled(code_url) \
+                and not is_repository_url(code_url):
+            add("TC133", "code", f"code link '{code_url}' is not a repository (github.com/OWNER/REPO, GitLab, "
+                "Bitbucket, a Hugging Face Space...); use project = {...} for pages, model = {...} for weights")
+        doi = values.get("doi", "").strip()
+        if doi and not _DOI.match(doi):
+            m = _DOI_IN_URL.match(doi) or re.match(r"(?i)^doi:\s*(10\.\S+)$", doi)
+            hint = f"write doi = {{{m.group(1)}}}" if m else "write the bare DOI, e.g. 10.1145/3581783.3612000"
+            add("TC134", "doi", f"doi '{doi}' is not a bare DOI; {hint}")
+        bare_doi = doi if _DOI.match(doi) else ""
+        if not bare_doi:
+            m = _DOI_IN_URL.match(values.get("url", "").strip())
+            bare_doi = m.group(1) if m else ""
+
+        # arXiv
+        arxiv_ids = self.check_arxiv(kind, fields, values, add)
+
+        # invisible characters in links (control characters are reported by the bib model)
+        for f in block.fields:
+            raw = flatten(f.pieces, macros)
+            if f.lname in _URL_KINDS and _INVISIBLE.search(raw):
+                self.add("TC135", path, f.line, f.column, f"{f.lname} link holds {_codepoints(_INVISIBLE, raw)}, "
+                         "invisible but part of the link; delete it")
+
+        # LaTeX
+        for f in block.fields:
+            if f.lname in _URL_KINDS or f.lname == "added" or fields[f.lname] is not f:
+                continue
+            for piece in f.pieces:
+                if piece.kind not in ("brace", "quote"):
+                    continue
+                found = _latex_problem(piece.text)
+                if found:
+                    char, hint = found
+                    if char == "$":
+                        self.add("TC171", path, f.line, f.column, f"unbalanced '$' in {f.lname}: {hint}")
+                    else:
+                        self.add("TC170", path, f.line, f.column,
+                                 f"unescaped '{char}' in {f.lname} breaks LaTeX; {hint}")
+                    break
+
+        # duplicates across entries
+        seen = _Seen(path, line, block.key)
+        for arxiv_id, source in sorted(arxiv_ids.items()):
+            first = self.arxiv.setdefault(arxiv_id, seen)
+            if first is not seen:
+                add("TC112", source, f"arXiv {arxiv_id} is also {first.where()}; keep one entry")
+        if bare_doi:
+            first = self.dois.setdefault(bare_doi.lower(), seen)
+            if first is not seen:
+                add("TC113", "doi" if doi else "url", f"DOI {bare_doi} is also {first.where()}; keep one entry")
+        title = normalised_title(values.get("title", ""))
+        if title:
+            first = self.titles.setdefault(title, seen)
+            if first is not seen:
+                add("TC114", "title", f"same title as {first.where()}; if it is the same paper keep one entry "
+                    "(the published version)")
+
+    @staticmethod
+    def check_authors(value: str, add) -> None:
+        names = split_name_list(" ".join(value.split()))
+        if any(not n.strip() or re.match(r"(?i)^and\b", n.strip()) or re.search(r"(?i)\band$", n.strip())
+               for n in names):
+            add("TC140", "the author list has an empty name (a doubled, leading or trailing 'and'); "
+                "separate names with a single ' and '")
+            return
+        for name in names:
+            depth, commas, top = 0, 0, []
+            buf = ""
+            for c in name:
+                depth += {"{": 1, "}": -1}.get(c, 0)
+                if c == "," and depth == 0:
+                    commas += 1
+                    top.append(buf)
+                    buf = ""
+                else:
+                    buf += c
+            top.append(buf)
+            stripped = re.sub(r"\{[^{}]*\}", "", name)
+            if ";" in stripped:
+                add("TC141", f"author '{name}' holds a ';'; separate names with ' and '")
+                return
+            if re.search(r"(?i)\bet\.?\s*al\b", stripped):
+                add("TC141", f"author '{name}': write 'and others' instead of 'et al.'")
+                return
+            if commas == 2 and top[1].strip().lower() not in _LINEAGE:
+                add("TC141", f"author '{name}' looks like several names separated by commas; "
+                    "separate names with ' and ' (Last, First and Last, First)")
+                return
+
+    def check_arxiv(self, kind: str, fields: dict[str, RawField], values: dict[str, str],
+                    add) -> dict[str, str]:
+        """Check the arXiv ids of an entry; return them with the field each came from."""
+        found: dict[str, str] = {}  # id -> field it came from
+        prefix = values.get("archiveprefix", values.get("eprinttype", "")).strip().lower()
+        eprint = values.get("eprint", "").strip()
+        if eprint and prefix in ("", "arxiv"):
+            cleaned = re.sub(r"(?i)^arxiv:\s*", "", eprint)
+            if cleaned != eprint:
+                add("TC160", "eprint", f"eprint '{eprint}' has an 'arXiv:' prefix; write eprint = {{{cleaned}}}")
+            elif not valid_arxiv_id(cleaned):
+                add("TC160", "eprint", f"eprint '{eprint}' is not an arXiv id (YYMM.NNNNN, e.g. 2508.01548)")
+            if valid_arxiv_id(cleaned):
+                found.setdefault(strip_version(cleaned), "eprint")
+        for name in ("url", "journal", "note", "howpublished"):
+            value = values.get(name, "").strip()
+            m = _ARXIV_IN_URL.search(value) if name == "url" else _ARXIV_IN_TEXT.search(value)
+            if not m:
+                continue
+            candidate = m.group(1).rstrip(".")
+            if not valid_arxiv_id(candidate):
+                add("TC160", name, f"'{candidate}' in {name} is not an arXiv id (YYMM.NNNNN, e.g. 2508.01548)")
+                continue
+            found.setdefault(strip_version(candidate), name)
+        if len(found) > 1:
+            listed = ", ".join(f"{i} ({n})" for i, n in found.items())
+            add("TC163", list(found.values())[1], f"different arXiv ids in one entry: {listed}; keep one paper")
+            return found
+        if not found:
+            return found
+        arxiv_id = next(iter(found))
+        posted = arxiv_date(arxiv_id)
+        if not posted:
+            return found
+        pyear, pmonth = posted
+        year_text = values.get("year", "").strip()
+        year = int(year_text) if re.fullmatch(r"\d{4}", year_text) else None
+        raw_month = fields["month"].pieces[0].text if "month" in fields and len(fields["month"].pieces) == 1 \
+            else ""
+        macro = month_macro(raw_month) if raw_month else None
+        month = MONTH_MACROS.index(macro) + 1 if macro else None
+        preprint = _is_preprint(kind, values)
+        if year is not None and year < pyear:
+            if preprint:
+                add("TC161", "year", f"preprint arXiv {arxiv_id} was posted {pyear}-{pmonth:02d} but year = "
+                    f"{year}; write year = {{{pyear}}}")
+            else:
+                add("TC164", "year", f"year {year} is earlier than arXiv {arxiv_id} (posted {pyear}-{pmonth:02d}); "
+                    "fine if it was published before it was posted, otherwise fix the year")
+        elif preprint:
+            stamp = f"{pyear}-{pmonth:02d}"
+            if year is not None and year != pyear:
+                add("TC162", "year", f"preprint arXiv {arxiv_id} was posted {stamp} but year = {year}")
+            elif month is not None and month != pmonth:
+                add("TC162", "month", f"preprint arXiv {arxiv_id} was posted {stamp} but month = "
+                    f"{MONTH_MACROS[month - 1]}; write month = {MONTH_MACROS[pmonth - 1]}")
+            badge = re.match(r"(?i)^arxiv\s+(\d{4})\.(\d{2})\b", values.get("shortvenue", "").strip())
+            if badge and (int(badge.group(1)), int(badge.group(2))) != (pyear, pmonth):
+                add("TC162", "shortvenue", f"badge '{values['shortvenue']}' does not match arXiv {arxiv_id}; "
+                    f"write shortvenue = {{arXiv {pyear}.{pmonth:02d}}}")
+        return found
+
+
+# -- output ------------------------------------------------------------------------------
+
+
+def severity(problem: Problem) -> str:
+    return CODES_BY_ID[problem.code].severity if problem.code in CODES_BY_ID else ERROR
+
+
+def _gh_escape(text: str, prop: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def render(problems: Sequence[Problem], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps([{
+            "path": p.path, "line": p.line, "column": p.column, "code": p.code,
+            "name": CODES_BY_ID[p.code].name, "severity": severity(p), "message": p.message,
+        } for p in problems], indent=2, ensure_ascii=False)
+    out = []
+    for p in problems:
+        if fmt == "github":
+            out.append(f"::{severity(p)} file={_gh_escape(p.path, True)},line={p.line},col={p.column},"
+                       f"title={p.code}::{_gh_escape(p.message)}")
+        else:
+            out.append(f"{p.path}:{p.line}:{p.column}: {p.code} {p.message}")
+    return "\n".join(out)
+
+
+def _code_list(text: str | None) -> set[str]:
+    if not text:
+        return set()
+    codes = {c.strip().upper() for c in text.split(",") if c.strip()}
+    unknown = sorted(c for c in codes if not any(k.startswith(c) for k in CODES_BY_ID))
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown check code(s): {', '.join(unknown)}")
+    return codes
+
+
+def select(problems: Iterable[Problem], selected: set[str], ignored: set[str]) -> list[Problem]:
+    def matches(code: str, prefixes: set[str]) -> bool:
+        return any(code.startswith(p) for p in prefixes)
+    return [p for p in problems
+            if (not selected or matches(p.code, selected)) and not matches(p.code, ignored)]
+
+
+def check_paths(paths: Sequence[str], taxonomy: Taxonomy) -> list[Problem]:
+    checker = Checker(taxonomy)
+    for name in paths:
+        try:
+            data = Path(name).read_bytes()
+        except OSError as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            checker.add("TC100", name, 1, 1, f"cannot read the bib file: {reason}")
+            continue
+        text, undecoded = decode_bib(data, name)
+        checker.problems.extend(undecoded)
+        if text is not None:
+            checker.check_text(text, name)
+    return checker.problems
+
+
+def run_check(args: argparse.Namespace) -> int:
+    try:
+        selected, ignored = _code_list(args.select), _code_list(args.ignore)
+    except argparse.ArgumentTypeError as exc:
+        print(f"tc-survey check: {exc}", file=sys.stderr)
+        return 2
+    try:
+        taxonomy = load_taxonomy(args.taxonomy)
+    except InputError as exc:
+        problems = [Problem(p.path, p.line, "taxonomy", p.message, 1, "TC100") for p in exc.problems]
+    else:
+        problems = check_paths(args.bib or ["refs/survey.bib"], taxonomy)
+    problems = select(problems, selected, ignored)
+    text = render(problems, args.format)
+    if text or args.format == "json":
+        print(text)
+    errors = sum(severity(p) == ERROR for p in problems)
+    warnings = len(problems) - errors
+    if args.format == "text":
+        if problems:
+            print(f"{errors} error(s), {warnings} warning(s)", file=sys.stderr)
+        else:
+            print("no problems found", file=sys.stderr)
+    return 1 if errors or (args.strict and warnings) else 0
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "check", help="lint bib files (schema, vocabulary, duplicates, links, arXiv ids, LaTeX)",
+        description="Report every problem of the bib files as file:line:col: CODE message. "
+                    "Exit status 1 when there are errors (or warnings, with --strict).")
+    parser.add_argument("bib", nargs="*", metavar="BIB", help="bib files (default: refs/survey.bib)")
+    parser.add_argument("--taxonomy", default="refs/taxonomy.toml", metavar="FILE",
+                        help="taxonomy file (default: refs/taxonomy.toml)")
+    parser.add_argument("--format", choices=("text", "json", "github"), default="text",
+                        help="text (file:line:col: CODE message), json, or github (workflow annotations)")
+    parser.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+    parser.add_argument("--select", metavar="CODES", help="report only these codes or prefixes (TC1,TC105)")
+    parser.add_argument("--ignore", metavar="CODES", help="do not report these codes or prefixes")
+    parser.set_defaults(func=run_check)

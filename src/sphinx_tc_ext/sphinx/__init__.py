@@ -1,0 +1,1 @@
+"""The Sphinx extension: configuration, nodes, the domain, directives, rendering and build wiring."""

@@ -1,0 +1,183 @@
+"""The ``tc`` domain: which page shows or cites which paper, merged safely across parallel reads.
+
+Per-document data keyed by docname, with ``clear_doc`` and ``merge_domaindata``,
+is what makes ``parallel_read_safe = True`` true.  The domain also gives every
+paper one canonical home (its permalink), answers "where is this paper
+discussed?", and provides the ``:tc:paper:`key``` role.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Any, NamedTuple
+
+from docutils.nodes import Element
+from sphinx.addnodes import pending_xref
+from sphinx.builders import Builder
+from sphinx.domains import Domain
+from sphinx.environment import BuildEnvironment
+from sphinx.roles import XRefRole
+from sphinx.util.nodes import make_refnode
+
+from sphinx_tc_ext.core.bibmodel import paper_anchor
+
+
+class Mention(NamedTuple):
+    """A place that discusses a paper: a section that cites it or a filtered table that lists it."""
+
+    docname: str
+    section_id: str
+    title: str  # "Page › Section", or the page title for a page's top section
+    kind: str  # "cites" or "lists"
+
+
+class TableRecord(NamedTuple):
+    """What a ``paper-table`` selected, and how: the selection its page is written with.
+
+    A bib edit re-runs the selection from ``options`` and replaces the record, so the
+    page is written again without being read again.
+    """
+
+    table_id: str
+    options: dict[str, Any]
+    keys: tuple[str, ...]
+    groups_digest: str
+    groups: list | tuple = ()  # see directive.group_papers, anchors based on table_id
+    mention: Mention | None = None  # what listing a paper here says about it (filtered tables)
+
+
+class TCDomain(Domain):
+    name = "tc"
+    label = "Survey papers"
+    roles = {"paper": XRefRole()}
+    initial_data: dict[str, Any] = {
+        "tables": {},  # docname -> [TableRecord]
+        "mentions": {},  # docname -> {key: [Mention]}
+        "entry_digests": {},  # key -> digest of the entry as last parsed
+        "bib_stamp": None,  # digest of the bib's bytes those entry digests describe
+    }
+    data_version = 4
+
+    # -- per-document data --------------------------------------------------------------
+
+    @property
+    def tables(self) -> dict[str, list[TableRecord]]:
+        return self.data["tables"]
+
+    @property
+    def mentions(self) -> dict[str, dict[str, list[Mention]]]:
+        return self.data["mentions"]
+
+    def note_table(self, docname: str, record: TableRecord) -> None:
+        self._derived_cache = None
+        self.tables.setdefault(docname, []).append(record)
+
+    def note_mention(self, key: str, mention: Mention) -> None:
+        self._derived_cache = None
+        places = self.mentions.setdefault(mention.docname, {}).setdefault(key, [])
+        if mention not in places:
+            places.append(mention)
+
+    def table(self, docname: str, table_id: str) -> TableRecord | None:
+        return next((r for r in self.tables.get(docname, ()) if r.table_id == table_id), None)
+
+    def replace_tables(self, docname: str, records: list[TableRecord]) -> None:
+        """A page's tables selected again (after a bib edit): its "lists" mentions follow.
+
+        Rebuilt in the order :func:`~sphinx_tc_ext.tracking.record_mentions` notes them
+        (tables in page order, then citations), so the result equals a fresh read.
+        """
+        self._derived_cache = None
+        self.tables[docname] = records
+        cites = [(key, m) for key, places in self.mentions.get(docname, {}).items()
+                 for m in places if m.kind == "cites"]
+        self.mentions.pop(docname, None)
+        for record in records:
+            if record.mention is not None:
+                for key in record.keys:
+                    self.note_mention(key, record.mention)
+        for key, mention in cites:
+            self.note_mention(key, mention)
+
+    def clear_doc(self, docname: str) -> None:
+        self._derived_cache = None
+        self.tables.pop(docname, None)
+        self.mentions.pop(docname, None)
+
+    def merge_domaindata(self, docnames: Iterable[str], otherdata: dict[str, Any]) -> None:
+        self._derived_cache = None
+        for docname in docnames:
+            for name in ("tables", "mentions"):
+                if docname in otherdata.get(name, {}):
+                    self.data[name][docname] = otherdata[name][docname]
+
+    # -- derived views (recomputed when the per-document data changes) -----------------
+
+    _derived_cache: dict[str, Any] | None = None  # on the instance, never pickled
+
+    def _derived(self) -> dict[str, Any]:
+        if self._derived_cache is not None:
+            return self._derived_cache
+        pages: dict[str, list[str]] = {}
+        for docname in sorted(self.tables):
+            for record in self.tables[docname]:
+                for key in record.keys:
+                    shown = pages.setdefault(key, [])
+                    if not shown or shown[-1] != docname:
+                        shown.append(docname)
+        home = self.env.config.tc_papers_page
+        canonical = {key: (home if home in docs else docs[0]) for key, docs in pages.items()}
+        backlinks: dict[str, list[Mention]] = {}
+        for docname in sorted(self.mentions):
+            for key, places in self.mentions[docname].items():
+                backlinks.setdefault(key, []).extend(places)
+        self._derived_cache = {"canonical": canonical, "backlinks": backlinks}
+        return self._derived_cache
+
+    def canonical_page(self, key: str) -> str | None:
+        """The one page whose card is the paper's permalink target."""
+        return self._derived()["canonical"].get(key)
+
+    def canonical_pages(self) -> dict[str, str]:
+        """:meth:`canonical_page` of every paper shown anywhere (for loops over thousands; do not change it)."""
+        return self._derived()["canonical"]
+
+    def backlinks(self, key: str) -> list[Mention]:
+        """Every section that cites the paper or whose filtered table lists it, in page order."""
+        return self._derived()["backlinks"].get(key, [])
+
+    def links_digest(self, key: str) -> str:
+        """Digest of what a paper's card shows from other pages (canonical page, backlinks).
+
+        Memoized with the derived views: a rebuild asks once per card on every page written.
+        """
+        derived = self._derived()
+        memo = derived.setdefault("links_digests", {})
+        digest = memo.get(key)
+        if digest is None:
+            links = (self.canonical_page(key), tuple(self.backlinks(key)))
+            by_links = derived.setdefault("links_digests_by_value", {})  # most papers share theirs
+            digest = by_links.get(links)
+            if digest is None:
+                digest = by_links[links] = hashlib.sha1(repr(links).encode("utf-8")).hexdigest()[:16]
+            memo[key] = digest
+        return digest
+
+    # -- the :tc:paper: role --------------------------------------------------------------
+
+    def resolve_xref(self, env: BuildEnvironment, fromdocname: str, builder: Builder, typ: str, target: str,
+                     node: pending_xref, contnode: Element) -> Element | None:
+        docname = self.canonical_page(target)
+        if docname is None:
+            return None
+        return make_refnode(builder, fromdocname, docname, paper_anchor(target), contnode, target)
+
+    def resolve_any_xref(self, env: BuildEnvironment, fromdocname: str, builder: Builder, target: str,
+                         node: pending_xref, contnode: Element) -> list[tuple[str, Element]]:
+        ref = self.resolve_xref(env, fromdocname, builder, "paper", target, node, contnode)
+        return [("tc:paper", ref)] if ref is not None else []
+
+    def get_objects(self) -> Iterable[tuple[str, str, str, str, str, int]]:
+        for key, docname in sorted(self._derived()["canonical"].items()):
+            yield key, key, "paper", docname, paper_anchor(key), 1
