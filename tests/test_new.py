@@ -6,6 +6,7 @@ import argparse
 import datetime
 import io
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -292,3 +293,105 @@ def test_a_symlinked_bib_is_written_through_the_link(survey, tmp_path):
     assert run(*FLAGS) == 0
     assert survey.is_symlink()
     assert shared.read_bytes() == before + b"\n" + ENTRY_BYTES
+
+
+# -- the check of the new entry: the same problems as a check of the whole bib, at a fraction of the cost ----
+
+EXISTING = r"""% duplicates of every kind, macros and anchors for the entry that follows
+@string{venue = {arXiv preprint arXiv:2506.21862}}
+@string{tt = {Token Pruning}}
+@article{first2025,
+  title = {{LLaVA-Sc\'{i}ssor}: Token Compression with Semantic Connected Components for Video {LLMs}},
+  author = {Sun, Boyuan},
+  year = {2025},
+  journal = venue,
+  url = {https://doi.org/10.1109/ICCV.2025.00123},
+  areas = {video},
+}
+@inproceedings{smith2025:vit,
+  title = {Vision Transformers at Scale},
+  author = {Smith, Ann},
+  year = {2025},
+  booktitle = {CVPR},
+  eprint = {2507.20198},
+  areas = {video},
+}
+@misc{smith2025-vit-1d0f7bc4, title = {Other}, author = {Smith, Ann}, year = {2025}, areas = {video}}
+@string{tt = {Token Merging}}
+@misc{later, title = tt # { Again}, author = {Doe, J.}, year = {2024}, areas = {image}}
+"""
+NEW_ENTRIES = {
+    "clean": "@misc{fresh2025,\n  title = {A Fresh Title},\n  author = {Doe, Jane},\n  year = {2025},\n"
+             "  areas = {video},\n}\n",
+    "duplicate key, other case": "@misc{FIRST2025,\n  title = {X},\n  author = {Doe, Jane},\n  year = {2025},\n"
+                                 "  areas = {video},\n}\n",
+    "duplicate arXiv, through a macro": "@article{a2025,\n  title = {Y},\n  author = {Doe, Jane},\n"
+                                        "  year = {2025},\n  journal = {J},\n  eprint = {2506.21862},\n"
+                                        "  areas = {video},\n}\n",
+    "duplicate DOI, url and doi": "@misc{b2025,\n  title = {Z},\n  author = {Doe, Jane},\n  year = {2025},\n"
+                                  "  doi = {10.1109/iccv.2025.00123},\n  areas = {video},\n}\n",
+    "duplicate title, LaTeX aside": "@misc{c2025,\n  title = {LLaVA-Scíssor: token compression with semantic "
+                                    "connected components for video LLMs},\n  author = {Doe, Jane},\n"
+                                    "  year = {2025},\n  areas = {video},\n}\n",
+    "anchor collision": "@misc{smith2025/vit,\n  title = {W},\n  author = {Doe, Jane},\n  year = {2025},\n"
+                        "  areas = {video},\n}\n",
+    "redefined macro, duplicate title": "@misc{d2025,\n  title = tt # { Again},\n  author = {Doe, Jane},\n"
+                                        "  year = {2025},\n  areas = {video},\n}\n",
+    "undefined macro": "@misc{e2025,\n  title = nope,\n  author = {Doe, Jane},\n  year = {2025},\n"
+                       "  areas = {vidoe},\n  slides = {x},\n}\n",
+    "broken new entry": "@misc{f2025,\n  title = {Broken\n  author = {Doe, Jane},\n}\n",
+    "arXiv id conflict": "@article{g2025,\n  title = {V},\n  author = {Doe, Jane},\n  year = {2024},\n"
+                         "  journal = {arXiv preprint arXiv:2507.20198},\n  eprint = {2507.20198},\n"
+                         "  url = {https://arxiv.org/abs/2506.21862},\n  areas = {video},\n}\n",
+}
+BEFORE = {
+    "as it is": EXISTING,
+    "no final newline": EXISTING.rstrip("\n"),
+    "a broken entry last": EXISTING + "@misc{broken,\n  title = {Unclosed\n",
+    "an '@' between entries": EXISTING + "Maintainer: me@example.org\n",
+    "an unclosed @comment(": EXISTING + "@comment(\n",
+    "nothing": "",
+}
+
+
+def full_check(taxonomy, prefix: str, entry: str) -> list:
+    """What ``new`` reported before it learnt to check only the new entry."""
+    first_line = prefix.count("\n") + 1
+    return [p for p in lint.Checker(taxonomy).check_text(prefix + entry, "refs/survey.bib") if p.line >= first_line]
+
+
+@pytest.mark.parametrize("before", list(BEFORE))
+@pytest.mark.parametrize("name", list(NEW_ENTRIES))
+def test_the_new_entry_gets_the_problems_of_a_full_check(before, name):
+    taxonomy = load_taxonomy(TEST_ROOT / "taxonomy.toml")
+    existing, entry = BEFORE[before], NEW_ENTRIES[name]
+    prefix = existing if not existing or existing.endswith("\n") else existing + "\n"
+    prefix += "\n" if prefix.strip() else ""
+    expected = full_check(taxonomy, prefix, entry)
+    got = scaffold.check_new_entry(taxonomy, existing, fmt.tokenize(existing), prefix, entry, "refs/survey.bib")
+    assert got == expected
+    shortcut = lint.Checker(taxonomy).check_appended(existing, fmt.tokenize(existing), entry,
+                                                     prefix.count("\n") + 1, "refs/survey.bib")
+    if before in ("as it is", "no final newline", "nothing") and name != "broken new entry":
+        assert shortcut == expected  # the shortcut itself, not the full check it falls back to
+    if before == "as it is":
+        codes = {p.code for p in expected}
+        wanted = {"clean": set(), "duplicate key, other case": {"TC111"}, "duplicate arXiv, through a macro":
+                  {"TC112"}, "duplicate DOI, url and doi": {"TC113"}, "duplicate title, LaTeX aside": {"TC114"},
+                  "anchor collision": {"TC115"}, "redefined macro, duplicate title": {"TC114"},
+                  "undefined macro": {"TC101"}, "broken new entry": {"TC102"}}.get(name)
+        assert wanted is None or wanted <= codes, expected
+
+
+def test_new_checks_only_the_new_entry(survey, monkeypatch):
+    """A bib of 20,000 entries took 20 s to check whole; the entries before the new one are only indexed."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import synth
+
+    survey.write_text(synth.grow(300, seed=TEST_ROOT / "survey.bib")[0])
+    checked = []
+    original = lint.Checker.check_entry
+    monkeypatch.setattr(lint.Checker, "check_entry", lambda self, block, *a: checked.append(block.key) or
+                        original(self, block, *a))
+    assert run(*FLAGS) == 0
+    assert checked == ["sun2025llava"]

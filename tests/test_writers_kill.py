@@ -237,6 +237,58 @@ def test_sigkill_while_fmt_writes_a_20k_bib(tmp_path):
     print(f"fmt 20k: {outcomes.count('old')} old, {outcomes.count('new')} new in {len(outcomes)} kills")
 
 
+def kill_each_when_writing(works: dict[str, tuple[Path, Case]], timeout: float = 300) -> dict[str, float]:
+    """Run every command at once, each in its own folder under its own watch; SIGKILL each the moment a file
+    in its folder changes.  Returns the time of each kill: the wall time is the slowest command's, not the sum."""
+    watchers = {name: Watcher(work) for name, (work, _case) in works.items()}
+    procs = {name: start(work, case) for name, (work, case) in works.items()}
+    by_fd = {watcher.fd: name for name, watcher in watchers.items()}
+    began = time.perf_counter()
+    killed: dict[str, float] = {}
+    try:
+        while len(killed) < len(procs):
+            if time.perf_counter() - began > timeout:
+                pytest.fail(f"not killed within {timeout:.0f} s: {sorted(set(procs) - set(killed))}")
+            ready, _w, _x = select.select([fd for fd, name in by_fd.items() if name not in killed], [], [], 0.05)
+            for fd in ready:
+                name = by_fd[fd]
+                procs[name].send_signal(signal.SIGKILL)
+                procs[name].wait()
+                killed[name] = time.perf_counter() - began
+            for name, proc in procs.items():
+                if name not in killed and proc.poll() is not None:
+                    pytest.fail(f"{name} finished before it was killed: {proc.stderr.read().decode()[-2000:]}")
+    finally:
+        for name, proc in procs.items():
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+            proc.stderr.close()
+            watchers[name].close()
+    return killed
+
+
+@pytest.mark.slow
+def test_sigkill_while_every_writer_writes_a_20k_bib(tmp_path):
+    """Every writer, killed the moment it starts writing, on a 20,000-entry bib: the bib it rewrites
+    (fmt, new, import-awesome) or the input of the files it exports (export-*), 12 MB either way.
+
+    The commands run at once, each in its own folder, so the test takes as long as the slowest one.
+    ``init`` writes no bib and reads none: a 20k bib would change nothing, so it runs on the usual 400.
+    """
+    sizes = {name: SMALL if name == "init" else LARGE for name in CASES}
+    works, olds = {}, {}
+    for name, case in CASES.items():
+        works[name] = (tmp_path / name / "work", case)
+        prepare(works[name][0], case, sizes[name])
+        olds[name] = files(works[name][0])
+    killed = kill_each_when_writing(works)
+    for name, (work, case) in works.items():
+        reference = Reference(tmp_path / name, case, sizes[name])
+        assert assert_old_or_new(work, olds[name], reference, temporary_allowed=True) == "old", name
+    print("killed at " + ", ".join(f"{name} {at:.1f} s" for name, at in sorted(killed.items(), key=lambda kv: kv[1])))
+
+
 def limit_file_size(limit: int) -> Callable[[], None]:
     def preexec() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))

@@ -75,6 +75,7 @@ Rules, so that the output is predictable:
 from __future__ import annotations
 
 import argparse
+import functools
 import html
 import re
 import sys
@@ -731,11 +732,15 @@ def bib_to_text(value: str) -> str:
     return latex_to_text(value)
 
 
+_FOLD_SPECIAL = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ß": "ss", "æ": "ae",
+                               "Æ": "AE", "œ": "oe", "Œ": "OE", "þ": "th", "Þ": "Th", "ı": "i"})
+
+
 def _ascii_fold(text: str) -> str:
-    special = {"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ß": "ss", "æ": "ae", "Æ": "AE",
-               "œ": "oe", "Œ": "OE", "þ": "th", "Þ": "Th", "ı": "i"}
-    text = "".join(special.get(ch, ch) for ch in text)
-    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    text = unicodedata.normalize("NFKD", text.translate(_FOLD_SPECIAL))  # translate: one C pass, not one per letter
+    if text.isascii():  # nothing to drop (a merge folds every title of the bib)
+        return text
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
 def normalise_title(title: str) -> str:
@@ -773,8 +778,12 @@ def to_bibtex_name(name: str) -> str:
     return ", ".join(parts)
 
 
+@functools.lru_cache(maxsize=65536)
 def display_name(raw: str) -> str:
-    """A BibTeX name as ``First von Last Jr.`` plain text (the list's spelling)."""
+    """A BibTeX name as ``First von Last Jr.`` plain text (the list's spelling).
+
+    Memoized: pybtex's name parser is most of an export's time, and authors recur across entries.
+    """
     stripped = raw.strip()
     if stripped.startswith("{") and stripped.endswith("}") and _balanced_inside(stripped):
         return bib_to_text(stripped[1:-1])
@@ -1419,8 +1428,8 @@ class _EntryEditor:
             return start - len(indent), line_end.end(), ""
         if indent is not None:  # fields follow on its line: they move to its place
             return start, _SPACES.match(self.text, end).end(), ""  # type: ignore[union-attr]
-        lead = len(self.text[:start]) - len(self.text[:start].rstrip(" \t"))
-        return start - lead, end, ""
+        before = self.text[self.text.rfind("\n", 0, start) + 1:start]  # its line, not a copy of the whole text
+        return start - (len(before) - len(before.rstrip(" \t"))), end, ""
 
     def edit(self, block: Block, entry_type: str | None, fields: dict[str, str | None]) -> None:
         if entry_type:
@@ -1733,6 +1742,15 @@ def export_awesome(bib: Bibliography, taxonomy: Taxonomy, venues: VenueTable | N
     venues = venues or load_venues()
     area_facet = taxonomy.facet("area") or taxonomy.facets[0]
     cards = sorted((_card(p, taxonomy, venues) for p in bib.papers.values()), key=_card_order)
+    made: dict[int, str] = {}
+
+    def row(card: _Card) -> str:
+        """A card's row, made once: it shows in its area's file, among recent papers and under its venue."""
+        text = made.get(id(card))
+        if text is None:
+            text = made[id(card)] = _row(card, taxonomy)
+        return text
+
     files: dict[str, str] = {}
     contents: list[tuple[str, str]] = []
     for value in area_facet.values:
@@ -1743,13 +1761,13 @@ def export_awesome(bib: Bibliography, taxonomy: Taxonomy, venues: VenueTable | N
         years = sorted({c.section_year for c in members}, reverse=True)
         parts = [""]
         for year in years:
-            rows = [_row(c, taxonomy) for c in members if c.section_year == year]
+            rows = [row(c) for c in members if c.section_year == year]
             parts.append(_details(f"{year} {value.label}" if year else value.label, rows))
         files[name] = "\n".join(parts)
         contents.append((value.label, name))
     orphans = [c for c in cards if not c.areas]
     if orphans:
-        files["unsorted.md"] = "\n" + _details("Papers without an area", [_row(c, taxonomy) for c in orphans])
+        files["unsorted.md"] = "\n" + _details("Papers without an area", [row(c) for c in orphans])
         contents.append(("Papers without an area", "unsorted.md"))
 
     # The README: recent papers per area and the papers of recent venues.
@@ -1775,7 +1793,7 @@ def export_awesome(bib: Bibliography, taxonomy: Taxonomy, venues: VenueTable | N
               f"### Recent Papers (Last {recent_months} Months)", "",
               f"Papers from {since[0]}.{since[1]:02d} on, per area.", ""]
     for value in area_facet.values:
-        rows = [_row(c, taxonomy) for c in recent if value.id in c.areas]
+        rows = [row(c) for c in recent if value.id in c.areas]
         if rows:
             lines.append(_details(value.label, rows))
     groups: dict[str, list[_Card]] = {}
@@ -1785,7 +1803,7 @@ def export_awesome(bib: Bibliography, taxonomy: Taxonomy, venues: VenueTable | N
     lines += ["", "### Published in Recent Conference/Journal", "",
               f"Published papers with a venue year of {since[0]} or later, per venue.", ""]
     for group in sorted(groups, key=lambda g: (-len(groups[g]), g)):
-        lines.append(_details(group, [_row(c, taxonomy) for c in groups[group]]))
+        lines.append(_details(group, [row(c) for c in groups[group]]))
     files["README.md"] = "\n".join(lines)
     return {name: text.rstrip("\n") + "\n" for name, text in files.items()}
 

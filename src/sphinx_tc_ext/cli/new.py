@@ -22,10 +22,10 @@ from pybtex.exceptions import PybtexError
 
 from sphinx_tc_ext.cache.atomic import write_atomic
 from sphinx_tc_ext.core.bibmodel import balanced_braces
-from sphinx_tc_ext.core.bibsyntax import MONTH_MACROS, format_text, month_macro, tokenize
+from sphinx_tc_ext.core.bibsyntax import MONTH_MACROS, Block, format_text, month_macro, tokenize
 from sphinx_tc_ext.core.latex import latex_to_text
 from sphinx_tc_ext.core.lint import CODES_BY_ID, ENTRY_TYPES, ERROR, Checker, arxiv_date, render, valid_arxiv_id
-from sphinx_tc_ext.core.problems import InputError, did_you_mean
+from sphinx_tc_ext.core.problems import InputError, Problem, did_you_mean
 from sphinx_tc_ext.core.taxonomy import Facet, Taxonomy, load_taxonomy
 
 if sys.version_info >= (3, 11):
@@ -376,6 +376,20 @@ def line_ending(raw: bytes) -> str:
     return "\r\n" if crlf > raw.count(b"\n") - crlf else "\n"
 
 
+def check_new_entry(taxonomy: Taxonomy, existing: str, blocks: list[Block], prefix: str, entry: str,
+                    path: str) -> list[Problem]:
+    """The problems a check of the bib with ``entry`` appended finds at the entry's lines.
+
+    Only the entry is checked, against an index of the entries before it (20,000 take 20 s
+    to check, their index a few); a bib the shortcut cannot vouch for is checked whole.
+    """
+    first_line = prefix.count("\n") + 1
+    problems = Checker(taxonomy).check_appended(existing, blocks, entry, first_line, path)
+    if problems is None:
+        problems = [p for p in Checker(taxonomy).check_text(prefix + entry, path) if p.line >= first_line]
+    return problems
+
+
 def run_new(args: argparse.Namespace) -> int:
     taxonomy = load_taxonomy(args.taxonomy)  # InputError: cli prints it and exits 2
     bib_path = Path(args.bib)
@@ -390,7 +404,8 @@ def run_new(args: argparse.Namespace) -> int:
         entry_type, fields = build_fields(args, taxonomy, Prompter(interactive))
         if entry_type not in ENTRY_TYPES:
             raise UsageError(f"unknown entry type '{entry_type}' ({did_you_mean(entry_type, ENTRY_TYPES)})")
-        taken = {b.key.lower() for b in tokenize(existing) if b.kind in ("entry", "invalid") and b.key}
+        blocks = tokenize(existing)
+        taken = {b.key.lower() for b in blocks if b.kind in ("entry", "invalid") and b.key}
         if args.key:
             key = args.key
             if key.lower() in taken:
@@ -406,9 +421,8 @@ def run_new(args: argparse.Namespace) -> int:
     prefix = existing if not existing or existing.endswith("\n") else existing + "\n"
     if prefix.strip():
         prefix += "\n"
-    result = prefix + entry
     first_line = prefix.count("\n") + 1
-    problems = [p for p in Checker(taxonomy).check_text(result, args.bib) if p.line >= first_line]
+    problems = check_new_entry(taxonomy, existing, blocks, prefix, entry, args.bib)
     errors = [p for p in problems if CODES_BY_ID[p.code].severity == ERROR]
     if args.dry_run:
         sys.stdout.write(entry)

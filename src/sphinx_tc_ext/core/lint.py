@@ -26,7 +26,16 @@ from urllib.parse import urlsplit
 
 from pybtex.bibtex.utils import split_name_list
 
-from sphinx_tc_ext.core.bibmodel import decode_bib, mask_stray_at, parse_bib_text, plain_anchor
+from sphinx_tc_ext.core.bibmodel import (
+    _STRING_COMMAND,
+    Bibliography,
+    _chunks,
+    balanced_braces,
+    decode_bib,
+    mask_stray_at,
+    parse_bib_text,
+    plain_anchor,
+)
 from sphinx_tc_ext.core.bibsyntax import (
     MONTH_MACROS,
     Block,
@@ -234,6 +243,9 @@ _LINEAGE = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "v", "2nd", "3rd"}
 _REPO_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "gitee.com", "git.sr.ht",
                "sourceforge.net")
 _PREPRINT_WORDS = ("arxiv", "preprint", "corr")
+#: The fields :meth:`Checker.remember` and :meth:`Checker.check_arxiv` read: all an index of an entry needs.
+_INDEXED = frozenset(("title", "doi", "url", "eprint", "archiveprefix", "eprinttype", "journal", "note",
+                      "howpublished", "booktitle", "year", "month", "shortvenue"))
 
 
 def code_for(problem: Problem) -> str:
@@ -434,7 +446,79 @@ class Checker:
     def check_text(self, text: str, path: str) -> list[Problem]:
         start = len(self.problems)
         blocks = tokenize(mask_stray_at(text))  # an '@' between entries is TC174, not a broken entry
-        bib = parse_bib_text(text, path, self.taxonomy)
+        self.report_bib(parse_bib_text(text, path, self.taxonomy), blocks, path)
+        macros: dict[str, str] = {m: m for m in MONTH_MACROS}
+        keys_in_file: set[str] = set()
+        for block in blocks:
+            if block.kind == "string":
+                f = block.fields[0]
+                macros[f.lname] = flatten(f.pieces, macros)
+            elif block.kind == "entry":
+                self.check_entry(block, path, macros, keys_in_file)
+        self.problems[start:] = sorted(self.problems[start:], key=lambda p: (p.line, p.column, p.code))
+        return self.problems[start:]
+
+    def check_appended(self, existing: str, blocks: list[Block], added: str, first_line: int,
+                       path: str) -> list[Problem] | None:
+        """What :meth:`check_text` reports at ``first_line`` and below for ``existing``, blank lines up to
+        ``first_line``, then ``added``; ``blocks`` is ``tokenize(existing)``.  None when a shortcut could differ.
+
+        ``tc-survey new`` checks one entry against a bib of 20,000 (a full check takes 20 s): the entries
+        before it matter only through their ``@string`` macros, keys, anchors, arXiv ids, DOIs and titles.
+        So the Checker only indexes ``blocks`` (no checks), and the bib model parses the ``@string`` chunks
+        and those that hold the new key (in any case) or its anchor, the others blanked line for line so
+        every line number stays.  The shortcut needs the text before to end where its blocks do: no broken
+        entry and no '@' between entries (either could reach into or change the new text), and ``added``
+        balanced (no ')' that could close an unclosed ``@comment(`` before it); otherwise the caller checks
+        the whole text.
+        """
+        closes = re.sub(r"[^()]", "", added)
+        while "()" in closes:
+            closes = closes.replace("()", "")
+        if not balanced_braces(added) or ")" in closes or any(b.kind == "invalid" for b in blocks) or \
+                mask_stray_at(existing) is not existing or existing.count("\n") >= first_line:
+            return None
+        start = len(self.problems)
+        macros: dict[str, str] = {m: m for m in MONTH_MACROS}
+        keys_in_file: set[str] = set()
+        for block in blocks:
+            if block.kind == "string":
+                f = block.fields[0]
+                macros[f.lname] = flatten(f.pieces, macros)
+            elif block.kind == "entry":
+                self.index_entry(block, path, macros, keys_in_file)
+        padded = "\n" * (first_line - 1) + added
+        new_blocks = tokenize(mask_stray_at(padded))
+        keys = [b.key for b in new_blocks if b.kind in ("entry", "invalid") and b.key]
+        folded = [k.casefold() for k in keys]
+        anchors = [re.compile("".join("[^A-Za-z0-9_]" if c == "-" else re.escape(c) for c in plain_anchor(k)[6:]))
+                   for k in keys]
+        kept, pos = [], 0
+        for begin, end in _chunks(existing):
+            kept.append("\n" * existing.count("\n", pos, begin))
+            chunk = existing[begin:end]
+            if _STRING_COMMAND.search(chunk) or any(a.search(chunk) for a in anchors) or \
+                    any(k in chunk.casefold() for k in folded):
+                kept.append(chunk)
+            else:
+                kept.append("\n" * chunk.count("\n"))
+            pos = end
+        reduced = "".join(kept)
+        reduced += "\n" * (first_line - 1 - reduced.count("\n")) + added
+        bib = parse_bib_text(reduced, path, self.taxonomy)
+        bib.problems = [p for p in bib.problems if p.line >= first_line]
+        self.report_bib(bib, new_blocks, path)
+        for block in new_blocks:
+            if block.kind == "string":
+                f = block.fields[0]
+                macros[f.lname] = flatten(f.pieces, macros)
+            elif block.kind == "entry":
+                self.check_entry(block, path, macros, keys_in_file)
+        self.problems[start:] = sorted(self.problems[start:], key=lambda p: (p.line, p.column, p.code))
+        return self.problems[start:]
+
+    def report_bib(self, bib: Bibliography, blocks: list[Block], path: str) -> None:
+        """Add the problems the bib model found, with a code and the column of the field they name."""
         field_columns: dict[int, list[tuple[int, str]]] = {}
         entry_columns: dict[int, int] = {}
         for block in blocks:
@@ -444,7 +528,6 @@ class Checker:
                 field_columns.setdefault(f.line, []).append((f.column, f.lname))
         invalid = [b for b in blocks if b.kind == "invalid"]
         reported_syntax: set[int] = set()
-        keys_in_file: set[str] = set()
         for problem in bib.problems:
             code = code_for(problem)
             message = problem.message
@@ -469,15 +552,6 @@ class Checker:
             if block.start not in reported_syntax and block.entry_type.lower() not in ("comment",):
                 self.add("TC102" if "unbalanced" in block.error else "TC101", path, block.error_line,
                          block.error_column, f"entry '{block.key}': {block.error}")
-        macros: dict[str, str] = {m: m for m in MONTH_MACROS}
-        for block in blocks:
-            if block.kind == "string":
-                f = block.fields[0]
-                macros[f.lname] = flatten(f.pieces, macros)
-            elif block.kind == "entry":
-                self.check_entry(block, path, macros, keys_in_file)
-        self.problems[start:] = sorted(self.problems[start:], key=lambda p: (p.line, p.column, p.code))
-        return self.problems[start:]
 
     def check_entry(self, block: Block, path: str, macros: dict[str, str],
                     keys_in_file: set[str]) -> None:
@@ -569,10 +643,6 @@ class Checker:
             m = _DOI_IN_URL.match(doi) or re.match(r"(?i)^doi:\s*(10\.\S+)$", doi)
             hint = f"write doi = {{{m.group(1)}}}" if m else "write the bare DOI, e.g. 10.1145/3581783.3612000"
             add("TC134", "doi", f"doi '{doi}' is not a bare DOI; {hint}")
-        bare_doi = doi if _DOI.match(doi) else ""
-        if not bare_doi:
-            m = _DOI_IN_URL.match(values.get("url", "").strip())
-            bare_doi = m.group(1) if m else ""
 
         # arXiv
         arxiv_ids = self.check_arxiv(kind, fields, values, add)
@@ -601,8 +671,33 @@ class Checker:
                                  f"unescaped '{char}' in {f.lname} breaks LaTeX; {hint}")
                     break
 
-        # duplicates across entries
-        seen = _Seen(path, line, block.key)
+        self.remember(block, path, values, arxiv_ids, add)
+
+    def index_entry(self, block: Block, path: str, macros: dict[str, str], keys_in_file: set[str]) -> None:
+        """Remember what later entries are compared with (key, anchor, arXiv ids, DOI, title), check nothing."""
+        fields: dict[str, RawField] = {}
+        values: dict[str, str] = {}
+        for f in block.fields:
+            if f.lname in _INDEXED and f.lname not in fields:
+                fields[f.lname] = f
+                values[f.lname] = " ".join(flatten(f.pieces, macros).split())
+        folded = block.key.lower()
+        keys_in_file.add(folded)
+        self.keys.setdefault(folded, _Seen(path, block.line, block.key))
+        self.anchors.setdefault(plain_anchor(block.key), _Seen(path, block.line, block.key))
+
+        def ignore(*_args: object) -> None:
+            pass
+        self.remember(block, path, values, self.check_arxiv(block.entry_type.lower(), fields, values, ignore), ignore)
+
+    def remember(self, block: Block, path: str, values: dict[str, str], arxiv_ids: dict[str, str], add) -> None:
+        """Index the entry's arXiv ids, DOI and title; ``add`` a problem for each an earlier entry has."""
+        doi = values.get("doi", "").strip()
+        bare_doi = doi if _DOI.match(doi) else ""
+        if not bare_doi:
+            m = _DOI_IN_URL.match(values.get("url", "").strip())
+            bare_doi = m.group(1) if m else ""
+        seen = _Seen(path, block.line, block.key)
         for arxiv_id, source in sorted(arxiv_ids.items()):
             first = self.arxiv.setdefault(arxiv_id, seen)
             if first is not seen:
