@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sphinx_tc_ext.cli import export as export_cli
 from sphinx_tc_ext.core import export
 from sphinx_tc_ext.core.bibmodel import load_bibliography, parse_bib_text
 from sphinx_tc_ext.core.taxonomy import load_taxonomy
@@ -68,7 +69,7 @@ def rows(survey, taxonomy):
 
 def run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="tc-survey")
-    export.register(parser.add_subparsers())
+    export_cli.register(parser.add_subparsers())
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pybtex.database import parse_string
 
+from sphinx_tc_ext.cli import fmt as fmt_cli
 from sphinx_tc_ext.core import bibsyntax as fmt
 from sphinx_tc_ext.core.taxonomy import load_taxonomy
 
@@ -22,7 +23,7 @@ SAMPLE = ROOT / "tests" / "roots" / "test-survey" / "refs" / "survey.bib"
 
 def run(*argv: str) -> int:
     parser = argparse.ArgumentParser()
-    fmt.register(parser.add_subparsers())
+    fmt_cli.register(parser.add_subparsers())
     args = parser.parse_args(["fmt", "--taxonomy", str(TAXONOMY_PATH), *argv])
     return args.func(args)
 

@@ -11,14 +11,16 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pybtex.database import parse_string
 
+from sphinx_tc_ext.cli import fmt as fmt_cli
 from sphinx_tc_ext.core import bibsyntax as fmt
+from sphinx_tc_ext.core.textio import BOM
 
 PROPERTY = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def run(*argv: str) -> int:
     parser = argparse.ArgumentParser()
-    fmt.register(parser.add_subparsers())
+    fmt_cli.register(parser.add_subparsers())
     args = parser.parse_args(["fmt", *argv])
     return args.func(args)
 
@@ -256,9 +258,9 @@ def test_crlf_file_stays_crlf(tmp_path, capsys):
 
 def test_bom_is_kept(tmp_path, capsys):
     bib = tmp_path / "survey.bib"
-    bib.write_bytes(fmt.BOM + "@misc{k, title = \"Über\"}\n".encode())
+    bib.write_bytes(BOM + "@misc{k, title = \"Über\"}\n".encode())
     assert run(str(bib)) == 0
-    assert bib.read_bytes() == fmt.BOM + "@misc{k,\n  title = {Über},\n}\n".encode()
+    assert bib.read_bytes() == BOM + "@misc{k,\n  title = {Über},\n}\n".encode()
     assert run("--check", str(bib)) == 0
     assert capsys.readouterr().out == ""
 

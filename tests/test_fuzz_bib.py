@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sphinx.testing.util import SphinxTestApp
 
-from sphinx_tc_ext.core import export, lint
+from sphinx_tc_ext.cli import export as export_cli
+from sphinx_tc_ext.core import lint
 from sphinx_tc_ext.core.bibmodel import plain_anchor
 from sphinx_tc_ext.core.taxonomy import load_taxonomy
 from tc_testing import ROOTS
@@ -109,7 +110,7 @@ def test_check_and_export_keep_every_valid_entry(mixed, tmp_path, capsys):
     assert_reported([(p.line, p.code) for p in problems], mixed)
     out = tmp_path / "mixed.json"
     capsys.readouterr()
-    status = run_cli(export.register, ["export-json", str(bib), "-o", str(out), "--taxonomy", str(TAXONOMY_FILE)])
+    status = run_cli(export_cli.register, ["export-json", str(bib), "-o", str(out), "--taxonomy", str(TAXONOMY_FILE)])
     if mixed.valid:
         assert status == 0, capsys.readouterr().err
         assert {item["id"] for item in json.loads(out.read_text(encoding="utf-8"))} == set(mixed.valid)

@@ -188,9 +188,9 @@ def test_import_awesome_fills_the_scaffold(tmp_path):
     assert 'href="category/attention-based.html#category-attention-based"' in papers
 
 
-@pytest.mark.skipif(importlib.util.find_spec("sphinx_tc_ext.core.lint") is None
-                    or importlib.util.find_spec("sphinx_tc_ext.core.bibsyntax") is None,
-                    reason="tc-survey check/fmt (lint.py, fmt.py) are not available")
+@pytest.mark.skipif(importlib.util.find_spec("sphinx_tc_ext.cli.check") is None
+                    or importlib.util.find_spec("sphinx_tc_ext.cli.fmt") is None,
+                    reason="tc-survey check/fmt (cli/check.py, cli/fmt.py) are not available")
 def test_scaffold_passes_check_and_fmt(tmp_path, monkeypatch, capsys):
     """What the pre-commit hooks run on the scaffold passes as created (default paths: refs/)."""
     init_site(tmp_path, facet_specs=["area:areas=image,video", "method:methods=pruning,merging"])

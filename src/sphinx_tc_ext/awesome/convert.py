@@ -1811,7 +1811,7 @@ def export_awesome(bib: Bibliography, taxonomy: Taxonomy, venues: VenueTable | N
 # -- command line -----------------------------------------------------------------------------------
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from sphinx_tc_ext.cli import iso_date, positive_int, year_month
+    from sphinx_tc_ext.cli._common import iso_date, positive_int, year_month
 
     p = subparsers.add_parser(
         "import-awesome", help="import an awesome list of badge tables into the bib",
@@ -1850,7 +1850,7 @@ def _load_common(args: argparse.Namespace) -> tuple[Taxonomy, VenueTable]:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from sphinx_tc_ext.cli import output_file
+    from sphinx_tc_ext.cli._common import output_file
 
     try:
         if args.venues:  # load_venues reads it too, but would let a Latin-1 byte out as a traceback
@@ -1887,7 +1887,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from sphinx_tc_ext.cli import output_folder
+    from sphinx_tc_ext.cli._common import output_folder
 
     try:
         if args.venues:  # load_venues reads it too, but would let a Latin-1 byte out as a traceback

@@ -45,19 +45,14 @@ cannot parse is copied verbatim and reported; it is never rewritten.
 
 from __future__ import annotations
 
-import argparse
 import bisect
-import difflib
 import re
-import sys
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from string import ascii_letters, digits
 
-from sphinx_tc_ext.cache.atomic import write_atomic
 from sphinx_tc_ext.core.schema import FIELDS
-from sphinx_tc_ext.core.taxonomy import Taxonomy, load_taxonomy
+from sphinx_tc_ext.core.taxonomy import Taxonomy
 
 # -- field vocabulary --------------------------------------------------------------------
 
@@ -696,33 +691,6 @@ def format_text(text: str, taxonomy: Taxonomy | None = None, sort: bool = False)
     return format_blocks(tokenize(text), taxonomy, sort, line_ending(text))
 
 
-# -- the command -------------------------------------------------------------------------
-
-BOM = b"\xef\xbb\xbf"
-
-
-def read_bib(path: Path) -> str:
-    return path.read_text(encoding="utf-8-sig")
-
-
-def decode_bib(data: bytes, name: str) -> tuple[str, bool]:
-    """The text (line endings as they are) and whether it had a UTF-8 byte order mark."""
-    bom = data.startswith(BOM)
-    try:
-        return data[len(BOM):].decode("utf-8") if bom else data.decode("utf-8"), bom
-    except UnicodeDecodeError as exc:
-        start = exc.start + (len(BOM) if bom else 0)
-        line = data.count(b"\n", 0, start) + 1
-        raise ValueError(f"{name}:{line}: not UTF-8 (byte {data[start]:#04x}); save the file as UTF-8") from None
-
-
-def load_optional_taxonomy(path: str, explicit: bool) -> Taxonomy | None:
-    """The taxonomy, or ``None`` when the default file does not exist."""
-    if not explicit and not Path(path).is_file():
-        return None
-    return load_taxonomy(path)
-
-
 def changed_blocks(path: str, blocks: list[Block], taxonomy: Taxonomy | None) -> list[str]:
     """``file:line: key`` for each entry whose layout would change (line endings aside)."""
     out = []
@@ -732,74 +700,3 @@ def changed_blocks(path: str, blocks: list[Block], taxonomy: Taxonomy | None) ->
                                                                block.source):
             out.append(f"{path}:{block.line}: {block.key}")
     return out
-
-
-def run_fmt(args: argparse.Namespace) -> int:
-    taxonomy = load_optional_taxonomy(args.taxonomy, args.taxonomy_given)  # InputError: cli prints, exit 2
-    status = 0
-    changed = 0
-    for name in args.bib or ["refs/survey.bib"]:
-        path = Path(name)
-        try:
-            text, bom = decode_bib(path.read_bytes(), name)
-        except OSError as exc:
-            print(f"{name}:1: cannot read the bib file: {exc}", file=sys.stderr)
-            status = max(status, 2)
-            continue
-        except ValueError as exc:
-            print(exc, file=sys.stderr)
-            status = max(status, 2)
-            continue
-        blocks = tokenize(text)
-        for block in blocks:
-            if block.kind == "invalid":
-                print(f"{name}:{block.error_line}:{block.error_column}: entry "
-                      f"{block.key or '(no key)'} left as is: {block.error}", file=sys.stderr)
-                status = max(status, 1)
-        try:
-            formatted = format_blocks(blocks, taxonomy, args.sort, line_ending(text))
-        except SortError as exc:
-            print(f"{name}:{exc.line}: {exc.message}; {name} left unchanged", file=sys.stderr)
-            status = max(status, 1)
-            continue
-        if formatted == text:
-            continue
-        changed += 1
-        if args.check or args.diff:
-            if args.diff:
-                sys.stdout.writelines(difflib.unified_diff(
-                    split_lines(text), split_lines(formatted), f"a/{name}", f"b/{name}"))
-            if args.check:
-                lines = changed_blocks(name, blocks, taxonomy)
-                if args.sort and not lines:
-                    lines = [f"{name}:1: entries are not sorted by key"]
-                for line in lines or [f"{name}:1: blank lines or text between entries"]:
-                    print(line)
-                status = max(status, 1)
-        else:
-            write_atomic(path, (BOM if bom else b"") + formatted.encode("utf-8"))
-            print(f"reformatted {name}", file=sys.stderr)
-    if args.check and changed:
-        print(f"{changed} file(s) would be reformatted; run: tc-survey fmt", file=sys.stderr)
-    return status
-
-
-class _Given(argparse.Action):
-    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[override]
-        setattr(namespace, self.dest, values)
-        namespace.taxonomy_given = True
-
-
-def register(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "fmt", help="rewrite bib files in the canonical layout",
-        description="Rewrite bib files in one canonical layout (see the contributing guide). "
-                    "Lossless: values, comments, @string and @preamble are kept.")
-    parser.add_argument("bib", nargs="*", metavar="BIB", help="bib files (default: refs/survey.bib)")
-    parser.add_argument("--check", action="store_true",
-                        help="change nothing; list the entries that would change and exit 1 if any")
-    parser.add_argument("--diff", action="store_true", help="change nothing; print a unified diff")
-    parser.add_argument("--sort", action="store_true", help="also order the entries by citation key")
-    parser.add_argument("--taxonomy", default="refs/taxonomy.toml", action=_Given, metavar="FILE",
-                        help="taxonomy file, for the order of its fields (default: refs/taxonomy.toml)")
-    parser.set_defaults(func=run_fmt, taxonomy_given=False)

@@ -14,30 +14,23 @@ information flattened; multiple values (authors, areas...) are joined with
 ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) gets a leading ``'`` and
 quotes, as OWASP advises against CSV injection.
 
-Both read the bib with :func:`~sphinx_tc_ext.bibmodel.load_bibliography`, print
-its problems to stderr and write the papers in the bib's own order, so the
-output is as deterministic as the bib.  Text is plain unicode (LaTeX markup
+Both write the papers in the bib's own order, so the output is as deterministic
+as the bib (the commands are in :mod:`sphinx_tc_ext.cli.export`).  Text is plain unicode (LaTeX markup
 rendered).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from typing import Any
 
 from pybtex.database import Person
 from pybtex.exceptions import PybtexError
 
-from sphinx_tc_ext.cache.atomic import write_atomic
-from sphinx_tc_ext.core.bibmodel import Bibliography, Paper, load_for_command
+from sphinx_tc_ext.core.bibmodel import Bibliography, Paper
 from sphinx_tc_ext.core.latex import latex_to_text
-from sphinx_tc_ext.core.problems import InputError
 from sphinx_tc_ext.core.schema import LINK_FIELDS
-from sphinx_tc_ext.core.taxonomy import Taxonomy, load_taxonomy
-
-DEFAULT_TAXONOMY = "refs/taxonomy.toml"
+from sphinx_tc_ext.core.taxonomy import Taxonomy
 
 #: Columns of the CSV export, in order.
 CSV_BASE_COLUMNS = ("key", "type", "title", "authors", "year", "month", "venue", "shortvenue", "venue_kind",
@@ -186,36 +179,3 @@ def to_csv(bib: Bibliography, taxonomy: Taxonomy) -> str:
         row = csv_row(paper, taxonomy)
         lines.append(",".join(csv_cell(row[name]) for name in columns))
     return "\n".join(lines) + "\n"
-
-
-# -- command line -----------------------------------------------------------------------------------
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    for name, what, func in (("export-json", "CSL-JSON items with the survey's fields as extra keys", to_csl_json),
-                             ("export-csv", "a flat CSV table, one row per paper", to_csv)):
-        p = subparsers.add_parser(name, help=f"write the bib as {what}", description=f"Write the bib as {what}.")
-        p.add_argument("bib", metavar="BIB")
-        p.add_argument("-o", "--output", required=True, metavar="FILE", help="file to write ('-' for stdout)")
-        p.add_argument("--taxonomy", default=DEFAULT_TAXONOMY, metavar="FILE",
-                       help=f"taxonomy file (default: {DEFAULT_TAXONOMY})")
-        p.set_defaults(func=_command, render=func, example=f"papers.{name.partition('-')[2]}")
-
-
-def _command(args: argparse.Namespace) -> int:
-    from sphinx_tc_ext.cli import output_file
-
-    try:
-        taxonomy = load_taxonomy(args.taxonomy)
-        out = None if args.output == "-" else output_file(args.output, args.example)
-    except InputError as exc:  # checked before the bib is read: a wrong -o fails fast
-        return InputError(exc.problems, exit_code=1).report()
-    bib = load_for_command(args.bib, taxonomy)
-    if bib is None:
-        return 1
-    text = args.render(bib, taxonomy)
-    if out is None:
-        sys.stdout.write(text)
-    else:
-        write_atomic(out, text)
-        print(f"wrote {len(bib.papers)} papers to {out}")
-    return 0

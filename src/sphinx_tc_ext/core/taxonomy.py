@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sphinx_tc_ext.core.problems import InputError, Problem, did_you_mean
 from sphinx_tc_ext.core.schema import SITE_ONLY_FIELDS
+from sphinx_tc_ext.core.textio import read_utf8
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -105,28 +106,6 @@ class Taxonomy:
 def _line_of(text: str, needle: str, start: int = 0) -> int:
     pos = text.find(needle, start)
     return text.count("\n", 0, pos) + 1 if pos >= 0 else 1
-
-
-def read_utf8(path: str | Path, what: str, subtype: str = "config") -> str:
-    """A user's text file, or :class:`InputError` (``file:line: ...``) when it is unreadable or not UTF-8.
-
-    A stray Latin-1 byte would otherwise surface as a ``UnicodeDecodeError`` traceback
-    with a byte offset; the line and column of the byte say where to look.  A UTF-8
-    byte order mark is dropped.
-    """
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError([Problem(str(path), 1, subtype, f"cannot read the {what}: {exc.strerror}")]) from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        message = (f"the {what} is not UTF-8: byte 0x{data[exc.start]:02x} at column {column} cannot be decoded; "
-                   "re-save the file as UTF-8")
-        raise InputError([Problem(str(path), line, subtype, message, column=column)]) from None
 
 
 def load_taxonomy(path: str | Path) -> Taxonomy:
