@@ -13,7 +13,7 @@ import pytest
 from sphinx_tc_ext import cli
 from sphinx_tc_ext.cli import check as check_cli
 from sphinx_tc_ext.cli import fmt as fmt_cli
-from sphinx_tc_ext.core import bibmodel, lint
+from sphinx_tc_ext.core import bibmodel, lint, rules
 from sphinx_tc_ext.core.problems import Problem
 from sphinx_tc_ext.core.schema import WARNING_SUBTYPES
 from sphinx_tc_ext.core.taxonomy import load_taxonomy
@@ -235,13 +235,13 @@ def test_doubled_urls(url, doubled):
     ("2508.1548", False), ("1412.12345", False), ("2513.01548", False), ("0612.0001", False), ("arXiv", False),
 ])
 def test_arxiv_ids(arxiv_id, ok):
-    assert lint.valid_arxiv_id(arxiv_id) is ok
+    assert rules.valid_arxiv_id(arxiv_id) is ok
 
 
 def test_arxiv_dates():
-    assert lint.arxiv_date("2508.01548") == (2025, 8)
-    assert lint.arxiv_date("hep-th/9901001") == (1999, 1)
-    assert lint.arxiv_date("math.GT/0309136") == (2003, 9)
+    assert rules.arxiv_date("2508.01548") == (2025, 8)
+    assert rules.arxiv_date("hep-th/9901001") == (1999, 1)
+    assert rules.arxiv_date("math.GT/0309136") == (2003, 9)
 
 
 @pytest.mark.parametrize(("text", "char"), [

@@ -24,8 +24,9 @@ from sphinx_tc_ext.cache.atomic import write_atomic
 from sphinx_tc_ext.core.bibmodel import balanced_braces
 from sphinx_tc_ext.core.bibsyntax import MONTH_MACROS, Block, format_text, month_macro, tokenize
 from sphinx_tc_ext.core.latex import latex_to_text
-from sphinx_tc_ext.core.lint import CODES_BY_ID, ENTRY_TYPES, ERROR, Checker, arxiv_date, render, valid_arxiv_id
+from sphinx_tc_ext.core.lint import CODES_BY_ID, ENTRY_TYPES, ERROR, Checker, render
 from sphinx_tc_ext.core.problems import InputError, Problem, did_you_mean
+from sphinx_tc_ext.core.rules import arxiv_date, valid_arxiv_id
 from sphinx_tc_ext.core.taxonomy import Facet, Taxonomy, load_taxonomy
 
 if sys.version_info >= (3, 11):

@@ -45,6 +45,7 @@ from sphinx_tc_ext.core.bibsyntax import (
 )
 from sphinx_tc_ext.core.latex import control_characters, latex_to_text
 from sphinx_tc_ext.core.problems import Problem
+from sphinx_tc_ext.core.rules import arxiv_date, strip_version, valid_arxiv_id
 from sphinx_tc_ext.core.schema import FIELDS
 from sphinx_tc_ext.core.taxonomy import Taxonomy
 
@@ -231,8 +232,6 @@ _NO_AUTHOR = ("proceedings",)
 _URL_KINDS = frozenset(f.name for f in FIELDS if f.kind == "url") | {"doi", "eprint", "urldate"}
 _KEY_OK = re.compile(r"^[A-Za-z0-9_:.+/-]+$")
 _INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
-_ARXIV_NEW = re.compile(r"^(\d{2})(\d{2})\.(\d{4,5})(v\d+)?$")
-_ARXIV_OLD = re.compile(r"^[a-z-]+(?:\.[A-Z]{2})?/(\d{2})(\d{2})\d{3}(v\d+)?$")
 _ARXIV_IN_URL = re.compile(r"arxiv\.org/(?:abs|pdf|html)/([^?#\s]+?)(?:\.pdf)?/?(?:[?#].*)?$", re.IGNORECASE)
 _ARXIV_IN_TEXT = re.compile(r"arxiv:\s*([^\s,;}]+)", re.IGNORECASE)
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
@@ -328,32 +327,6 @@ def nearest(word: str, choices: Iterable[str]) -> tuple[str, int] | None:
         if best is None or d < best[1]:
             best = (choice, d)
     return best
-
-
-def arxiv_date(arxiv_id: str) -> tuple[int, int] | None:
-    """(year, month) an arXiv identifier was assigned."""
-    m = _ARXIV_NEW.match(arxiv_id)
-    if m:
-        return 2000 + int(m.group(1)), int(m.group(2))
-    m = _ARXIV_OLD.match(arxiv_id)
-    if m:
-        yy = int(m.group(1))
-        return (1900 + yy if yy >= 91 else 2000 + yy), int(m.group(2))
-    return None
-
-
-def valid_arxiv_id(arxiv_id: str) -> bool:
-    m = _ARXIV_NEW.match(arxiv_id)
-    if m:
-        yymm = int(m.group(1) + m.group(2))
-        digits_needed = 4 if yymm < 1501 else 5
-        return 1 <= int(m.group(2)) <= 12 and yymm >= 704 and len(m.group(3)) == digits_needed
-    m = _ARXIV_OLD.match(arxiv_id)
-    return bool(m) and 1 <= int(m.group(2)) <= 12
-
-
-def strip_version(arxiv_id: str) -> str:
-    return re.sub(r"v\d+$", "", arxiv_id)
 
 
 def normalised_title(title: str) -> str:
