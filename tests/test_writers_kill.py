@@ -237,7 +237,7 @@ def test_sigkill_while_fmt_writes_a_20k_bib(tmp_path):
     print(f"fmt 20k: {outcomes.count('old')} old, {outcomes.count('new')} new in {len(outcomes)} kills")
 
 
-def kill_each_when_writing(works: dict[str, tuple[Path, Case]], timeout: float = 300) -> dict[str, float]:
+def kill_each_when_writing(works: dict[str, tuple[Path, Case]], timeout: float = 900) -> dict[str, float]:
     """Run every command at once, each in its own folder under its own watch; SIGKILL each the moment a file
     in its folder changes.  Returns the time of each kill: the wall time is the slowest command's, not the sum."""
     watchers = {name: Watcher(work) for name, (work, _case) in works.items()}
