@@ -1,4 +1,4 @@
-"""Tests of ``tc-survey import-awesome`` / ``export-awesome`` (sphinx_tc_ext.awesome.convert).
+"""Tests of ``tc-survey import-awesome`` / ``export-awesome`` (sphinx_tc_ext.awesome, sphinx_tc_ext.cli.awesome).
 
 ``tests/data/awesome/snapshot`` is the awesome list's snapshot (MIT, see its
 LICENSE): the five area files verbatim and the README's table sections (lines
@@ -20,25 +20,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sphinx_tc_ext.awesome import convert as awesome
-from sphinx_tc_ext.awesome.convert import (
-    added_date,
-    bib_to_text,
-    citation_key,
+from sphinx_tc_ext.awesome import importer as awesome
+from sphinx_tc_ext.awesome.exporter import export_awesome
+from sphinx_tc_ext.awesome.importer import added_date, import_awesome
+from sphinx_tc_ext.awesome.markdown import (
     escape_badge_part,
-    export_awesome,
-    import_awesome,
     join_cells,
-    load_venues,
     parse_badge,
-    parse_markdown,
     split_badge_path,
     split_cells,
-    text_to_bib,
-    to_bibtex_name,
     unescape_badge_part,
 )
+from sphinx_tc_ext.awesome.rows import parse_markdown
+from sphinx_tc_ext.cli import awesome as awesome_cli
 from sphinx_tc_ext.core.bibmodel import parse_bib_text
+from sphinx_tc_ext.core.rules import bib_to_text, citation_key, key_suffix, load_venues, text_to_bib, to_bibtex_name
 from sphinx_tc_ext.core.taxonomy import load_taxonomy
 
 HERE = Path(__file__).parent
@@ -46,13 +42,13 @@ REPO = HERE.parent
 DATA = HERE / "data" / "awesome"
 SNAPSHOT = DATA / "snapshot"
 MADEUP = DATA / "madeup"
-ORIGINAL = Path("/work/shared/data/awesome-mtc")
+ORIGINAL = REPO.parent / "shared" / "data" / "awesome-mtc"
 
 
 def main(argv: list[str]) -> int:
     """``tc-survey`` with only this module's commands (other modules may be work in progress)."""
     parser = argparse.ArgumentParser(prog="tc-survey")
-    awesome.register(parser.add_subparsers())
+    awesome_cli.register(parser.add_subparsers())
     args = parser.parse_args(argv)
     return args.func(args)
 
@@ -511,7 +507,7 @@ def test_names_and_keys():
     assert citation_key("Ångström, Zoë", 2024, "On the Token") == "angstrom2024token"
     assert citation_key("Van Gool, Luc", 2023, "Towards a Better ViT") == "vangool2023better"
     assert citation_key("", 2023, "The") == "anon2023paper"
-    assert [awesome._suffix(n) for n in (1, 24, 25, 26, 50)] == ["b", "y", "z", "zb", "zz"]
+    assert [key_suffix(n) for n in (1, 24, 25, 26, 50)] == ["b", "y", "z", "zb", "zz"]
 
 
 def test_venue_table(venues):
