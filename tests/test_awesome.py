@@ -795,3 +795,29 @@ def test_export_then_import_is_the_identity_on_hand_written_bibs(taxonomy, venue
         result = import_awesome(md, path, taxonomy, venues)
     assert result.text == text
     assert {action for action, _k, _d in result.changes} == {"unchanged"}
+
+
+def test_venue_table_toml_error_names_its_line(tmp_path):
+    path = tmp_path / "venues.toml"
+    path.write_text('[venues.X]\nname = "X"\nkind = \n', encoding="utf-8")
+    with pytest.raises(awesome.InputError) as err:
+        load_venues(path)
+    assert str(err.value.problems[0]).startswith(f"{path}:3: ")
+
+
+def test_a_layout_next_to_the_taxonomy_replaces_the_packaged_one(tmp_path, venues):
+    """Badge colours and the survey's dates are data: a survey's own awesome-layout.toml decides them."""
+    packaged = (REPO / "src" / "sphinx_tc_ext" / "data" / "awesome-layout.toml").read_text(encoding="utf-8")
+    (tmp_path / "taxonomy.toml").write_bytes((REPO / "refs" / "taxonomy.toml").read_bytes())
+    (tmp_path / "awesome-layout.toml").write_text(
+        packaged.replace('color = "purple"', 'color = "orange"').replace('later_added = "2025-08-14"',
+                                                                        'later_added = "2026-01-02"'),
+        encoding="utf-8")
+    own = load_taxonomy(tmp_path / "taxonomy.toml")
+    result = import_awesome(SNAPSHOT, None, own, venues)
+    bib = parse_bib_text(result.text, "x.bib", own)
+    assert {p.added for p in bib.papers.values()} == {"2025-07-29", "2026-01-02"}
+    files = export_awesome(bib, own, venues)
+    assert "Image--LLM-orange" in files["image-llm.md"] and "-purple)" not in files["image-llm.md"]
+    again = import_awesome(_write(files, tmp_path / "md"), None, own, venues)
+    assert again.text == result.text

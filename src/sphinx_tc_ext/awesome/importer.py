@@ -41,9 +41,15 @@ from sphinx_tc_ext.core.rules import (
 )
 from sphinx_tc_ext.core.taxonomy import Taxonomy
 
-#: Fields the awesome list carries; the import refreshes them on merge.
-IMPORTED_FIELDS = ("title", "author", "journal", "booktitle", "year", "month", "eprint", "archiveprefix", "url",
-                   "shortvenue", "areas", "categories", "cost", "code", "model", "dataset", "project")
+#: Fields the awesome list carries besides the taxonomy's facets; the import refreshes them on merge.
+_LIST_FIELDS = ("title", "author", "journal", "booktitle", "year", "month", "eprint", "archiveprefix", "url",
+                "shortvenue")
+_LINK_FIELDS = ("code", "model", "dataset", "project")
+
+
+def imported_fields(taxonomy: Taxonomy) -> tuple[str, ...]:
+    """The fields a merge refreshes: the list's own, the taxonomy's facet fields, the named links."""
+    return (*_LIST_FIELDS, *(f.field for f in taxonomy.facets), *_LINK_FIELDS)
 _VENUE_GROUP = ("journal", "booktitle", "month")
 
 
@@ -375,7 +381,7 @@ def build_entry(group: list[Row], taxonomy: Taxonomy, venues: VenueTable, proble
             fields[facet.field] = ", ".join(values)
 
     # Links: the first value of each; conflicts reported.
-    for name in ("code", "model", "dataset", "project"):
+    for name in _LINK_FIELDS:
         seen_links = [(r, r.links[name]) for r in group if r.links.get(name)]
         if name == "code":
             seen_links.extend(_star_code(r, problems) for r in group if r.star is not None and not r.links.get("code"))
@@ -515,7 +521,8 @@ def list_view(paper: Paper, taxonomy: Taxonomy, venues: VenueTable, style: Style
     return build_entry([row], taxonomy, venues, [], layout=layout).entry
 
 
-def merge_entry(old: Entry, was: Entry, new: Entry) -> tuple[str | None, dict[str, str | None]]:
+def merge_entry(old: Entry, was: Entry, new: Entry,
+                fields: Sequence[str]) -> tuple[str | None, dict[str, str | None]]:
     """What the list changed about ``old``: a new entry type (or None) and field edits (None deletes).
 
     ``was`` is the list's view of ``old`` (:func:`list_view`) and ``new`` what the list says now:
@@ -526,7 +533,7 @@ def merge_entry(old: Entry, was: Entry, new: Entry) -> tuple[str | None, dict[st
     edits: dict[str, str | None] = {}
     retype = old.entry_type.lower() in _RETYPED
     moved = any(not _same_text(n, was.fields.get(n, ""), new.fields.get(n, "")) for n in ("journal", "booktitle"))
-    for name in IMPORTED_FIELDS:
+    for name in fields:
         value, current = new.fields.get(name, ""), old.fields.get(name, "")
         if _same_text(name, was.fields.get(name, ""), value):
             continue
@@ -584,6 +591,7 @@ def import_awesome(source: str | Path, output: str | Path | None, taxonomy: Taxo
             blocks.setdefault(block.key.lower(), block)
     editor = BibEditor(raw, canonical_order(taxonomy))
     style = style_for(taxonomy, layout)
+    refreshed = imported_fields(taxonomy)
 
     changes: list[tuple[str, str, str]] = []
     by_eprint: dict[str, Paper] = {}
@@ -611,7 +619,8 @@ def import_awesome(source: str | Path, output: str | Path | None, taxonomy: Taxo
             continue
         matched.add(paper.key)
         old = entries[paper.key]
-        entry_type, edits = merge_entry(old, list_view(paper, taxonomy, venues, style), item.entry)
+        entry_type, edits = merge_entry(old, list_view(paper, taxonomy, venues, style), item.entry,
+                                       refreshed)
         block = blocks.get(paper.key.lower())
         if block is None and (entry_type or edits):
             problems.append(Problem(paper.path, paper.line, "import", f"{paper.key}: entry could not be located "
