@@ -19,6 +19,7 @@ _FIELD_CASE = {"archiveprefix": "archivePrefix"}
 
 
 def bib_value(name: str, value: str) -> str:
+    """A field value as written: a month as its macro, anything else braced."""
     macro = month_macro(value) if name == "month" else None
     return macro or "{" + value + "}"
 

@@ -133,6 +133,8 @@ def join_cells(cells: Sequence[str]) -> str:
     return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
 
 
+#: Table syntax: the delimiter row, a badge ``[![alt](src)](href)``, an image, a link ``[text](href)``,
+#: a line break and any HTML tag.
 DELIMITER = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 BADGE = re.compile(r"\[!\[(?P<alt>[^\]]*)\]\((?P<src>[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)\)\]"
                     r"\((?P<href>[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)\)")
