@@ -1,4 +1,4 @@
-"""Tests of ``tc-survey import-awesome`` / ``export-awesome`` (sphinx_tc_ext.awesome.convert).
+"""Tests of ``tc-survey import-awesome`` / ``export-awesome`` (sphinx_tc_ext.awesome, sphinx_tc_ext.cli.awesome).
 
 ``tests/data/awesome/snapshot`` is the awesome list's snapshot (MIT, see its
 LICENSE): the five area files verbatim and the README's table sections (lines
@@ -20,25 +20,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sphinx_tc_ext.awesome import convert as awesome
-from sphinx_tc_ext.awesome.convert import (
-    added_date,
-    bib_to_text,
-    citation_key,
+from sphinx_tc_ext.awesome import importer as awesome
+from sphinx_tc_ext.awesome.exporter import export_awesome
+from sphinx_tc_ext.awesome.importer import added_date, import_awesome
+from sphinx_tc_ext.awesome.markdown import (
     escape_badge_part,
-    export_awesome,
-    import_awesome,
     join_cells,
-    load_venues,
     parse_badge,
-    parse_markdown,
     split_badge_path,
     split_cells,
-    text_to_bib,
-    to_bibtex_name,
     unescape_badge_part,
 )
+from sphinx_tc_ext.awesome.rows import parse_markdown
+from sphinx_tc_ext.cli import awesome as awesome_cli
 from sphinx_tc_ext.core.bibmodel import parse_bib_text
+from sphinx_tc_ext.core.rules import bib_to_text, citation_key, key_suffix, load_venues, text_to_bib, to_bibtex_name
 from sphinx_tc_ext.core.taxonomy import load_taxonomy
 
 HERE = Path(__file__).parent
@@ -46,13 +42,13 @@ REPO = HERE.parent
 DATA = HERE / "data" / "awesome"
 SNAPSHOT = DATA / "snapshot"
 MADEUP = DATA / "madeup"
-ORIGINAL = Path("/work/shared/data/awesome-mtc")
+ORIGINAL = REPO.parent / "shared" / "data" / "awesome-mtc"
 
 
 def main(argv: list[str]) -> int:
     """``tc-survey`` with only this module's commands (other modules may be work in progress)."""
     parser = argparse.ArgumentParser(prog="tc-survey")
-    awesome.register(parser.add_subparsers())
+    awesome_cli.register(parser.add_subparsers())
     args = parser.parse_args(argv)
     return args.func(args)
 
@@ -511,7 +507,7 @@ def test_names_and_keys():
     assert citation_key("Ångström, Zoë", 2024, "On the Token") == "angstrom2024token"
     assert citation_key("Van Gool, Luc", 2023, "Towards a Better ViT") == "vangool2023better"
     assert citation_key("", 2023, "The") == "anon2023paper"
-    assert [awesome._suffix(n) for n in (1, 24, 25, 26, 50)] == ["b", "y", "z", "zb", "zz"]
+    assert [key_suffix(n) for n in (1, 24, 25, 26, 50)] == ["b", "y", "z", "zb", "zz"]
 
 
 def test_venue_table(venues):
@@ -799,3 +795,29 @@ def test_export_then_import_is_the_identity_on_hand_written_bibs(taxonomy, venue
         result = import_awesome(md, path, taxonomy, venues)
     assert result.text == text
     assert {action for action, _k, _d in result.changes} == {"unchanged"}
+
+
+def test_venue_table_toml_error_names_its_line(tmp_path):
+    path = tmp_path / "venues.toml"
+    path.write_text('[venues.X]\nname = "X"\nkind = \n', encoding="utf-8")
+    with pytest.raises(awesome.InputError) as err:
+        load_venues(path)
+    assert str(err.value.problems[0]).startswith(f"{path}:3: ")
+
+
+def test_a_layout_next_to_the_taxonomy_replaces_the_packaged_one(tmp_path, venues):
+    """Badge colours and the survey's dates are data: a survey's own awesome-layout.toml decides them."""
+    packaged = (REPO / "src" / "sphinx_tc_ext" / "data" / "awesome-layout.toml").read_text(encoding="utf-8")
+    (tmp_path / "taxonomy.toml").write_bytes((REPO / "refs" / "taxonomy.toml").read_bytes())
+    (tmp_path / "awesome-layout.toml").write_text(
+        packaged.replace('color = "purple"', 'color = "orange"').replace('later_added = "2025-08-14"',
+                                                                        'later_added = "2026-01-02"'),
+        encoding="utf-8")
+    own = load_taxonomy(tmp_path / "taxonomy.toml")
+    result = import_awesome(SNAPSHOT, None, own, venues)
+    bib = parse_bib_text(result.text, "x.bib", own)
+    assert {p.added for p in bib.papers.values()} == {"2025-07-29", "2026-01-02"}
+    files = export_awesome(bib, own, venues)
+    assert "Image--LLM-orange" in files["image-llm.md"] and "-purple)" not in files["image-llm.md"]
+    again = import_awesome(_write(files, tmp_path / "md"), None, own, venues)
+    assert again.text == result.text

@@ -164,7 +164,7 @@ def test_requirements_and_taxonomy_are_valid():
     assert [v["section"] for v in data["facets"][0]["values"]] == ["area-x", "area-y"]
 
 
-@pytest.mark.skipif(importlib.util.find_spec("sphinx_tc_ext.awesome.convert") is None,
+@pytest.mark.skipif(importlib.util.find_spec("sphinx_tc_ext.cli.awesome") is None,
                     reason="tc-survey import-awesome (awesome.py) is not available")
 def test_import_awesome_fills_the_scaffold(tmp_path):
     """Value ids that match the list's badge texts need no aliases: the import fills every facet."""

@@ -17,7 +17,7 @@ from sphinx_tc_ext.core.problems import InputError
 #: Modules that provide subcommands; each has ``register(subparsers) -> None`` and
 #: sets ``func`` on its parsers (``func(args) -> int`` returns the exit code).
 COMMAND_MODULES: tuple[str, ...] = (
-    "sphinx_tc_ext.awesome.convert",
+    "sphinx_tc_ext.cli.awesome",
     "sphinx_tc_ext.cli.check",
     "sphinx_tc_ext.cli.fmt",
     "sphinx_tc_ext.cli.new",
