@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from sphinx_tc_ext import cli
 from sphinx_tc_ext.cli import new as scaffold
 from sphinx_tc_ext.core import bibsyntax as fmt
 from sphinx_tc_ext.core import lint
+from sphinx_tc_ext.core.rules import citation_key, to_bibtex_name, unique_key
 from sphinx_tc_ext.core.taxonomy import load_taxonomy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,20 +113,38 @@ def test_errors_in_the_new_entry_prevent_writing(survey, capsys):
     ("Quan-Sheng Zeng", "2025", "A Glimpse to Compress", "zeng2025glimpse"),
     ("Shang, Yuzhang", "2025", "{LLaVA-PruMerge}: Adaptive Token Reduction", "shang2025llava"),
     ("Sch{\\\"o}n, Zo{\\\"e}", "2024", "On the Über-Token", "schon2024uber"),
-    ("van der Berg, Jan", "2023", "The 3D Tokens", "berg20233d"),
-    ("{Qwen Team}", "2025", "Qwen2.5-VL Technical Report", "qwenteam2025qwen2"),
+    ("van der Berg, Jan", "2023", "The 3D Tokens", "vanderberg20233d"),
+    ("{Qwen Team}", "2025", "Qwen2.5-VL Technical Report", "qwen2025qwen2"),
+    ("Kierkegaard, Søren", "2025", "Less is More: Token Pruning", "kierkegaard2025less"),
 ])
 def test_scholar_style_keys(author, year, title, key):
-    assert scaffold.key_base(author, year, title) == key
+    assert citation_key(author, year, title) == key
 
 
 def test_unique_key_suffixes():
-    assert scaffold.unique_key("a2025b", set()) == "a2025b"
-    assert scaffold.unique_key("a2025b", {"a2025b"}) == "a2025bb"
-    assert scaffold.unique_key("a2025b", {"a2025b", "a2025bb"}) == "a2025bc"
+    assert unique_key("a2025b", set()) == "a2025b"
+    assert unique_key("a2025b", {"a2025b"}) == "a2025bb"
+    assert unique_key("a2025b", {"a2025b", "a2025bb"}) == "a2025bc"
     taken = {"k"} | {f"k{c}" for c in "bcdefghijklmnopqrstuvwxyz"}
-    assert scaffold.unique_key("k", taken) == "k2"
-    assert scaffold.unique_key("K", {"k"}) == "Kb"
+    assert unique_key("k", taken) == "kzb"
+    assert unique_key("K", {"k"}) == "Kb"
+
+
+def test_new_and_import_awesome_agree_on_keys_and_names(tmp_path, capsys):
+    """One key builder and one name encoder serve both commands (they once gave different answers)."""
+    for display, bibtex in (("Qwen Team", "{Qwen Team}"), ("Søren Kierkegaard", "Kierkegaard, Søren"),
+                            ("Jan van der Berg", "van der Berg, Jan")):
+        assert scaffold.bibtex_name(display) == to_bibtex_name(display) == bibtex
+    bib = tmp_path / "survey.bib"
+    bib.write_text("", encoding="utf-8")
+    assert cli.main(["new", "--bib", str(bib), "--taxonomy", str(TEST_ROOT / "taxonomy.toml"), "--no-input",
+                     "--title", "Less is More: Token Pruning", "--author", "Søren Kierkegaard",
+                     "--author", "Qwen Team", "--year", "2025", "--field", "areas=video",
+                     "--field", "categories=similarity", "--field", "cost=training-free", "--force"]) in (0, 1)
+    text = bib.read_text(encoding="utf-8")
+    key = citation_key(to_bibtex_name("Søren Kierkegaard"), 2025, "Less is More: Token Pruning")
+    assert key == "kierkegaard2025less" and f"{{{key}," in text
+    assert "Kierkegaard, Søren and {Qwen Team}" in text
 
 
 def test_venue_from_the_venue_table(survey, capsys):

@@ -13,36 +13,19 @@ import argparse
 import datetime
 import re
 import sys
-import unicodedata
 from collections.abc import Callable
 from pathlib import Path
-
-from pybtex.database import Person
-from pybtex.exceptions import PybtexError
 
 from sphinx_tc_ext.cache.atomic import write_atomic
 from sphinx_tc_ext.core.bibmodel import balanced_braces
 from sphinx_tc_ext.core.bibsyntax import MONTH_MACROS, Block, format_text, month_macro, tokenize
-from sphinx_tc_ext.core.latex import latex_to_text
 from sphinx_tc_ext.core.lint import CODES_BY_ID, ENTRY_TYPES, ERROR, Checker, render
 from sphinx_tc_ext.core.problems import InputError, Problem, did_you_mean
-from sphinx_tc_ext.core.rules import arxiv_date, valid_arxiv_id
+from sphinx_tc_ext.core.rules import arxiv_date, arxiv_id_in, citation_key, load_venues, to_bibtex_name, unique_key
 from sphinx_tc_ext.core.taxonomy import Facet, Taxonomy, load_taxonomy
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 DEFAULT_BIB = "refs/survey.bib"
 DEFAULT_TAXONOMY = "refs/taxonomy.toml"
-#: Words a Google-Scholar-style key skips when it picks the title word.
-STOPWORDS = frozenset((
-    "a", "an", "the", "and", "or", "but", "nor", "of", "on", "in", "at", "to", "for", "from", "by", "with",
-    "without", "into", "onto", "over", "under", "via", "vs", "versus", "is", "are", "be", "do", "does",
-    "can", "how", "what", "when", "where", "which", "who", "why", "not", "no", "your", "our", "its", "their",
-    "towards", "toward", "beyond", "about", "all", "any", "more", "less", "than",
-))
 #: Words after a venue's abbreviation that label the presentation, not the venue.
 PRESENTATION_LABELS = ("oral", "highlight", "spotlight", "poster", "best paper", "award")
 
@@ -54,26 +37,13 @@ class UsageError(Exception):
 # -- names, keys, values -------------------------------------------------------------------
 
 
-def ascii_fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", latex_to_text(text))
-    return "".join(c for c in text if c.isascii() and c.isalnum()).lower()
-
-
 def bibtex_name(name: str) -> str:
-    """``Last, First`` for ``First Last``; braced corporate names and ``Last, First`` stay."""
+    """A name as typed: ``Last, First``, braces or LaTeX stay as written (the contributor wrote BibTeX);
+    plain ``First Last`` goes through the one name encoder the importer uses (``{Qwen Team}`` stays whole)."""
     name = " ".join(name.split())
-    if not name or "," in name or (name.startswith("{") and name.endswith("}")) or name == "others":
+    if not name or name == "others" or any(c in name for c in ",{}\\"):
         return name
-    try:
-        person = Person(name)
-    except PybtexError as exc:
-        raise UsageError(f"author '{name}' is malformed ({exc}); write 'Last, First'") from None
-    last = " ".join(person.prelast_names + person.last_names)
-    first = " ".join(person.first_names + person.middle_names)
-    out = last
-    if person.lineage_names:
-        out += ", " + " ".join(person.lineage_names)
-    return f"{out}, {first}" if first else out
+    return to_bibtex_name(name)
 
 
 def split_authors(values: list[str]) -> list[str]:
@@ -83,35 +53,6 @@ def split_authors(values: list[str]) -> list[str]:
             if part.strip():
                 names.append(bibtex_name(part))
     return names
-
-
-def key_base(first_author: str, year: str, title: str) -> str:
-    try:
-        person = Person(first_author)
-        last = " ".join(person.last_names) or first_author
-    except PybtexError:
-        last = first_author
-    words = re.split(r"[^0-9a-z]+", ascii_fold_words(title))
-    word = next((w for w in words if w and w not in STOPWORDS), "")
-    return f"{ascii_fold(last) or 'anon'}{year}{word}"
-
-
-def ascii_fold_words(text: str) -> str:
-    text = unicodedata.normalize("NFKD", latex_to_text(text))
-    return "".join(c if c.isascii() else "" for c in text).lower()
-
-
-def unique_key(base: str, taken: set[str]) -> str:
-    """``base``, or ``base`` + b, c, ... z, then base2, base3, ... when taken (case-insensitively)."""
-    if base.lower() not in taken:
-        return base
-    for suffix in "bcdefghijklmnopqrstuvwxyz":
-        if (base + suffix).lower() not in taken:
-            return base + suffix
-    n = 2
-    while f"{base}{n}".lower() in taken:
-        n += 1
-    return f"{base}{n}"
 
 
 def escape_latex(text: str) -> str:
@@ -147,14 +88,12 @@ def balanced(text: str) -> bool:
 def parse_arxiv(text: str) -> str:
     """``2508.01548`` from ``2508.01548``, ``arXiv:2508.01548v2`` or an arxiv.org URL."""
     value = text.strip()
-    m = re.search(r"arxiv\.org/(?:abs|pdf|html)/([^?#\s]+?)(?:\.pdf)?/?$", value, re.IGNORECASE)
-    if m:
-        value = m.group(1)
-    value = re.sub(r"(?i)^arxiv:\s*", "", value)
-    value = re.sub(r"v\d+$", "", value)
-    if not valid_arxiv_id(value):
+    if re.match(r"(?i)(?:www\.|export\.)?arxiv\.org/", value):  # a link pasted without its scheme
+        value = "https://" + value
+    found = arxiv_id_in(value.removesuffix(".pdf"))
+    if not found:
         raise UsageError(f"'{text}' is not an arXiv id; write e.g. --arxiv 2508.01548")
-    return value
+    return found
 
 
 def resolve_values(facet: Facet, text: str) -> list[str]:
@@ -175,43 +114,24 @@ def resolve_values(facet: Facet, text: str) -> list[str]:
 # -- venues --------------------------------------------------------------------------------
 
 
-def load_venues() -> dict[str, dict]:
-    path = Path(__file__).resolve().parents[1] / "data" / "venues.toml"
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8")).get("venues", {})
-    except (OSError, tomllib.TOMLDecodeError):
-        return {}
-
-
 def resolve_venue(text: str, year: str) -> dict[str, str]:
     """Fields for ``--venue``: an abbreviation from the venue table (``ICCV``, ``CVPR 2024 Highlight``)
     becomes type, booktitle/journal and shortvenue; anything else is the full venue name."""
-    venues = load_venues()
-    lookup: dict[str, str] = {}
-    for key, data in venues.items():
-        lookup[key.lower()] = key
-        for alias in data.get("aliases", []) or []:
-            lookup[str(alias).lower()] = key
+    table = load_venues()
     words = [w for w in text.split() if not re.fullmatch(r"\d{4}", w)]
     found_year = next((w for w in text.split() if re.fullmatch(r"\d{4}", w)), "")
     year = year or found_year
     for n in range(len(words), 0, -1):
-        key = lookup.get(" ".join(words[:n]).lower())
-        if key is None:
+        venue = table.lookup(" ".join(words[:n]))
+        if venue is None:
             continue
         labels = " ".join(words[n:])
         if labels and not all(w.lower() in " ".join(PRESENTATION_LABELS).split() for w in words[n:]):
             continue
-        data = venues[key]
-        name = str(data.get("name", key))
-        for since, renamed in sorted((data.get("by_year") or {}).items()):
-            if year and since <= year:
-                name = str(renamed)
-        badge = str(data.get("short", f"{key} {{year}}")).replace("{year}", year).strip()
-        if labels:
-            badge = f"{badge} {labels}"
-        kind = "article" if data.get("kind") == "journal" else "inproceedings"
-        return {"type": kind, "container": name.replace("{year}", year), "shortvenue": badge, "year": year}
+        number = int(year) if year.isdigit() else None
+        badge = venue.shortvenue(number, labels.split())
+        kind = "article" if venue.kind == "journal" else "inproceedings"
+        return {"type": kind, "container": venue.full_name(number), "shortvenue": badge, "year": year}
     return {"type": "", "container": text.strip(), "shortvenue": "", "year": year}
 
 
@@ -413,7 +333,7 @@ def run_new(args: argparse.Namespace) -> int:
                 raise UsageError(f"key '{key}' is already in {args.bib}; choose another or drop --key")
         else:
             first = fields["author"].split(" and ")[0]
-            key = unique_key(key_base(first, fields["year"], fields.get("title", "")), taken)
+            key = unique_key(citation_key(first, fields["year"], fields.get("title", "")), taken)
     except UsageError as exc:
         print(f"tc-survey new: {exc}", file=sys.stderr)
         return 2
