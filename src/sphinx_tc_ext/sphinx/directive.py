@@ -19,6 +19,7 @@ from docutils.parsers.rst import directives
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
+from sphinx_tc_ext.cache.state import state_of
 from sphinx_tc_ext.core.bibmodel import Bibliography, Paper
 from sphinx_tc_ext.core.filters import FilterError, compile_filter, parse_facet_list, parse_sort, sort_papers
 from sphinx_tc_ext.core.taxonomy import Taxonomy
@@ -196,12 +197,13 @@ def select_table(bib: Bibliography, taxonomy: Taxonomy, options: dict, default_s
 def sorted_bib(bib: Bibliography, sort: str) -> list[Paper]:
     """Every paper of the bib in the order ``sort`` names; memoized on the parsed bib (raises FilterError)."""
     keys = parse_sort(sort)
-    memo = bib.__dict__.setdefault("_tc_sorted", {})
-    order = memo.get(tuple(keys))
+    state = state_of(bib)
+    order = state.sorted.get(tuple(keys))
     if order is None:
-        papers, fields = bib.__dict__.get("_tc_sort_fields") or bib.__dict__.setdefault(
-            "_tc_sort_fields", (list(bib.papers.values()), {}))  # each field's values, shared by every order
-        order = memo[tuple(keys)] = sort_papers(papers, keys, fields)
+        if state.sort_fields is None:  # each field's values, shared by every order
+            state.sort_fields = (list(bib.papers.values()), {})
+        papers, fields = state.sort_fields
+        order = state.sorted[tuple(keys)] = sort_papers(papers, keys, fields)
     return order
 
 
