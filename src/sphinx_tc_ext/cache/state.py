@@ -13,8 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sphinx_tc_ext.core.selection import SortMemo
+
 if TYPE_CHECKING:
-    from sphinx_tc_ext.core.bibmodel import Bibliography, Paper
+    from sphinx_tc_ext.core.bibmodel import Bibliography
 
 _SLOT = "_tc_state"
 
@@ -25,10 +27,8 @@ class BuildState:
 
     #: key -> :attr:`Paper.digest` (bibmodel: a parse fills it from its chunk records).
     digests: dict[str, str] | None = None
-    #: sort keys -> every paper in that order (selection).
-    sorted: dict[tuple[str, ...], list[Paper]] = field(default_factory=dict)
-    #: every paper, and each sort field's values, shared by every order (selection).
-    sort_fields: tuple[list[Paper], dict[str, Any]] | None = None
+    #: every order of the bib a table asked for, and the sort fields' values (selection).
+    sorting: SortMemo = field(default_factory=SortMemo)
     #: (key, authors shown, show bibtex, taxonomy id) -> a card's markup around its slots (render).
     card_parts: dict[tuple, tuple[str, ...] | None] = field(default_factory=dict)
     #: (section links, taxonomy id) -> key -> badges markup (render).
