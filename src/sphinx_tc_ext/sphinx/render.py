@@ -31,7 +31,7 @@ from sphinx_tc_ext.cache import heap
 from sphinx_tc_ext.core.bibmodel import Bibliography, Paper, paper_anchor
 from sphinx_tc_ext.core.schema import LINK_FIELDS
 from sphinx_tc_ext.core.taxonomy import Taxonomy
-from sphinx_tc_ext.sphinx.config import WARNING_TYPE, get_bibliography, get_taxonomy, settings
+from sphinx_tc_ext.sphinx.config import WARNING_TYPE, get_bibliography, get_taxonomy, tc_config
 from sphinx_tc_ext.sphinx.directive import paper_table
 from sphinx_tc_ext.sphinx.domain import TCDomain
 from sphinx_tc_ext.sphinx.filterbar import render_filterbar
@@ -193,13 +193,13 @@ class _Context:
         self.config = builder.config
         self.docname = docname
         self.taxonomy: Taxonomy = get_taxonomy(self.config)
-        self.taxonomy_shown = settings(self.config).shown_taxonomy
+        self.taxonomy_shown = tc_config(self.config).shown_taxonomy
         self.bib: Bibliography = get_bibliography(self.config)
         self.domain: TCDomain = self.env.get_domain("tc")  # type: ignore[assignment]
         self.used_ids: set[str] = used_ids if used_ids is not None else set()
         self.html = builder.format == "html"
-        self.authors_shown = self.config.tc_authors_shown
-        self.show_bibtex = self.config.tc_show_bibtex
+        self.authors_shown = tc_config(self.config).authors_shown
+        self.show_bibtex = tc_config(self.config).show_bibtex
         self.section_id = ""  # section of the table being rendered
         self.section_uris: dict[str, str] = {}  # taxonomy section label -> URI from this page
         self.search_words: set[str] = set()  # words this page already gave the search index
@@ -619,7 +619,7 @@ class _PageCards:
         self.path = Path(builder.doctreedir, CARD_CACHE_DIR, builder.name, ctx.docname + ".pickle")
         self.stamp = hashlib.sha1(repr((
             _code_digest(), ctx.docname, builder.name, builder.get_target_uri(ctx.docname),
-            sorted(ctx.section_uris.items()), settings(ctx.config).taxonomy_path.read_bytes(),
+            sorted(ctx.section_uris.items()), tc_config(ctx.config).taxonomy_path.read_bytes(),
             ctx.authors_shown, ctx.show_bibtex,
         )).encode("utf-8")).digest()
         self.old: dict[tuple[str, ...], str] = {}
