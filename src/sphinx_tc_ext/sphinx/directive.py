@@ -24,6 +24,7 @@ from sphinx_tc_ext.core.filters import FilterError, compile_filter, parse_facet_
 from sphinx_tc_ext.core.taxonomy import Taxonomy
 from sphinx_tc_ext.sphinx.config import WARNING_TYPE, get_bibliography, get_taxonomy, settings
 from sphinx_tc_ext.sphinx.domain import TableRecord, TCDomain
+from sphinx_tc_ext.sphinx.nodes import paper_table
 
 logger = logging.getLogger(__name__)
 
@@ -34,15 +35,6 @@ UNGROUPED = "_none"
 SELECTION_OPTIONS = ("filter", "sort", "limit", "repeat", "group-by", "facets", "recent")
 #: Groupings that are not taxonomy facets.
 GROUP_PSEUDO_FACETS = ("kind", "venue", "year")
-
-
-class paper_table(nodes.General, nodes.Element):
-    """Placeholder for a table of cards; replaced when the page is written.
-
-    Attributes: ``table_id``, ``docname``, ``group_by``, ``facets``, ``filter``,
-    ``layout``; the selection (``keys``, ``groups``) is the domain's
-    :class:`~sphinx_tc_ext.domain.TableRecord`, copied in when the page is written.
-    """
 
 
 class SelectionDirective(SphinxDirective):

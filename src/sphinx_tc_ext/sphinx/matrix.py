@@ -28,13 +28,10 @@ from sphinx_tc_ext.core.problems import did_you_mean
 from sphinx_tc_ext.core.taxonomy import Facet, Taxonomy
 from sphinx_tc_ext.sphinx.config import WARNING_TYPE, get_bibliography, get_taxonomy
 from sphinx_tc_ext.sphinx.directive import SelectionDirective
-from sphinx_tc_ext.sphinx.render import table_node
+from sphinx_tc_ext.sphinx.html import table_node
+from sphinx_tc_ext.sphinx.nodes import tc_matrix
 
 logger = logging.getLogger(__name__)
-
-
-class tc_matrix(nodes.General, nodes.Element):
-    """Placeholder holding the counts; turned into a table when the page is written."""
 
 
 def _axis(spec: str, taxonomy: Taxonomy, what: str) -> tuple[Facet, list[str]]:

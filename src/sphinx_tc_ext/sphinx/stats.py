@@ -29,14 +29,12 @@ from sphinx_tc_ext.core.filters import FilterError
 from sphinx_tc_ext.core.taxonomy import Taxonomy
 from sphinx_tc_ext.sphinx.config import WARNING_TYPE, get_bibliography, get_taxonomy, settings
 from sphinx_tc_ext.sphinx.directive import SelectionDirective
+from sphinx_tc_ext.sphinx.html import el, table_node, text
 from sphinx_tc_ext.sphinx.matrix import _axis
+from sphinx_tc_ext.sphinx.nodes import tc_stats
 
 logger = logging.getLogger(__name__)
 CHARTS = ("quarterly", "share", "code")
-
-
-class tc_stats(nodes.General, nodes.Element):
-    """Placeholder holding one chart's numbers (``node["data"]``)."""
 
 
 def compute(bib: Bibliography, taxonomy: Taxonomy, options: dict) -> dict:
@@ -113,8 +111,6 @@ class StatsDirective(SelectionDirective):
 
 
 def table_of(header: list[str], rows: list[list], caption: str) -> nodes.table:
-    from sphinx_tc_ext.sphinx.render import table_node
-
     return table_node([header, *rows], caption, ["tc-stats-table"])
 
 
@@ -218,8 +214,6 @@ def _warn_labels(app: Sphinx, bad: dict[str, str]) -> None:
 
 
 def _figure(app: Sphinx, docname: str, data: dict, number: int) -> nodes.Node:
-    from sphinx_tc_ext.sphinx.render import el, text
-
     try:
         data, bad = plain_labels(data)
         if bad:

@@ -31,9 +31,10 @@ from sphinx.environment import BuildEnvironment
 from sphinx_tc_ext.core.bibmodel import COUNTED_DIGEST
 from sphinx_tc_ext.core.filters import FilterError, compile_filter
 from sphinx_tc_ext.sphinx.config import get_bibliography, get_taxonomy, settings
-from sphinx_tc_ext.sphinx.directive import paper_table, select_table
+from sphinx_tc_ext.sphinx.directive import select_table
 from sphinx_tc_ext.sphinx.domain import Mention, TCDomain
 from sphinx_tc_ext.sphinx.matrix import count_matrix, matrix_digest
+from sphinx_tc_ext.sphinx.nodes import paper_table
 from sphinx_tc_ext.sphinx.stats import stats_digest
 
 _CITE_KEY = re.compile(r"^\s*(?:\{[^{}]*\})?\s*([^{},\s]+)")
