@@ -291,12 +291,17 @@ def _rebuild(make_app, src):
 
 def _counting_recounts(monkeypatch) -> list[dict]:
     """Note each matrix or chart that tracking counts again after a bib edit."""
-    from sphinx_tc_ext.sphinx import tracking
+    from sphinx_tc_ext.sphinx.selection import TableRecord
 
     recounted: list[dict] = []
-    real = tracking._reselect_data
-    monkeypatch.setattr(tracking, "_reselect_data",
-                        lambda bib, taxonomy, options: recounted.append(options) or real(bib, taxonomy, options))
+    real = TableRecord.reselect
+
+    def reselect(record: TableRecord, *args):
+        if record.counted:
+            recounted.append(record.options)
+        return real(record, *args)
+
+    monkeypatch.setattr(TableRecord, "reselect", reselect)
     return recounted
 
 

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from sphinx_tc_ext.core.bibmodel import load_bibliography
 from sphinx_tc_ext.core.filters import FilterError, compile_filter, parse_facet_list, parse_sort, sort_papers
+from sphinx_tc_ext.core.selection import make_id
 from sphinx_tc_ext.core.taxonomy import load_taxonomy
 
 ROOTS = Path(__file__).parent / "roots"
@@ -107,3 +108,13 @@ def test_facet_lists():
         ["area", "year", "search"]
     with pytest.raises(FilterError, match="unknown facet 'mechanism' in :group-by:"):
         parse_facet_list("mechanism", TAXONOMY, ":group-by:")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x2FF), max_size=20) | st.sampled_from(
+    ["CVPR 2025", "Æsir Straße", "Łódź ĳ", "-12 NeurIPS", "_a_b_", "  "]))
+def test_venue_ids_are_the_ids_docutils_makes(text):
+    """The core makes venue anchors without docutils, as docutils would."""
+    from docutils.nodes import make_id as docutils_make_id
+
+    assert make_id(text) == docutils_make_id(text)

@@ -12,7 +12,7 @@ from typing import Any
 from sphinx.application import Sphinx
 
 from sphinx_tc_ext.core.taxonomy import Taxonomy
-from sphinx_tc_ext.sphinx.config import get_taxonomy
+from sphinx_tc_ext.sphinx.config import get_taxonomy, tc_config
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 CSS_FILES = ("tc.css", "tc-taxonomy.css")
@@ -31,7 +31,7 @@ def add_static_path(app: Sphinx) -> None:
 def page_assets(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
     """Add our files to pages that show papers (or ask for them with ``tc_assets_on_every_page``)."""
     domain = app.env.get_domain("tc")
-    if pagename not in domain.tables and not app.config.tc_assets_on_every_page:  # type: ignore[attr-defined]
+    if pagename not in domain.tables and not tc_config(app).assets_on_every_page:  # type: ignore[attr-defined]
         return
     for css in CSS_FILES:
         app.add_css_file(css)

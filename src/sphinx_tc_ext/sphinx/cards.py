@@ -18,9 +18,10 @@ from sphinx.application import Sphinx
 from sphinx.builders.html import StandaloneHTMLBuilder
 
 from sphinx_tc_ext.cache.card_cache import CardCache, card_cache_path
+from sphinx_tc_ext.cache.state import state_of
 from sphinx_tc_ext.core.bibmodel import Paper, paper_anchor
 from sphinx_tc_ext.core.schema import LINK_FIELDS
-from sphinx_tc_ext.sphinx.config import settings
+from sphinx_tc_ext.sphinx.config import tc_config
 from sphinx_tc_ext.sphinx.context import PageContext
 from sphinx_tc_ext.sphinx.filterbar import render_filterbar
 from sphinx_tc_ext.sphinx.html import Html, el, escape_attribute, h, text
@@ -253,12 +254,12 @@ def discussed_in(ctx: PageContext, key: str) -> Html | None:
 # -- card markup memoized across the pages of a build -------------------------------------------
 
 def shared_parts(ctx: PageContext, paper: Paper) -> tuple[str, ...] | None:
-    """A card's markup around its four page-specific places, memoized on the parsed bib.
+    """A card's markup around its four page-specific places, memoized in the parsed bib's build state.
 
     Keyed by what the shared markup depends on, so builds in one process that differ
     in options never share a card.  None when the paper's own text holds the marker.
     """
-    memo = ctx.bib.__dict__.setdefault("_tc_card_parts", {})
+    memo = state_of(ctx.bib).card_parts
     key = (paper.key, ctx.authors_shown, ctx.show_bibtex, id(ctx.taxonomy))
     if key not in memo:
         out: list[str] = []
@@ -271,8 +272,8 @@ def shared_parts(ctx: PageContext, paper: Paper) -> tuple[str, ...] | None:
 def badges_markup(ctx: PageContext, paper: Paper) -> str:
     """A paper's badges as markup, shared by the pages whose section links read the same."""
     if ctx.badges is None:
-        memo = ctx.bib.__dict__.setdefault("_tc_badges", {})
-        ctx.badges = memo.setdefault((tuple(sorted(ctx.section_uris.items())), id(ctx.taxonomy)), {})
+        links = (tuple(sorted(ctx.section_uris.items())), id(ctx.taxonomy))
+        ctx.badges = state_of(ctx.bib).badges.setdefault(links, {})
     markup = ctx.badges.get(paper.key)
     if markup is None:
         out: list[str] = []
@@ -291,7 +292,7 @@ class _PageCards:
         builder = ctx.builder
         self.cache = CardCache(card_cache_path(builder.doctreedir, builder.name, ctx.docname), (
             ctx.docname, builder.name, builder.get_target_uri(ctx.docname),
-            sorted(ctx.section_uris.items()), settings(ctx.config).taxonomy_path.read_bytes(),
+            sorted(ctx.section_uris.items()), tc_config(ctx.config).taxonomy_path.read_bytes(),
             ctx.authors_shown, ctx.show_bibtex,
         ))
         self.digests = ctx.bib.digests()

@@ -15,11 +15,13 @@ from pathlib import Path
 from pybtex import errors as pybtex_errors
 from sphinx.application import Sphinx
 from sphinx.config import Config
+from sphinx.environment import BuildEnvironment
 from sphinx.errors import ConfigError
 from sphinx.util import logging
 
 from sphinx_tc_ext.cache import heap
 from sphinx_tc_ext.core.bibmodel import Bibliography, load_bibliography
+from sphinx_tc_ext.core.filters import FilterError, parse_sort
 from sphinx_tc_ext.core.problems import InputError, Problem
 from sphinx_tc_ext.core.taxonomy import Taxonomy, load_taxonomy
 
@@ -29,11 +31,40 @@ WARNING_TYPE = "tc"
 
 
 @dataclass(frozen=True)
-class Settings:
+class TcConfig:
+    """The extension's settings, validated and with the data files' paths resolved, once per build.
+
+    Read through :func:`tc_config`, never as ``config.tc_*``: one place knows the names,
+    the types and how paths are resolved.
+    """
+
+    confdir: str
     bib_path: Path
     taxonomy_path: Path
     shown_bib: str  # path as written in messages (relative to the confdir when possible)
     shown_taxonomy: str
+    papers_page: str
+    authors_shown: int
+    default_sort: str
+    show_bibtex: bool
+    recent_date: str
+    backlinks_exclude: tuple[str, ...]
+    bibtex_subset: bool
+    keep_citations: bool
+    feed: bool
+    feed_title: str
+    feed_limit: int
+    assets_on_every_page: bool
+
+
+def tc_config(source: Sphinx | BuildEnvironment | Config) -> TcConfig:
+    """The build's :class:`TcConfig` (from the application, the environment or the configuration).
+
+    Made by :func:`validate_config` at ``config-inited``; kept in a ``_`` attribute, which
+    Sphinx neither pickles nor compares between builds.
+    """
+    config = source if isinstance(source, Config) else source.config
+    return config._tc_config
 
 
 def _resolve(confdir: str | os.PathLike, value: str) -> Path:
@@ -55,7 +86,7 @@ def remember_cache_dir(app: Sphinx, config: Config) -> None:
     Only this process, the main one, writes that file: forked workers of a parallel
     build may read it but leave it alone.
     """
-    config._tc_cache_dir = str(app.doctreedir)  # not pickled, like _tc_confdir
+    config._tc_cache_dir = str(app.doctreedir)  # not pickled, like _tc_config
     config._tc_cache_pid = os.getpid()
     config._tc_jobs = app.parallel  # -j N: a cold parse of the bib uses N processes too
 
@@ -65,7 +96,6 @@ def validate_config(app: Sphinx, config: Config) -> None:
 
     Also shields sphinxcontrib-bibtex (see :func:`shield_sphinxcontrib_bibtex`).
     """
-    config._tc_confdir = str(app.confdir)  # not pickled: Config drops "_" attributes
     bib = _resolve(app.confdir, config.tc_bib_file)
     tax = _resolve(app.confdir, config.tc_taxonomy_file)
     if not bib.is_file():
@@ -78,12 +108,19 @@ def validate_config(app: Sphinx, config: Config) -> None:
                           "leave it empty to count from the newest 'added' date")
     if config.tc_authors_shown < 1:
         raise ConfigError("tc_authors_shown must be 1 or more")
-    from sphinx_tc_ext.core.filters import FilterError, parse_sort
-
     try:
         parse_sort(config.tc_default_sort)
     except FilterError as exc:
         raise ConfigError(f"tc_default_sort: {exc}") from None
+    confdir = str(app.confdir)
+    config._tc_config = TcConfig(  # "_": not pickled
+        confdir=confdir, bib_path=bib, taxonomy_path=tax, shown_bib=_shown(confdir, bib),
+        shown_taxonomy=_shown(confdir, tax), papers_page=config.tc_papers_page,
+        authors_shown=config.tc_authors_shown, default_sort=config.tc_default_sort,
+        show_bibtex=config.tc_show_bibtex, recent_date=config.tc_recent_date,
+        backlinks_exclude=tuple(config.tc_backlinks_exclude), bibtex_subset=config.tc_bibtex_subset,
+        keep_citations=config.tc_keep_citations, feed=config.tc_feed, feed_title=config.tc_feed_title,
+        feed_limit=config.tc_feed_limit, assets_on_every_page=config.tc_assets_on_every_page)
     get_taxonomy(config)  # warns about every taxonomy problem, once per build
     shield_sphinxcontrib_bibtex(app, config)
 
@@ -108,14 +145,6 @@ def _quiet_pybtex_error(exception: Exception, prefix: str = "") -> None:
     logger.debug("pybtex (for sphinxcontrib-bibtex): %s%s", prefix, exception)
 
 
-def settings(config: Config) -> Settings:
-    """Absolute paths of the data files; needs :func:`validate_config` to have run."""
-    confdir = config._tc_confdir
-    bib = _resolve(confdir, config.tc_bib_file)
-    taxonomy = _resolve(confdir, config.tc_taxonomy_file)
-    return Settings(bib, taxonomy, _shown(confdir, bib), _shown(confdir, taxonomy))
-
-
 _TAXONOMY_CACHE: dict[tuple[str, bytes], tuple[Taxonomy, list[Problem]]] = {}
 
 
@@ -130,7 +159,7 @@ def get_taxonomy(config: Config) -> Taxonomy:
     cached = getattr(config, "_tc_taxonomy", None)
     if cached is not None:
         return cached
-    path = settings(config).taxonomy_path
+    path = tc_config(config).taxonomy_path
     try:
         key = (str(path), path.read_bytes())
     except OSError as exc:
@@ -140,7 +169,7 @@ def get_taxonomy(config: Config) -> Taxonomy:
             _TAXONOMY_CACHE[key] = load_taxonomy(path), []
         except InputError as exc:
             partial = exc.partial if isinstance(exc.partial, Taxonomy) else Taxonomy(str(path), "", "")
-            shown = [replace(p, path=_shown(config._tc_confdir, Path(p.path))) for p in exc.problems]
+            shown = [replace(p, path=_shown(tc_config(config).confdir, Path(p.path))) for p in exc.problems]
             _TAXONOMY_CACHE[key] = partial, shown
     config._tc_taxonomy, problems = _TAXONOMY_CACHE[key]
     for problem in problems:
@@ -153,7 +182,7 @@ def get_bibliography(config: Config) -> Bibliography:
     bib = getattr(config, "_tc_bib", None)  # once per build: the bib does not change while building
     if bib is not None:
         return bib
-    conf = settings(config)
+    conf = tc_config(config)
     main_process = getattr(config, "_tc_cache_pid", None) == os.getpid()
     with heap.long_lived():  # the parsed bib lives as long as the build
         bib = config._tc_bib = load_bibliography(
@@ -171,16 +200,13 @@ def warn_problem(problem: Problem) -> None:
     logger.warning(problem.message, location=problem.location, type=WARNING_TYPE, subtype=problem.subtype)
 
 
-def preload(app: Sphinx, env, docnames: list[str]) -> None:
+def preload(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
     """Parse the bib in the main process before parallel reading forks.
 
     Workers then share the parsed model and its warnings are logged once, not
     once per worker.  Skipped when no page that shows papers is read.
     """
-    from sphinx_tc_ext.sphinx.domain import TCDomain
-
     app.config._tc_read_count = len(docnames)  # tracking skips its digests when nothing was read
-    domain: TCDomain = env.get_domain("tc")  # type: ignore[assignment]
-    shows_papers = set(domain.tables)
+    shows_papers = set(env.get_domain("tc").tables)  # type: ignore[attr-defined]
     if any(d in shows_papers or d not in env.all_docs for d in docnames):
         get_bibliography(app.config)

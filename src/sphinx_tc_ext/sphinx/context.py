@@ -14,7 +14,7 @@ from sphinx.util import logging
 
 from sphinx_tc_ext.core.bibmodel import Bibliography, Paper
 from sphinx_tc_ext.core.taxonomy import Taxonomy
-from sphinx_tc_ext.sphinx.config import WARNING_TYPE, get_bibliography, get_taxonomy, settings
+from sphinx_tc_ext.sphinx.config import WARNING_TYPE, get_bibliography, get_taxonomy, tc_config
 from sphinx_tc_ext.sphinx.domain import TCDomain
 
 logger = logging.getLogger(__name__)
@@ -33,13 +33,13 @@ class PageContext:
         self.config = builder.config
         self.docname = docname
         self.taxonomy: Taxonomy = get_taxonomy(self.config)
-        self.taxonomy_shown = settings(self.config).shown_taxonomy
+        self.taxonomy_shown = tc_config(self.config).shown_taxonomy
         self.bib: Bibliography = get_bibliography(self.config)
         self.domain: TCDomain = self.env.get_domain("tc")  # type: ignore[assignment]
         self.used_ids: set[str] = used_ids if used_ids is not None else set()
         self.html = builder.format == "html"
-        self.authors_shown = self.config.tc_authors_shown
-        self.show_bibtex = self.config.tc_show_bibtex
+        self.authors_shown = tc_config(self.config).authors_shown
+        self.show_bibtex = tc_config(self.config).show_bibtex
         self.section_id = ""  # section of the table being rendered
         self.section_uris: dict[str, str] = {}  # taxonomy section label -> URI from this page
         self.search_words: set[str] = set()  # words this page already gave the search index

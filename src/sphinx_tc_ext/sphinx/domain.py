@@ -8,9 +8,8 @@ discussed?", and provides the ``:tc:paper:`key``` role.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
-from typing import Any, NamedTuple
+from typing import Any
 
 from docutils.nodes import Element
 from sphinx.addnodes import pending_xref
@@ -20,31 +19,10 @@ from sphinx.environment import BuildEnvironment
 from sphinx.roles import XRefRole
 from sphinx.util.nodes import make_refnode
 
+from sphinx_tc_ext.cache.digest import value_digest
 from sphinx_tc_ext.core.bibmodel import paper_anchor
-
-
-class Mention(NamedTuple):
-    """A place that discusses a paper: a section that cites it or a filtered table that lists it."""
-
-    docname: str
-    section_id: str
-    title: str  # "Page › Section", or the page title for a page's top section
-    kind: str  # "cites" or "lists"
-
-
-class TableRecord(NamedTuple):
-    """What a ``paper-table`` selected, and how: the selection its page is written with.
-
-    A bib edit re-runs the selection from ``options`` and replaces the record, so the
-    page is written again without being read again.
-    """
-
-    table_id: str
-    options: dict[str, Any]
-    keys: tuple[str, ...]
-    groups_digest: str
-    groups: list | tuple = ()  # see directive.group_papers, anchors based on table_id
-    mention: Mention | None = None  # what listing a paper here says about it (filtered tables)
+from sphinx_tc_ext.sphinx.config import tc_config
+from sphinx_tc_ext.sphinx.selection import Mention, TableRecord
 
 
 class TCDomain(Domain):
@@ -57,7 +35,7 @@ class TCDomain(Domain):
         "entry_digests": {},  # key -> digest of the entry as last parsed
         "bib_stamp": None,  # digest of the bib's bytes those entry digests describe
     }
-    data_version = 4
+    data_version = 5  # 5: records know their kind (sphinx.selection.TableRecord)
 
     # -- per-document data --------------------------------------------------------------
 
@@ -85,7 +63,7 @@ class TCDomain(Domain):
     def replace_tables(self, docname: str, records: list[TableRecord]) -> None:
         """A page's tables selected again (after a bib edit): its "lists" mentions follow.
 
-        Rebuilt in the order :func:`~sphinx_tc_ext.tracking.record_mentions` notes them
+        Rebuilt in the order :func:`~sphinx_tc_ext.sphinx.tracking.record_mentions` notes them
         (tables in page order, then citations), so the result equals a fresh read.
         """
         self._derived_cache = None
@@ -126,7 +104,7 @@ class TCDomain(Domain):
                     shown = pages.setdefault(key, [])
                     if not shown or shown[-1] != docname:
                         shown.append(docname)
-        home = self.env.config.tc_papers_page
+        home = tc_config(self.env).papers_page
         canonical = {key: (home if home in docs else docs[0]) for key, docs in pages.items()}
         backlinks: dict[str, list[Mention]] = {}
         for docname in sorted(self.mentions):
@@ -160,7 +138,7 @@ class TCDomain(Domain):
             by_links = derived.setdefault("links_digests_by_value", {})  # most papers share theirs
             digest = by_links.get(links)
             if digest is None:
-                digest = by_links[links] = hashlib.sha1(repr(links).encode("utf-8")).hexdigest()[:16]
+                digest = by_links[links] = value_digest(links, 16)
             memo[key] = digest
         return digest
 

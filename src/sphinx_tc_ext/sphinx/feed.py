@@ -21,7 +21,7 @@ from sphinx.application import Sphinx
 
 from sphinx_tc_ext.cache.atomic import write_atomic
 from sphinx_tc_ext.core.latex import strip_control_characters
-from sphinx_tc_ext.sphinx.config import get_bibliography, get_taxonomy, settings
+from sphinx_tc_ext.sphinx.config import get_bibliography, get_taxonomy, tc_config
 from sphinx_tc_ext.sphinx.domain import TCDomain
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -51,10 +51,10 @@ def build_feed(app: Sphinx) -> bytes:
     domain: TCDomain = app.env.get_domain("tc")  # type: ignore[assignment]
     base = app.config.html_baseurl.rstrip("/") + "/" if app.config.html_baseurl else ""
     papers = sorted((p for p in bib.papers.values() if p.added), key=lambda p: (p.added, p.key), reverse=True)
-    papers = papers[: app.config.tc_feed_limit]
+    papers = papers[: tc_config(app).feed_limit]
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
-    title = app.config.tc_feed_title or f"{taxonomy.short_title or app.config.project}: new papers"
+    title = tc_config(app).feed_title or f"{taxonomy.short_title or app.config.project}: new papers"
     ET.SubElement(feed, f"{{{ATOM}}}title").text = strip_control_characters(title)
     feed_id = uri(urljoin(base, FEED_NAME)) if base else TAG + slug(title)
     ET.SubElement(feed, f"{{{ATOM}}}id").text = feed_id
@@ -85,14 +85,14 @@ def build_feed(app: Sphinx) -> bytes:
 
 
 def write_feed(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or app.builder.format != "html" or not app.config.tc_feed:
+    if exception is not None or app.builder.format != "html" or not tc_config(app).feed:
         return
     domain: TCDomain = app.env.get_domain("tc")  # type: ignore[assignment]
     target = Path(app.outdir, FEED_NAME)
     stamp_file = Path(app.outdir, ".tc-feed-stamp")
-    taxonomy = hashlib.sha1(settings(app.config).taxonomy_path.read_bytes()).hexdigest()
+    taxonomy = hashlib.sha1(tc_config(app).taxonomy_path.read_bytes()).hexdigest()
     stamp = repr((FEED_FORMAT, domain.data.get("bib_stamp"), taxonomy, app.config.html_baseurl,
-                  app.config.tc_feed_title, app.config.tc_feed_limit, sorted(domain.tables)))
+                  tc_config(app).feed_title, tc_config(app).feed_limit, sorted(domain.tables)))
     if target.exists() and stamp_file.exists() and stamp_file.read_text(encoding="utf-8") == stamp:
         return
     write_atomic(target, build_feed(app))
@@ -100,7 +100,7 @@ def write_feed(app: Sphinx, exception: Exception | None) -> None:
 
 
 def feed_link(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
-    if not app.config.tc_feed or getattr(app.builder, "implementation", None) is not None:
+    if not tc_config(app).feed or getattr(app.builder, "implementation", None) is not None:
         return  # serializing builders (json, pickle) render no template, so no <head> to link from
     href = context["pathto"](FEED_NAME, 1)
     tag = f'<link rel="alternate" type="application/atom+xml" title="New papers" href="{href}" />'
@@ -118,7 +118,7 @@ def fix_feed_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     for ref in list(doctree.findall(nodes.reference)):
         if "tc-feed-link" not in ref["classes"]:
             continue
-        if app.builder.format == "html" and app.config.tc_feed:
+        if app.builder.format == "html" and tc_config(app).feed:
             page_dir = posixpath.dirname(app.builder.get_target_uri(docname))
             ref["refuri"] = posixpath.relpath(FEED_NAME, page_dir or ".")
         else:

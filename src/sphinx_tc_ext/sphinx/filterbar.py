@@ -23,6 +23,7 @@ from typing import NamedTuple
 
 from docutils import nodes
 
+from sphinx_tc_ext.cache.state import state_of
 from sphinx_tc_ext.sphinx.context import PageContext
 from sphinx_tc_ext.sphinx.html import el
 from sphinx_tc_ext.sphinx.nodes import tc_element
@@ -97,13 +98,13 @@ class _Counts(NamedTuple):
 
 
 def _counts(ctx: PageContext, keys: list[str]) -> _Counts | None:
-    """What the controls count, memoized on the parsed bib per set of papers (None: no paper).
+    """What the controls count, memoized in the parsed bib's build state per set of papers (None: no paper).
 
     Several pages show the same papers (all of them, by venue, recent ones), and papers
     share a few combinations of counted values: a table's papers are counted per
     combination first, in one pass, then the combinations are added up.
     """
-    memo = ctx.bib.__dict__.setdefault("_tc_filter_counts", {})
+    memo = state_of(ctx.bib).filter_counts
     unique = tuple(dict.fromkeys(keys))
     if unique not in memo:
         numbers, combinations = _combinations(ctx)
@@ -127,7 +128,8 @@ def _counts(ctx: PageContext, keys: list[str]) -> _Counts | None:
 def _combinations(ctx: PageContext) -> tuple[dict[str, int], list[tuple]]:
     """Each paper's number of its combination of counted values, and the combinations:
     ((facet id, values) per facet, venue kind, has code, year)."""
-    memo = ctx.bib.__dict__.get("_tc_counted")
+    state = state_of(ctx.bib)
+    memo = state.counted
     if memo is None:
         facet_ids = [facet.id for facet in ctx.taxonomy.facets]
         numbered: dict[tuple, int] = {}  # combination -> its number, in order of first appearance
@@ -135,7 +137,7 @@ def _combinations(ctx: PageContext) -> tuple[dict[str, int], list[tuple]]:
                        (tuple((f, p.facets.get(f, ())) for f in facet_ids), p.venue_kind, p.has_code, p.year),
                        len(numbered))
                    for key, p in ctx.bib.papers.items()}
-        memo = ctx.bib.__dict__["_tc_counted"] = (numbers, list(numbered))
+        memo = state.counted = (numbers, list(numbered))
     return memo
 
 

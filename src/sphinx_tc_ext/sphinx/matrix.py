@@ -1,7 +1,7 @@
 """``tc-matrix``: a facet × facet table of paper counts, every cell a link to the filtered view.
 
-Counts come from the bib at read time, so they cannot drift from the cards; the
-directive registers its selection with the tracking module, so editing an
+Counts come from the bib at read time (:mod:`sphinx_tc_ext.core.counts`), so they cannot drift
+from the cards; the directive registers its selection with the tracking module, so editing an
 entry's category updates the counts in an incremental build.
 
 .. code-block:: rst
@@ -14,7 +14,6 @@ entry's category updates the counts in an incremental build.
 
 from __future__ import annotations
 
-import hashlib
 from urllib.parse import urlencode
 
 from docutils import nodes
@@ -22,60 +21,18 @@ from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from sphinx_tc_ext.core.bibmodel import Bibliography
+from sphinx_tc_ext.core.counts import count_matrix
 from sphinx_tc_ext.core.filters import FilterError
-from sphinx_tc_ext.core.problems import did_you_mean
-from sphinx_tc_ext.core.taxonomy import Facet, Taxonomy
-from sphinx_tc_ext.sphinx.config import WARNING_TYPE, get_bibliography, get_taxonomy
-from sphinx_tc_ext.sphinx.directive import SelectionDirective
+from sphinx_tc_ext.sphinx.config import WARNING_TYPE, get_bibliography, get_taxonomy, tc_config
 from sphinx_tc_ext.sphinx.html import table_node
 from sphinx_tc_ext.sphinx.nodes import tc_matrix
+from sphinx_tc_ext.sphinx.selection import MATRIX, SelectionDirective, matrix_digest
 
 logger = logging.getLogger(__name__)
 
 
-def _axis(spec: str, taxonomy: Taxonomy, what: str) -> tuple[Facet, list[str]]:
-    name, _, values = spec.partition("=")
-    facet = taxonomy.facet(name.strip())
-    if facet is None:
-        raise FilterError(f"unknown facet {name.strip()!r} in {what} "
-                          f"({did_you_mean(name.strip(), [f.id for f in taxonomy.facets])})")
-    chosen = [v.strip() for v in values.split(",") if v.strip()] if values else list(facet.value_ids)
-    for value in chosen:
-        if facet.value(value) is None:
-            raise FilterError(f"unknown {facet.id} value {value!r} in {what} "
-                              f"({did_you_mean(value, facet.value_ids)})")
-    return facet, chosen
-
-
-def count_matrix(bib: Bibliography, taxonomy: Taxonomy, options: dict) -> dict:
-    """Counts per cell, per row, per column and in all; a paper counts once per cell it is in."""
-    rows, row_values = _axis(options["rows"], taxonomy, ":rows:")
-    cols, col_values = _axis(options["columns"], taxonomy, ":columns:")
-    cells = {(r, c): 0 for r in row_values for c in col_values}
-    row_totals = dict.fromkeys(row_values, 0)
-    col_totals = dict.fromkeys(col_values, 0)
-    total = 0
-    for paper in bib.papers.values():
-        in_rows = [r for r in paper.facets.get(rows.id, ()) if r in row_totals]
-        in_cols = [c for c in paper.facets.get(cols.id, ()) if c in col_totals]
-        for r in in_rows:
-            row_totals[r] += 1
-            for c in in_cols:
-                cells[(r, c)] += 1
-        if in_rows:
-            total += 1
-            for c in in_cols:
-                col_totals[c] += 1
-    return {"rows": rows.id, "row_values": row_values, "columns": cols.id, "column_values": col_values,
-            "cells": cells, "row_totals": row_totals, "column_totals": col_totals, "total": total}
-
-
-def matrix_digest(counts: dict) -> str:
-    return hashlib.sha1(repr(sorted(counts.items(), key=str)).encode()).hexdigest()[:16]
-
-
 class MatrixDirective(SelectionDirective):
+    kind = MATRIX
     has_content = False
     option_spec = {
         "rows": directives.unchanged_required,
@@ -86,7 +43,7 @@ class MatrixDirective(SelectionDirective):
 
     def run(self) -> list[nodes.Node]:
         self.note_taxonomy_dependency()
-        options = {"matrix": True, "rows": self.options.get("rows", ""), "columns": self.options.get("columns", "")}
+        options = {"rows": self.options.get("rows", ""), "columns": self.options.get("columns", "")}
         try:
             if not options["rows"] or not options["columns"]:
                 raise FilterError("tc-matrix needs :rows: and :columns:")
@@ -95,7 +52,7 @@ class MatrixDirective(SelectionDirective):
             return self.bad_options(exc)
         node = tc_matrix()
         node["counts"] = counts
-        node["page"] = self.options.get("page") or self.config.tc_papers_page or self.env.docname
+        node["page"] = self.options.get("page") or tc_config(self.config).papers_page or self.env.docname
         node["caption"] = self.options.get("caption", "")
         self.set_source_info(node)
         self.record("matrix", options, (), matrix_digest(counts))

@@ -16,7 +16,7 @@ class paper_table(nodes.General, nodes.Element):
 
     Attributes: ``table_id``, ``docname``, ``group_by``, ``facets``, ``filter``,
     ``layout``; the selection (``keys``, ``groups``) is the domain's
-    :class:`~sphinx_tc_ext.domain.TableRecord`, copied in when the page is written.
+    :class:`~sphinx_tc_ext.sphinx.selection.TableRecord`, copied in when the page is written.
     """
 
 

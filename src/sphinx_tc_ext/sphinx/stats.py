@@ -13,7 +13,6 @@ and tracked like a table's selection, so they follow edits of the bib.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import posixpath
 import re
@@ -24,89 +23,37 @@ from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from sphinx_tc_ext.core.bibmodel import Bibliography
+from sphinx_tc_ext.cache.digest import digest
+from sphinx_tc_ext.core.counts import CHARTS, compute_stats
 from sphinx_tc_ext.core.filters import FilterError
-from sphinx_tc_ext.core.taxonomy import Taxonomy
-from sphinx_tc_ext.sphinx.config import WARNING_TYPE, get_bibliography, get_taxonomy, settings
-from sphinx_tc_ext.sphinx.directive import SelectionDirective
+from sphinx_tc_ext.sphinx.config import WARNING_TYPE, get_bibliography, get_taxonomy, tc_config
 from sphinx_tc_ext.sphinx.html import el, table_node, text
-from sphinx_tc_ext.sphinx.matrix import _axis
 from sphinx_tc_ext.sphinx.nodes import tc_stats
+from sphinx_tc_ext.sphinx.selection import STATS, SelectionDirective, stats_digest
 
 logger = logging.getLogger(__name__)
-CHARTS = ("quarterly", "share", "code")
-
-
-def compute(bib: Bibliography, taxonomy: Taxonomy, options: dict) -> dict:
-    """The numbers behind a chart: ``{"title", "header", "rows", "series"}``; rows are label + counts."""
-    chart = options["chart"]
-    papers = list(bib.papers.values())
-    if chart == "quarterly":
-        facet, values = _axis(options.get("facet") or _first_facet(taxonomy), taxonomy, ":facet:")
-        counts: dict[str, list[int]] = {}
-        for paper in papers:
-            if not paper.year:
-                continue
-            quarter = f"{paper.year} Q{(paper.publication_month - 1) // 3 + 1}"
-            row = counts.setdefault(quarter, [0] * len(values))
-            for i, value in enumerate(values):
-                if value in paper.facets.get(facet.id, ()):
-                    row[i] += 1
-        labels = [facet.value(v).label for v in values]
-        return {"title": f"Papers per quarter by {facet.label.lower()}", "header": ["Quarter", *labels],
-                "rows": [[q, *counts[q]] for q in sorted(counts)], "kind": "stacked"}
-    if chart == "share":
-        facet, values = _axis(options.get("facet") or _first_facet(taxonomy), taxonomy, ":facet:")
-        rows = [[facet.value(v).label, sum(v in p.facets.get(facet.id, ()) for p in papers)] for v in values]
-        rows.append([f"No {facet.label.lower()}", sum(not p.facets.get(facet.id) for p in papers)])
-        return {"title": f"Papers per {facet.label.lower()} (a paper counts once per value it lists)",
-                "header": [facet.label, "Papers", "Share"],
-                "rows": [[label, n, f"{100 * n / max(len(papers), 1):.0f}%"] for label, n in rows],
-                "kind": "bars"}
-    # code availability per year
-    years: dict[int, list[int]] = {}
-    for paper in papers:
-        if paper.year:
-            row = years.setdefault(paper.year, [0, 0])
-            row[0 if paper.has_code else 1] += 1
-    return {"title": "Code availability per year", "header": ["Year", "With code", "Without code"],
-            "rows": [[str(y), *years[y]] for y in sorted(years)], "kind": "stacked"}
-
-
-def _first_facet(taxonomy: Taxonomy) -> str:
-    """The facet a chart without ``:facet:`` counts by; a broken taxonomy file may declare none."""
-    if not taxonomy.facets:
-        raise FilterError("the taxonomy declares no facet to chart (see its warnings); fix the taxonomy file")
-    return taxonomy.facets[0].id
-
-
-def data_digest(data: dict) -> str:
-    return hashlib.sha1(repr(data).encode()).hexdigest()[:16]
-
-
-def stats_digest(bib: Bibliography, taxonomy: Taxonomy, options: dict) -> str:
-    return data_digest(compute(bib, taxonomy, options))
 
 
 class StatsDirective(SelectionDirective):
+    kind = STATS
     required_arguments = 1
     option_spec = {"facet": directives.unchanged}
 
     def run(self) -> list[nodes.Node]:
         self.note_taxonomy_dependency()
-        options = {"stats": True, "chart": self.arguments[0].strip(), "facet": self.options.get("facet", "")}
+        options = {"chart": self.arguments[0].strip(), "facet": self.options.get("facet", "")}
         try:
             if options["chart"] not in CHARTS:
                 raise FilterError(f"unknown chart {options['chart']!r}; use one of: {', '.join(CHARTS)}")
             taxonomy = get_taxonomy(self.config)
             bib = get_bibliography(self.config)
-            data = compute(bib, taxonomy, options)
+            data = compute_stats(bib, taxonomy, options)
         except FilterError as exc:
             return self.bad_options(exc)
         node = tc_stats()
         node["data"] = data
         self.set_source_info(node)
-        self.record("stats", options, (), data_digest(data))
+        self.record("stats", options, (), stats_digest(data))
         return [node]
 
 
@@ -200,7 +147,7 @@ def plain_labels(data: dict) -> tuple[dict, dict[str, str]]:
 def _warn_labels(app: Sphinx, bad: dict[str, str]) -> None:
     """One ``tc.taxonomy`` warning per taxonomy label in ``bad``, at its line in the taxonomy file."""
     taxonomy = get_taxonomy(app.config)
-    shown = settings(app.config).shown_taxonomy
+    shown = tc_config(app).shown_taxonomy
     for facet in taxonomy.facets:
         for value_id, label, name in [(None, facet.label, f"facet '{facet.id}'"),
                                       *((v.id, v.label, f"value {facet.id}:{v.id}") for v in facet.values)]:
@@ -235,7 +182,7 @@ def _figure(app: Sphinx, docname: str, data: dict, number: int) -> nodes.Node:
     if not target.exists() or target.read_text(encoding="utf-8") != svg:
         target.write_text(svg, encoding="utf-8")
     page_dir = posixpath.dirname(app.builder.get_target_uri(docname))
-    version = hashlib.sha1(svg.encode()).hexdigest()[:10]
+    version = digest(svg, 10)
     src = posixpath.relpath(f"_static/tc-stats/{name}", page_dir or ".") + f"?v={version}"
     summary = "; ".join(f"{r[0]}: {', '.join(str(v) for v in r[1:])}" for r in data["rows"])
     figure = el("figure", classes=["tc-chart"])

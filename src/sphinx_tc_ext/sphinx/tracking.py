@@ -4,7 +4,7 @@ Sphinx's own dependency tracking works per file: noting the bib as a dependency
 would re-read every page with a table whenever any entry changes.  Instead:
 
 * after a page is read, record where it cites papers and which filtered tables
-  list them (:class:`~sphinx_tc_ext.domain.Mention`), with the enclosing section;
+  list them (:class:`~sphinx_tc_ext.sphinx.selection.Mention`), with the enclosing section;
 * ``env-get-outdated``: when the bib changed, re-run the stored selections an edited
   entry may change and replace them in the domain (pages are not read again; only
   pages whose matrix or chart changed are);
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
-import hashlib
 import json
 import re
 from collections.abc import Iterable
@@ -28,14 +27,13 @@ from sphinx.addnodes import pending_xref
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
+from sphinx_tc_ext.cache.digest import digest, value_digest
 from sphinx_tc_ext.core.bibmodel import COUNTED_DIGEST
-from sphinx_tc_ext.core.filters import FilterError, compile_filter
-from sphinx_tc_ext.sphinx.config import get_bibliography, get_taxonomy, settings
-from sphinx_tc_ext.sphinx.directive import select_table
-from sphinx_tc_ext.sphinx.domain import Mention, TCDomain
-from sphinx_tc_ext.sphinx.matrix import count_matrix, matrix_digest
+from sphinx_tc_ext.core.filters import FilterError
+from sphinx_tc_ext.sphinx.config import get_bibliography, get_taxonomy, tc_config
+from sphinx_tc_ext.sphinx.domain import TCDomain
 from sphinx_tc_ext.sphinx.nodes import paper_table
-from sphinx_tc_ext.sphinx.stats import stats_digest
+from sphinx_tc_ext.sphinx.selection import Mention
 
 _CITE_KEY = re.compile(r"^\s*(?:\{[^{}]*\})?\s*([^{},\s]+)")
 
@@ -71,7 +69,7 @@ def record_mentions(app: Sphinx, doctree: nodes.document) -> None:
     """``doctree-read``: note where this page cites papers and which filtered tables list them."""
     env = app.env
     docname = env.docname
-    if any(fnmatch.fnmatchcase(docname, pattern) for pattern in app.config.tc_backlinks_exclude):
+    if any(fnmatch.fnmatchcase(docname, pattern) for pattern in tc_config(app).backlinks_exclude):
         return  # e.g. a user guide whose examples show papers without discussing them
     domain = _domain(env)
     first_title = doctree.next_node(nodes.title)
@@ -98,7 +96,7 @@ def record_mentions(app: Sphinx, doctree: nodes.document) -> None:
 def _bib_stamp(app: Sphinx) -> str | None:
     """A digest of the bib's bytes: an edit is seen even within one tick of the file clock."""
     try:
-        return hashlib.sha1(settings(app.config).bib_path.read_bytes()).hexdigest()
+        return digest(tc_config(app).bib_path.read_bytes())
     except OSError:
         return None
 
@@ -127,30 +125,26 @@ def outdated_by_bib(app: Sphinx, env: BuildEnvironment, added: set[str], changed
     # A title or author fix leaves every count alone: matrices and charts need no recount.
     counts_may_change = any(digests.get(key, "")[:COUNTED_DIGEST] != old_digests.get(key, "")[:COUNTED_DIGEST]
                             for key in edited)
+    default_sort = tc_config(app).default_sort
     outdated = []
     for docname, records in list(domain.tables.items()):
         if docname in added or docname in changed or docname in removed:
             continue
         new_records = list(records)
         for i, record in enumerate(records):
-            if not _may_change(record.options, record.keys, edited, bib, taxonomy):
+            if not record.may_change(edited, bib, taxonomy) or (record.counted and not counts_may_change):
                 continue
             try:
-                if record.options.get("matrix") or record.options.get("stats"):
-                    if not counts_may_change and "filter" not in record.options:
-                        continue
-                    if _reselect_data(bib, taxonomy, record.options) != record.groups_digest:
-                        outdated.append(docname)  # counts live in the doctree: read the page again
-                        break
-                    continue
-                selection = select_table(bib, taxonomy, record.options, app.config.tc_default_sort,
-                                         record.table_id)
+                new = record.reselect(bib, taxonomy, default_sort)
             except FilterError:
                 outdated.append(docname)  # re-read so the warning is shown again
                 break
-            if selection.keys != list(record.keys) or selection.groups != record.groups:  # cheaper than the digest
-                new_records[i] = record._replace(keys=tuple(selection.keys), groups_digest=selection.digest,
-                                                 groups=selection.groups)
+            if new is record:
+                continue
+            if record.counted:
+                outdated.append(docname)  # counts live in the doctree: read the page again
+                break
+            new_records[i] = new
         else:
             if new_records != records:
                 domain.replace_tables(docname, new_records)
@@ -193,40 +187,6 @@ def _bibliography_pages(env: BuildEnvironment) -> list[str]:
     return sorted({key.docname for key in bibliographies if getattr(key, "docname", None) in env.all_docs})
 
 
-def _may_change(options: dict, shown: Iterable[str], edited: set[str], bib, taxonomy) -> bool:
-    """Whether a plain filtered table can show something else after the ``edited`` entries changed.
-
-    Its selection is the filter applied to each paper on its own, then sorted, cut to
-    ``limit`` and grouped by the chosen papers' own fields: untouched unless an edited entry
-    was shown or now passes the filter (an entry that was filtered in but cut by the limit
-    can only leave).  Tables whose selection depends on the whole bib (``recent`` counts
-    back from the newest ``added`` date; charts and matrices) are always selected again.
-    """
-    if not edited or options.get("fixed"):
-        return False
-    if any(name in options for name in ("recent", "matrix", "stats")):
-        return True
-    if not edited.isdisjoint(shown):
-        return True
-    candidates = [paper for key in edited if (paper := bib.papers.get(key)) is not None]
-    if not candidates:
-        return False
-    if "filter" not in options:
-        return True
-    try:
-        predicate = compile_filter(options["filter"], taxonomy)
-    except FilterError:
-        return True  # selected again, which reports the error
-    return any(predicate(paper) for paper in candidates)
-
-
-def _reselect_data(bib, taxonomy, options: dict) -> str:
-    """Digest of what a recorded matrix or chart would show with this bib."""
-    if options.get("matrix"):
-        return matrix_digest(count_matrix(bib, taxonomy, options))
-    return stats_digest(bib, taxonomy, options)
-
-
 def _render_inputs(app: Sphinx, env: BuildEnvironment, docname: str, shown: dict[str, str]) -> str:
     """Digest of everything outside the page's own source that its rendering depends on.
 
@@ -250,7 +210,7 @@ def _render_inputs(app: Sphinx, env: BuildEnvironment, docname: str, shown: dict
         taxonomy = get_taxonomy(app.config)
         labels = [v.section for f in taxonomy.facets for v in f.values if v.section]
         parts.append(repr([std.labels.get(label) for label in labels]))  # type: ignore[attr-defined]
-    return hashlib.sha1("\n".join(parts).encode("utf-8")).hexdigest()
+    return digest("\n".join(parts))
 
 
 SIGNATURES_FILE = "tc-signatures.json"
@@ -277,8 +237,7 @@ def rewrite_dependents(app: Sphinx, env: BuildEnvironment) -> Iterable[str]:
         written, written_stamp = {}, None
     # Nothing read, same bib, same taxonomy, same set of pages: every input is as last written
     # (this check is what keeps a no-change rebuild of a large bib fast).
-    stamp = hashlib.sha1(repr((domain.data["bib_stamp"], settings(app.config).taxonomy_path.read_bytes(),
-                               sorted(env.all_docs))).encode()).hexdigest()
+    stamp = value_digest((domain.data["bib_stamp"], tc_config(app).taxonomy_path.read_bytes(), sorted(env.all_docs)))
     if getattr(app.config, "_tc_read_count", None) == 0 and stamp == written_stamp:
         app.config._tc_signatures = {"stamp": stamp, "pages": written}
         return []

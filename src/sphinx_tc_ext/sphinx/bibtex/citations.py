@@ -14,9 +14,9 @@ from sphinx.util import logging
 
 from sphinx_tc_ext.core.bibmodel import paper_anchor
 from sphinx_tc_ext.sphinx.config import WARNING_TYPE, get_bibliography, get_taxonomy
-from sphinx_tc_ext.sphinx.directive import SelectionDirective
 from sphinx_tc_ext.sphinx.domain import TCDomain
 from sphinx_tc_ext.sphinx.nodes import tc_bibtex
+from sphinx_tc_ext.sphinx.selection import FIXED, SelectionDirective
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +52,7 @@ class BibtexDirective(SelectionDirective):
     Used for "Cite this survey": the entry comes from the bib, so it cannot drift.
     """
 
+    kind = FIXED
     required_arguments = 1
 
     def run(self) -> list[nodes.Node]:
@@ -62,7 +63,7 @@ class BibtexDirective(SelectionDirective):
             return []
         node = tc_bibtex(key=key)
         self.set_source_info(node)
-        self.record("bibtex", {"fixed": True}, (key,), "fixed")
+        self.record("bibtex", {}, (key,), "fixed")
         return [node]
 
 

@@ -59,7 +59,7 @@ from sphinx.config import Config
 from sphinx.util import logging
 
 from sphinx_tc_ext.core.bibmodel import _URL, Paper
-from sphinx_tc_ext.sphinx.config import get_bibliography, get_taxonomy, settings
+from sphinx_tc_ext.sphinx.config import get_bibliography, get_taxonomy, tc_config
 
 logger = logging.getLogger(__name__)
 
@@ -276,7 +276,7 @@ def _extension_may_cite(name: str) -> bool:
 
 def fallback_reason(config: Config, sources: Sources) -> str:
     """Why every valid entry goes to sphinxcontrib-bibtex; empty when the cited ones suffice."""
-    if not config.tc_bibtex_subset:
+    if not tc_config(config).bibtex_subset:
         return "tc_bibtex_subset is False"
     if sources.listing:
         return f"a bibliography directive lists entries nobody cites (:all:, :notcited: or :filter:, {sources.listing})"
@@ -349,7 +349,7 @@ def write_if_changed(path: Path, data: bytes) -> bool:
 
 def update_generated_bib(config: Config, generated: Path, sources: Sources, everything: bool) -> list[str]:
     """Bring ``generated`` up to date; returns the keys it holds."""
-    conf = settings(config)
+    conf = tc_config(config)
     bib_bytes = conf.bib_path.read_bytes()
     taxonomy_bytes = conf.taxonomy_path.read_bytes()
     inputs = [_digest(bib_bytes), _digest(taxonomy_bytes)]
@@ -412,7 +412,7 @@ def _bibfiles_with_generated(app: Sphinx, generated: Path) -> list[str] | None:
     if not original or isinstance(original, str):
         return None  # sphinxcontrib-bibtex reports a missing setting itself
     confdir = Path(app.confdir)
-    conf = settings(config)
+    conf = tc_config(config)
     ours = conf.bib_path.resolve()
     configured = [(confdir / file).resolve() for file in original]
     if ours not in configured:

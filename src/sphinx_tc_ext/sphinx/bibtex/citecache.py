@@ -24,6 +24,8 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
+from sphinx_tc_ext.sphinx.config import tc_config
+
 STAMP_KEY = "tc_inputs_digest"
 
 
@@ -65,7 +67,7 @@ def keeping_citations(base: type) -> type:
 
 def install(app: Sphinx, config: Config) -> None:
     """``config-inited`` (extensions are loaded, the environment and its domains not yet made)."""
-    if not config.tc_keep_citations or "sphinxcontrib.bibtex" not in app.extensions:
+    if not tc_config(config).keep_citations or "sphinxcontrib.bibtex" not in app.extensions:
         return
     base = app.registry.domains.get("cite")
     if base is None or not callable(getattr(base, "env_updated", None)) or \

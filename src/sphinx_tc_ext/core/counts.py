@@ -1,0 +1,96 @@
+"""What ``tc-matrix`` and ``tc-stats`` count: numbers from the whole bib, no Sphinx.
+
+Counted when a page is read and counted again on an edited bib to learn whether the
+page must be read again, so both go through these functions.
+"""
+
+from __future__ import annotations
+
+from sphinx_tc_ext.core.bibmodel import Bibliography
+from sphinx_tc_ext.core.filters import FilterError
+from sphinx_tc_ext.core.problems import did_you_mean
+from sphinx_tc_ext.core.taxonomy import Facet, Taxonomy
+
+#: The charts ``tc-stats`` draws.
+CHARTS = ("quarterly", "share", "code")
+
+
+def axis(spec: str, taxonomy: Taxonomy, what: str) -> tuple[Facet, list[str]]:
+    """A facet and the values of it to count: ``facet`` (all of them) or ``facet = a, b``."""
+    name, _, values = spec.partition("=")
+    facet = taxonomy.facet(name.strip())
+    if facet is None:
+        raise FilterError(f"unknown facet {name.strip()!r} in {what} "
+                          f"({did_you_mean(name.strip(), [f.id for f in taxonomy.facets])})")
+    chosen = [v.strip() for v in values.split(",") if v.strip()] if values else list(facet.value_ids)
+    for value in chosen:
+        if facet.value(value) is None:
+            raise FilterError(f"unknown {facet.id} value {value!r} in {what} "
+                              f"({did_you_mean(value, facet.value_ids)})")
+    return facet, chosen
+
+
+def count_matrix(bib: Bibliography, taxonomy: Taxonomy, options: dict) -> dict:
+    """Counts per cell, per row, per column and in all; a paper counts once per cell it is in."""
+    rows, row_values = axis(options["rows"], taxonomy, ":rows:")
+    cols, col_values = axis(options["columns"], taxonomy, ":columns:")
+    cells = {(r, c): 0 for r in row_values for c in col_values}
+    row_totals = dict.fromkeys(row_values, 0)
+    col_totals = dict.fromkeys(col_values, 0)
+    total = 0
+    for paper in bib.papers.values():
+        in_rows = [r for r in paper.facets.get(rows.id, ()) if r in row_totals]
+        in_cols = [c for c in paper.facets.get(cols.id, ()) if c in col_totals]
+        for r in in_rows:
+            row_totals[r] += 1
+            for c in in_cols:
+                cells[(r, c)] += 1
+        if in_rows:
+            total += 1
+            for c in in_cols:
+                col_totals[c] += 1
+    return {"rows": rows.id, "row_values": row_values, "columns": cols.id, "column_values": col_values,
+            "cells": cells, "row_totals": row_totals, "column_totals": col_totals, "total": total}
+
+
+def compute_stats(bib: Bibliography, taxonomy: Taxonomy, options: dict) -> dict:
+    """The numbers behind a chart: ``{"title", "header", "rows", "kind"}``; rows are label + counts."""
+    chart = options["chart"]
+    papers = list(bib.papers.values())
+    if chart == "quarterly":
+        facet, values = axis(options.get("facet") or _first_facet(taxonomy), taxonomy, ":facet:")
+        counts: dict[str, list[int]] = {}
+        for paper in papers:
+            if not paper.year:
+                continue
+            quarter = f"{paper.year} Q{(paper.publication_month - 1) // 3 + 1}"
+            row = counts.setdefault(quarter, [0] * len(values))
+            for i, value in enumerate(values):
+                if value in paper.facets.get(facet.id, ()):
+                    row[i] += 1
+        labels = [facet.value(v).label for v in values]
+        return {"title": f"Papers per quarter by {facet.label.lower()}", "header": ["Quarter", *labels],
+                "rows": [[q, *counts[q]] for q in sorted(counts)], "kind": "stacked"}
+    if chart == "share":
+        facet, values = axis(options.get("facet") or _first_facet(taxonomy), taxonomy, ":facet:")
+        rows = [[facet.value(v).label, sum(v in p.facets.get(facet.id, ()) for p in papers)] for v in values]
+        rows.append([f"No {facet.label.lower()}", sum(not p.facets.get(facet.id) for p in papers)])
+        return {"title": f"Papers per {facet.label.lower()} (a paper counts once per value it lists)",
+                "header": [facet.label, "Papers", "Share"],
+                "rows": [[label, n, f"{100 * n / max(len(papers), 1):.0f}%"] for label, n in rows],
+                "kind": "bars"}
+    # code availability per year
+    years: dict[int, list[int]] = {}
+    for paper in papers:
+        if paper.year:
+            row = years.setdefault(paper.year, [0, 0])
+            row[0 if paper.has_code else 1] += 1
+    return {"title": "Code availability per year", "header": ["Year", "With code", "Without code"],
+            "rows": [[str(y), *years[y]] for y in sorted(years)], "kind": "stacked"}
+
+
+def _first_facet(taxonomy: Taxonomy) -> str:
+    """The facet a chart without ``:facet:`` counts by; a broken taxonomy file may declare none."""
+    if not taxonomy.facets:
+        raise FilterError("the taxonomy declares no facet to chart (see its warnings); fix the taxonomy file")
+    return taxonomy.facets[0].id
