@@ -276,7 +276,7 @@ def _extension_may_cite(name: str) -> bool:
 
 def fallback_reason(config: Config, sources: Sources) -> str:
     """Why every valid entry goes to sphinxcontrib-bibtex; empty when the cited ones suffice."""
-    if not tc_config(config).bibtex_subset:
+    if not config.tc_bibtex_subset:
         return "tc_bibtex_subset is False"
     if sources.listing:
         return f"a bibliography directive lists entries nobody cites (:all:, :notcited: or :filter:, {sources.listing})"
