@@ -84,7 +84,7 @@ def test_search_index_has_every_title_and_author_word_on_the_canonical_page(copy
     from sphinx.search.en import SearchEnglish
 
     from sphinx_tc_ext.sphinx.config import get_bibliography
-    from sphinx_tc_ext.sphinx.render import tc_cards
+    from sphinx_tc_ext.sphinx.nodes import tc_cards
 
     app = make_app("html", srcdir=copy_root())
     given: list[str] = []  # the text of the papers page's grids, once rendered

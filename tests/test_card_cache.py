@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import re
 import shutil
 import sys
@@ -11,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from sphinx_tc_ext.sphinx import render
+from sphinx_tc_ext.cache.card_cache import CARD_CACHE_DIR, read_card_file
+from sphinx_tc_ext.cache.digest import code_digest, digest
+from sphinx_tc_ext.sphinx import cards
 from tc_testing import REPO, read
 
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -38,13 +41,13 @@ def edit_title(srcdir: Path, key: str, marker: str) -> None:
 def counted_cards(monkeypatch):
     """Keys of the papers whose card markup is built (not taken from a page's cache)."""
     built: list[str] = []
-    original = render.card_markup
+    original = cards.card_markup
 
     def counting(ctx, paper, *args, **kwargs):
         built.append(paper.key)
         return original(ctx, paper, *args, **kwargs)
 
-    monkeypatch.setattr(render, "card_markup", counting)
+    monkeypatch.setattr(cards, "card_markup", counting)
     return built
 
 
@@ -54,8 +57,8 @@ def cards_of(outdir: Path) -> dict[str, list[str]]:
 
 def test_cache_files_are_written_per_page(copy_root, build):
     app = build(copy_root())
-    cached = {p.relative_to(Path(app.doctreedir, render.CARD_CACHE_DIR, "html")).as_posix()
-              for p in Path(app.doctreedir, render.CARD_CACHE_DIR).rglob("*.pickle")}
+    cached = {p.relative_to(Path(app.doctreedir, CARD_CACHE_DIR, "html")).as_posix()
+              for p in Path(app.doctreedir, CARD_CACHE_DIR).rglob("*.pickle")}
     pages_with_cards = {name.removesuffix(".html") + ".pickle" for name, cards in cards_of(app.outdir).items()
                         if cards}
     assert pages_with_cards and cached == pages_with_cards
@@ -109,13 +112,33 @@ def test_damaged_cache_files_are_ignored(copy_root, build, counted_cards, damage
     src = copy_root()
     first = build(src)
     expected = cards_of(first.outdir)
-    for path in Path(first.doctreedir, render.CARD_CACHE_DIR).rglob("*.pickle"):
+    for path in Path(first.doctreedir, CARD_CACHE_DIR).rglob("*.pickle"):
         path.write_bytes(damage)
     counted_cards.clear()
     (src / "papers.rst").write_text(read(src / "papers.rst") + "\n", encoding="utf-8")  # re-write that page
     touch_later(src / "papers.rst")
     again = build(src, freshenv=True)
     assert counted_cards  # built again instead of read from the damaged files
+    assert cards_of(again.outdir) == expected
+
+
+def test_cards_saved_by_other_code_are_built_again(copy_root, build, counted_cards):
+    """Cards are saved with the digest of all the code that shapes output, not of the card module alone:
+    ``core/bibmodel.py`` writes the BibTeX on every card, and a change there must not serve old cards."""
+    src = copy_root()
+    first = build(src)
+    expected = cards_of(first.outdir)
+    files = list(Path(first.doctreedir, CARD_CACHE_DIR).rglob("*.pickle"))
+    assert files
+    for path in files:
+        saved = read_card_file(path)
+        assert saved["code"] == code_digest()
+        path.write_bytes(pickle.dumps({**saved, "code": digest("other code")}))
+    counted_cards.clear()
+    (src / "papers.rst").write_text(read(src / "papers.rst") + "\n", encoding="utf-8")  # re-write that page
+    touch_later(src / "papers.rst")
+    again = build(src, freshenv=True)
+    assert counted_cards  # built again, not read from files another version of the code wrote
     assert cards_of(again.outdir) == expected
 
 
@@ -137,7 +160,7 @@ def test_a_few_new_cards_do_not_rewrite_a_large_page_cache(copy_root, build):
     text, _keys = synth.grow(100, seed=bib)
     bib.write_text(text, encoding="utf-8")
     first = build(src)
-    papers_cache = Path(first.doctreedir, render.CARD_CACHE_DIR, "html", "papers.pickle")
+    papers_cache = Path(first.doctreedir, CARD_CACHE_DIR, "html", "papers.pickle")
     stamp = papers_cache.stat().st_mtime_ns
     for key, marker in (("yeo2025mms", "Edited "), ("shao2025tokens", "Again ")):
         edit_title(src, key, marker)

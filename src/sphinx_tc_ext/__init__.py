@@ -32,14 +32,16 @@ def setup(app: Sphinx) -> dict[str, Any]:
     from sphinx_tc_ext.cache import heap
     from sphinx_tc_ext.sphinx import (
         assets,
+        cards,
         clidoc,
         config,
         directive,
         domain,
         feed,
+        html,
         matrix,
+        nodes,
         reference,
-        render,
         stats,
         tracking,
     )
@@ -61,14 +63,14 @@ def setup(app: Sphinx) -> dict[str, Any]:
         ("tc_feed_limit", 50, "html", [int]),
         ("tc_assets_on_every_page", False, "html", [bool]),
     ]
-    nodes = [  # node class, HTML visitors (other builders never meet these nodes: they are replaced)
-        (directive.paper_table, None),
-        (render.tc_element, (render.visit_tc_element, render.depart_tc_element)),
-        (render.tc_cards, (render.visit_tc_cards, None)),
-        (render.tc_list, (render.visit_tc_list, None)),
-        (citations.tc_bibtex, None),
-        (matrix.tc_matrix, None),
-        (stats.tc_stats, None),
+    node_classes = [  # node class, HTML visitors (other builders never meet these nodes: they are replaced)
+        (nodes.paper_table, None),
+        (nodes.tc_element, (html.visit_tc_element, html.depart_tc_element)),
+        (nodes.tc_cards, (cards.visit_tc_cards, None)),
+        (nodes.tc_list, (cards.visit_tc_list, None)),
+        (nodes.tc_bibtex, None),
+        (nodes.tc_matrix, None),
+        (nodes.tc_stats, None),
     ]
     directives = {
         "paper-table": directive.PaperTableDirective,
@@ -84,7 +86,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         ("config-inited", config.validate_config, 500),
         ("config-inited", citecache.install, 500),
         ("builder-inited", citebib.swap_in_generated_bib, citebib.BEFORE_BIBTEX),  # sphinxcontrib-bibtex: 500
-        ("builder-inited", render.defer_cards, 500),
+        ("builder-inited", cards.defer_cards, 500),
         ("builder-inited", assets.add_static_path, 500),
         ("builder-inited", citebib.restore_bibtex_bibfiles, citebib.AFTER_BIBTEX),
         ("env-get-outdated", tracking.outdated_by_bib, 500),
@@ -93,14 +95,14 @@ def setup(app: Sphinx) -> dict[str, Any]:
         ("doctree-read", tracking.record_mentions, 500),
         ("env-get-updated", tracking.rewrite_dependents, 500),
         ("write-started", heap.freeze, 900),
-        ("doctree-resolved", render.render_paper_tables, 500),
+        ("doctree-resolved", cards.render_paper_tables, 500),
         ("doctree-resolved", citations.citations_to_cards, 500),
         ("doctree-resolved", citations.fill_bibtex_blocks, 500),
         ("doctree-resolved", citebib.unlink_unsafe_citations, 500),
         ("doctree-resolved", matrix.render_matrices, 500),
         ("doctree-resolved", stats.render_stats, 500),
         ("doctree-resolved", feed.fix_feed_links, 500),
-        ("html-page-context", render.insert_cards, 0),  # after Sphinx's debug repr of the context
+        ("html-page-context", cards.insert_cards, 0),  # after Sphinx's debug repr of the context
         ("html-page-context", feed.feed_link, 500),
         ("html-page-context", assets.page_assets, 500),
         ("build-finished", tracking.save_signatures, 500),
@@ -109,11 +111,11 @@ def setup(app: Sphinx) -> dict[str, Any]:
 
     for name, default, rebuild, types in config_values:
         app.add_config_value(name, default, rebuild, types=types)
-    for node, html in nodes:
-        if html is None:
+    for node, visitors in node_classes:
+        if visitors is None:
             app.add_node(node)
         else:
-            app.add_node(node, html=html)
+            app.add_node(node, html=visitors)
     app.add_domain(domain.TCDomain)
     for name, directive_class in directives.items():
         if not is_directive_registered(name):  # reference and clidoc may also be loaded on their own

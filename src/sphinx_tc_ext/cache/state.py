@@ -29,9 +29,9 @@ class BuildState:
     digests: dict[str, str] | None = None
     #: every order of the bib a table asked for, and the sort fields' values (selection).
     sorting: SortMemo = field(default_factory=SortMemo)
-    #: (key, authors shown, show bibtex, taxonomy id) -> a card's markup around its slots (render).
+    #: (key, authors shown, show bibtex, taxonomy id) -> a card's markup around its slots (sphinx/cards.py).
     card_parts: dict[tuple, tuple[str, ...] | None] = field(default_factory=dict)
-    #: (section links, taxonomy id) -> key -> badges markup (render).
+    #: (section links, taxonomy id) -> key -> badges markup (sphinx/cards.py).
     badges: dict[tuple, dict[str, str]] = field(default_factory=dict)
     #: a table's distinct keys -> what its filter controls count (filterbar).
     filter_counts: dict[tuple[str, ...], Any] = field(default_factory=dict)

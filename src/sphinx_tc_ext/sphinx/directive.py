@@ -2,7 +2,7 @@
 
 The directive leaves a small placeholder node in the doctree and records the
 selection (keys and group structure) in the ``tc`` domain, so the domain knows,
-after reading, which page shows which paper; :mod:`sphinx_tc_ext.sphinx.render` turns
+after reading, which page shows which paper; :mod:`sphinx_tc_ext.sphinx.cards` turns
 the placeholder into cards when the page is written, for whatever builder is
 running.  After a bib edit :mod:`sphinx_tc_ext.sphinx.tracking` replaces the recorded
 selection, and the page is written again without being read again.
@@ -17,16 +17,8 @@ from sphinx_tc_ext.cache.state import state_of
 from sphinx_tc_ext.core.filters import FilterError
 from sphinx_tc_ext.core.selection import SELECTION_OPTIONS, select_table
 from sphinx_tc_ext.sphinx.config import get_bibliography, get_taxonomy, tc_config
+from sphinx_tc_ext.sphinx.nodes import paper_table
 from sphinx_tc_ext.sphinx.selection import PAPERS, SelectionDirective, selection_digest
-
-
-class paper_table(nodes.General, nodes.Element):
-    """Placeholder for a table of cards; replaced when the page is written.
-
-    Attributes: ``table_id``, ``docname``, ``group_by``, ``facets``, ``filter``,
-    ``layout``; the selection (``keys``, ``groups``) is the domain's
-    :class:`~sphinx_tc_ext.sphinx.selection.TableRecord`, copied in when the page is written.
-    """
 
 
 class PaperTableDirective(SelectionDirective):

@@ -19,12 +19,14 @@ and ``tests/browser`` read this markup: keep the class and ``name`` attributes.
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from docutils import nodes
 
-if TYPE_CHECKING:
-    from sphinx_tc_ext.sphinx.render import _Context, tc_element
+from sphinx_tc_ext.cache.state import state_of
+from sphinx_tc_ext.sphinx.context import PageContext
+from sphinx_tc_ext.sphinx.html import el
+from sphinx_tc_ext.sphinx.nodes import tc_element
 
 #: (value, label) of the sort control; "" keeps the order the page was built in.
 SORT_OPTIONS = (("", "As listed"), ("newest", "Newest first"), ("oldest", "Oldest first"),
@@ -32,9 +34,7 @@ SORT_OPTIONS = (("", "As listed"), ("newest", "Newest first"), ("oldest", "Oldes
 KIND_LABELS = (("published", "Published"), ("preprint", "Preprint"))
 
 
-def render_filterbar(ctx: _Context, table_id: str, facets: list[str], keys: list[str]) -> tc_element:
-    from sphinx_tc_ext.sphinx.render import el
-
+def render_filterbar(ctx: PageContext, table_id: str, facets: list[str], keys: list[str]) -> tc_element:
     bar = el("div", classes=["tc-filterbar"], hidden="hidden", **{"data-for": table_id})
     counts = _counts(ctx, keys)
     if counts is None:
@@ -97,14 +97,14 @@ class _Counts(NamedTuple):
     years: list[int]
 
 
-def _counts(ctx: _Context, keys: list[str]) -> _Counts | None:
-    """What the controls count, memoized on the parsed bib per set of papers (None: no paper).
+def _counts(ctx: PageContext, keys: list[str]) -> _Counts | None:
+    """What the controls count, memoized in the parsed bib's build state per set of papers (None: no paper).
 
     Several pages show the same papers (all of them, by venue, recent ones), and papers
     share a few combinations of counted values: a table's papers are counted per
     combination first, in one pass, then the combinations are added up.
     """
-    memo = ctx.bib.__dict__.setdefault("_tc_filter_counts", {})
+    memo = state_of(ctx.bib).filter_counts
     unique = tuple(dict.fromkeys(keys))
     if unique not in memo:
         numbers, combinations = _combinations(ctx)
@@ -125,10 +125,11 @@ def _counts(ctx: _Context, keys: list[str]) -> _Counts | None:
     return memo[unique]
 
 
-def _combinations(ctx: _Context) -> tuple[dict[str, int], list[tuple]]:
+def _combinations(ctx: PageContext) -> tuple[dict[str, int], list[tuple]]:
     """Each paper's number of its combination of counted values, and the combinations:
     ((facet id, values) per facet, venue kind, has code, year)."""
-    memo = ctx.bib.__dict__.get("_tc_counted")
+    state = state_of(ctx.bib)
+    memo = state.counted
     if memo is None:
         facet_ids = [facet.id for facet in ctx.taxonomy.facets]
         numbered: dict[tuple, int] = {}  # combination -> its number, in order of first appearance
@@ -136,13 +137,11 @@ def _combinations(ctx: _Context) -> tuple[dict[str, int], list[tuple]]:
                        (tuple((f, p.facets.get(f, ())) for f in facet_ids), p.venue_kind, p.has_code, p.year),
                        len(numbered))
                    for key, p in ctx.bib.papers.items()}
-        memo = ctx.bib.__dict__["_tc_counted"] = (numbers, list(numbered))
+        memo = state.counted = (numbers, list(numbered))
     return memo
 
 
-def _search(ctx: _Context, table_id: str) -> tc_element:
-    from sphinx_tc_ext.sphinx.render import el
-
+def _search(ctx: PageContext, table_id: str) -> tc_element:
     search_id = ctx.unique_id(f"{table_id}-q")
     hint_id = ctx.unique_id(f"{table_id}-q-hint")
     return el("div",
@@ -155,10 +154,8 @@ def _search(ctx: _Context, table_id: str) -> tc_element:
               classes=["tc-search-row"])
 
 
-def _checkbox_group(ctx: _Context, table_id: str, name: str, legend: str,
+def _checkbox_group(ctx: PageContext, table_id: str, name: str, legend: str,
                     options: list[tuple[str, str, int]]) -> tc_element:
-    from sphinx_tc_ext.sphinx.render import el
-
     fieldset = el("fieldset", classes=["tc-facet"], **{"data-facet": name})
     fieldset += el("legend", nodes.Text(legend))
     wrap = el("div", classes=["tc-options"])
@@ -172,9 +169,7 @@ def _checkbox_group(ctx: _Context, table_id: str, name: str, legend: str,
     return fieldset
 
 
-def _year_range(ctx: _Context, table_id: str, years: list[int]) -> tc_element:
-    from sphinx_tc_ext.sphinx.render import el
-
+def _year_range(ctx: PageContext, table_id: str, years: list[int]) -> tc_element:
     fieldset = el("fieldset", classes=["tc-facet", "tc-year"], **{"data-facet": "year"})
     fieldset += el("legend", nodes.Text("Year"))
     wrap = el("div", classes=["tc-options"])
@@ -190,9 +185,7 @@ def _year_range(ctx: _Context, table_id: str, years: list[int]) -> tc_element:
     return fieldset
 
 
-def _sort(ctx: _Context, table_id: str) -> tc_element:
-    from sphinx_tc_ext.sphinx.render import el
-
+def _sort(ctx: PageContext, table_id: str) -> tc_element:
     control_id = ctx.unique_id(f"{table_id}-sort")
     select = el("select", name="sort", ids=[control_id])
     for value, label in SORT_OPTIONS:

@@ -24,14 +24,11 @@ from sphinx.util import logging
 from sphinx_tc_ext.core.counts import count_matrix
 from sphinx_tc_ext.core.filters import FilterError
 from sphinx_tc_ext.sphinx.config import WARNING_TYPE, get_bibliography, get_taxonomy, tc_config
-from sphinx_tc_ext.sphinx.render import table_node
+from sphinx_tc_ext.sphinx.html import table_node
+from sphinx_tc_ext.sphinx.nodes import tc_matrix
 from sphinx_tc_ext.sphinx.selection import MATRIX, SelectionDirective, matrix_digest
 
 logger = logging.getLogger(__name__)
-
-
-class tc_matrix(nodes.General, nodes.Element):
-    """Placeholder holding the counts; turned into a table when the page is written."""
 
 
 class MatrixDirective(SelectionDirective):

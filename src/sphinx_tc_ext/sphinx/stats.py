@@ -27,13 +27,11 @@ from sphinx_tc_ext.cache.digest import digest
 from sphinx_tc_ext.core.counts import CHARTS, compute_stats
 from sphinx_tc_ext.core.filters import FilterError
 from sphinx_tc_ext.sphinx.config import WARNING_TYPE, get_bibliography, get_taxonomy, tc_config
+from sphinx_tc_ext.sphinx.html import el, table_node, text
+from sphinx_tc_ext.sphinx.nodes import tc_stats
 from sphinx_tc_ext.sphinx.selection import STATS, SelectionDirective, stats_digest
 
 logger = logging.getLogger(__name__)
-
-
-class tc_stats(nodes.General, nodes.Element):
-    """Placeholder holding one chart's numbers (``node["data"]``)."""
 
 
 class StatsDirective(SelectionDirective):
@@ -60,8 +58,6 @@ class StatsDirective(SelectionDirective):
 
 
 def table_of(header: list[str], rows: list[list], caption: str) -> nodes.table:
-    from sphinx_tc_ext.sphinx.render import table_node
-
     return table_node([header, *rows], caption, ["tc-stats-table"])
 
 
@@ -165,8 +161,6 @@ def _warn_labels(app: Sphinx, bad: dict[str, str]) -> None:
 
 
 def _figure(app: Sphinx, docname: str, data: dict, number: int) -> nodes.Node:
-    from sphinx_tc_ext.sphinx.render import el, text
-
     try:
         data, bad = plain_labels(data)
         if bad:

@@ -31,8 +31,8 @@ from sphinx_tc_ext.cache.digest import digest, value_digest
 from sphinx_tc_ext.core.bibmodel import COUNTED_DIGEST
 from sphinx_tc_ext.core.filters import FilterError
 from sphinx_tc_ext.sphinx.config import get_bibliography, get_taxonomy, tc_config
-from sphinx_tc_ext.sphinx.directive import paper_table
 from sphinx_tc_ext.sphinx.domain import TCDomain
+from sphinx_tc_ext.sphinx.nodes import paper_table
 from sphinx_tc_ext.sphinx.selection import Mention
 
 _CITE_KEY = re.compile(r"^\s*(?:\{[^{}]*\})?\s*([^{},\s]+)")

@@ -15,6 +15,7 @@ from sphinx.util import logging
 from sphinx_tc_ext.core.bibmodel import paper_anchor
 from sphinx_tc_ext.sphinx.config import WARNING_TYPE, get_bibliography, get_taxonomy
 from sphinx_tc_ext.sphinx.domain import TCDomain
+from sphinx_tc_ext.sphinx.nodes import tc_bibtex
 from sphinx_tc_ext.sphinx.selection import FIXED, SelectionDirective
 
 logger = logging.getLogger(__name__)
@@ -43,10 +44,6 @@ def citations_to_cards(app: Sphinx, doctree: nodes.document, docname: str) -> No
             ref["refuri"] = uri
             ref["internal"] = True
             ref["classes"].append("tc-cite")
-
-
-class tc_bibtex(nodes.General, nodes.Element):
-    """Placeholder for a clean BibTeX entry; filled when the page is written, from the current bib."""
 
 
 class BibtexDirective(SelectionDirective):
