@@ -38,7 +38,7 @@ from sphinx_tc_ext.awesome.convert import (
     to_bibtex_name,
     unescape_badge_part,
 )
-from sphinx_tc_ext.core.bibmodel import parse_bib_text
+from sphinx_tc_ext.core.bibread import parse_bib_text
 from sphinx_tc_ext.core.taxonomy import load_taxonomy
 
 HERE = Path(__file__).parent

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from sphinx.testing.util import SphinxTestApp
 
 from sphinx_tc_ext.core import export, lint
-from sphinx_tc_ext.core.bibmodel import plain_anchor
+from sphinx_tc_ext.core.model import plain_anchor
 from sphinx_tc_ext.core.taxonomy import load_taxonomy
 from tc_testing import ROOTS
 

@@ -56,7 +56,6 @@ GRAPH = {name: {m for m in imports(path) if m != name} for name, path in MODULES
 #: Upward imports still to be removed (issue 16, in progress): this list only shrinks.
 KNOWN_DEBT = {
     ("sphinx_tc_ext.awesome.convert", "sphinx_tc_ext.cli"),  # the import-awesome/export-awesome commands
-    ("sphinx_tc_ext.core.bibmodel", "sphinx_tc_ext.cache.heap"),  # the on-disk parse cache
     ("sphinx_tc_ext.core.bibsyntax", "sphinx_tc_ext.cache.atomic"),  # the fmt command
     ("sphinx_tc_ext.core.export", "sphinx_tc_ext.cache.atomic"),  # the export commands
     ("sphinx_tc_ext.core.export", "sphinx_tc_ext.cli"),

@@ -90,9 +90,10 @@ from pybtex.database import Person
 from pybtex.exceptions import PybtexError
 
 from sphinx_tc_ext.cache.atomic import write_atomic
-from sphinx_tc_ext.core.bibmodel import Bibliography, Paper, balanced_braces, load_for_command, parse_bib_text
+from sphinx_tc_ext.core.bibread import balanced_braces, parse_bib_text
 from sphinx_tc_ext.core.bibsyntax import Block, RawField, canonical_order, format_text, tokenize
 from sphinx_tc_ext.core.latex import latex_to_text
+from sphinx_tc_ext.core.model import Bibliography, Paper
 from sphinx_tc_ext.core.problems import InputError, Problem, did_you_mean
 from sphinx_tc_ext.core.taxonomy import Facet, Taxonomy, load_taxonomy, read_utf8
 
@@ -1887,7 +1888,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from sphinx_tc_ext.cli import output_folder
+    from sphinx_tc_ext.cli import load_for_command, output_folder
 
     try:
         if args.venues:  # load_venues reads it too, but would let a Latin-1 byte out as a traceback

@@ -9,13 +9,19 @@ from __future__ import annotations
 import argparse
 import datetime
 import importlib
+import os
 import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sphinx_tc_ext._version import __version__
 from sphinx_tc_ext.core.problems import InputError, Problem
+
+if TYPE_CHECKING:
+    from sphinx_tc_ext.core.model import Bibliography
+    from sphinx_tc_ext.core.taxonomy import Taxonomy
 
 #: Modules that provide subcommands; each has ``register(subparsers) -> None`` and
 #: sets ``func`` on its parsers (``func(args) -> int`` returns the exit code).
@@ -85,6 +91,16 @@ def _make_folder(folder: Path, value: str) -> None:
         reason = "a file is in the way" if isinstance(exc, (FileExistsError, NotADirectoryError)) else exc.strerror
         raise InputError([Problem(value, 1, "io", f"cannot create the folder {str(folder)!r} ({reason}); "
                                   "give another path")], exit_code=1) from None
+
+
+def load_for_command(bib_path: str | os.PathLike, taxonomy: Taxonomy) -> Bibliography | None:
+    """A command line's read of a bib: problems printed to stderr; None when nothing is usable."""
+    from sphinx_tc_ext.cache.parse_cache import load_bibliography
+
+    bib = load_bibliography(bib_path, taxonomy)
+    for problem in bib.problems:
+        print(problem, file=sys.stderr)
+    return None if not bib.papers and bib.problems else bib
 
 
 def build_parser() -> argparse.ArgumentParser:

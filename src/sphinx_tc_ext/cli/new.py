@@ -21,7 +21,7 @@ from pybtex.database import Person
 from pybtex.exceptions import PybtexError
 
 from sphinx_tc_ext.cache.atomic import write_atomic
-from sphinx_tc_ext.core.bibmodel import balanced_braces
+from sphinx_tc_ext.core.bibread import balanced_braces
 from sphinx_tc_ext.core.bibsyntax import MONTH_MACROS, Block, format_text, month_macro, tokenize
 from sphinx_tc_ext.core.latex import latex_to_text
 from sphinx_tc_ext.core.lint import CODES_BY_ID, ENTRY_TYPES, ERROR, Checker, arxiv_date, render, valid_arxiv_id

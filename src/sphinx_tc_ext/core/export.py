@@ -14,7 +14,7 @@ information flattened; multiple values (authors, areas...) are joined with
 ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) gets a leading ``'`` and
 quotes, as OWASP advises against CSV injection.
 
-Both read the bib with :func:`~sphinx_tc_ext.bibmodel.load_bibliography`, print
+Both read the bib with :func:`~sphinx_tc_ext.cli.load_for_command`, print
 its problems to stderr and write the papers in the bib's own order, so the
 output is as deterministic as the bib.  Text is plain unicode (LaTeX markup
 rendered).
@@ -31,8 +31,8 @@ from pybtex.database import Person
 from pybtex.exceptions import PybtexError
 
 from sphinx_tc_ext.cache.atomic import write_atomic
-from sphinx_tc_ext.core.bibmodel import Bibliography, Paper, load_for_command
 from sphinx_tc_ext.core.latex import latex_to_text
+from sphinx_tc_ext.core.model import Bibliography, Paper
 from sphinx_tc_ext.core.problems import InputError
 from sphinx_tc_ext.core.schema import LINK_FIELDS
 from sphinx_tc_ext.core.taxonomy import Taxonomy, load_taxonomy
@@ -202,7 +202,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _command(args: argparse.Namespace) -> int:
-    from sphinx_tc_ext.cli import output_file
+    from sphinx_tc_ext.cli import load_for_command, output_file
 
     try:
         taxonomy = load_taxonomy(args.taxonomy)

@@ -3,7 +3,7 @@
 Every code is declared once in :data:`CODES` (code, name, severity, description,
 example); the contributing guide renders that table (``tc-check-codes``), so the
 documentation is the code.  Problems the bib model already finds
-(:func:`~sphinx_tc_ext.bibmodel.parse_bib_text`: syntax, duplicate keys,
+(:func:`~sphinx_tc_ext.core.bibread.parse_bib_text`: syntax, duplicate keys,
 vocabulary, missing title/year/facet, links, dates) are reused and given a code
 by :func:`code_for`; this module adds the checks the site does not need but a
 clean bib does (required fields per entry type, duplicate papers, URL shapes,
@@ -26,15 +26,13 @@ from urllib.parse import urlsplit
 
 from pybtex.bibtex.utils import split_name_list
 
-from sphinx_tc_ext.core.bibmodel import (
-    _STRING_COMMAND,
-    Bibliography,
-    _chunks,
+from sphinx_tc_ext.core.bibread import (
+    STRING_COMMAND,
     balanced_braces,
+    chunk_spans,
     decode_bib,
     mask_stray_at,
     parse_bib_text,
-    plain_anchor,
 )
 from sphinx_tc_ext.core.bibsyntax import (
     MONTH_MACROS,
@@ -46,6 +44,7 @@ from sphinx_tc_ext.core.bibsyntax import (
     tokenize,
 )
 from sphinx_tc_ext.core.latex import control_characters, latex_to_text
+from sphinx_tc_ext.core.model import Bibliography, plain_anchor
 from sphinx_tc_ext.core.problems import InputError, Problem
 from sphinx_tc_ext.core.schema import FIELDS
 from sphinx_tc_ext.core.taxonomy import Taxonomy, load_taxonomy
@@ -494,10 +493,10 @@ class Checker:
         anchors = [re.compile("".join("[^A-Za-z0-9_]" if c == "-" else re.escape(c) for c in plain_anchor(k)[6:]))
                    for k in keys]
         kept, pos = [], 0
-        for begin, end in _chunks(existing):
+        for begin, end in chunk_spans(existing):
             kept.append("\n" * existing.count("\n", pos, begin))
             chunk = existing[begin:end]
-            if _STRING_COMMAND.search(chunk) or any(a.search(chunk) for a in anchors) or \
+            if STRING_COMMAND.search(chunk) or any(a.search(chunk) for a in anchors) or \
                     any(k in chunk.casefold() for k in folded):
                 kept.append(chunk)
             else:

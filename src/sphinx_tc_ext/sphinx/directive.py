@@ -19,8 +19,8 @@ from docutils.parsers.rst import directives
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from sphinx_tc_ext.core.bibmodel import Bibliography, Paper
 from sphinx_tc_ext.core.filters import FilterError, compile_filter, parse_facet_list, parse_sort, sort_papers
+from sphinx_tc_ext.core.model import Bibliography, Paper
 from sphinx_tc_ext.core.taxonomy import Taxonomy
 from sphinx_tc_ext.sphinx.config import WARNING_TYPE, get_bibliography, get_taxonomy, settings
 from sphinx_tc_ext.sphinx.domain import TableRecord, TCDomain

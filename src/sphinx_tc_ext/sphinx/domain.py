@@ -20,7 +20,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.roles import XRefRole
 from sphinx.util.nodes import make_refnode
 
-from sphinx_tc_ext.core.bibmodel import paper_anchor
+from sphinx_tc_ext.core.model import paper_anchor
 
 
 class Mention(NamedTuple):

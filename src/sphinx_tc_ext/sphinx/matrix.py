@@ -22,8 +22,8 @@ from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from sphinx_tc_ext.core.bibmodel import Bibliography
 from sphinx_tc_ext.core.filters import FilterError
+from sphinx_tc_ext.core.model import Bibliography
 from sphinx_tc_ext.core.problems import did_you_mean
 from sphinx_tc_ext.core.taxonomy import Facet, Taxonomy
 from sphinx_tc_ext.sphinx.config import WARNING_TYPE, get_bibliography, get_taxonomy

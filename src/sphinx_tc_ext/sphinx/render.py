@@ -28,7 +28,7 @@ from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.util import logging
 
 from sphinx_tc_ext.cache import heap
-from sphinx_tc_ext.core.bibmodel import Bibliography, Paper, paper_anchor
+from sphinx_tc_ext.core.model import Bibliography, Paper, paper_anchor
 from sphinx_tc_ext.core.schema import LINK_FIELDS
 from sphinx_tc_ext.core.taxonomy import Taxonomy
 from sphinx_tc_ext.sphinx.config import WARNING_TYPE, get_bibliography, get_taxonomy, settings

@@ -28,8 +28,8 @@ from sphinx.addnodes import pending_xref
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
-from sphinx_tc_ext.core.bibmodel import COUNTED_DIGEST
 from sphinx_tc_ext.core.filters import FilterError, compile_filter
+from sphinx_tc_ext.core.model import COUNTED_DIGEST
 from sphinx_tc_ext.sphinx.config import get_bibliography, get_taxonomy, settings
 from sphinx_tc_ext.sphinx.directive import paper_table, select_table
 from sphinx_tc_ext.sphinx.domain import Mention, TCDomain

@@ -58,7 +58,8 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
 
-from sphinx_tc_ext.core.bibmodel import _URL, Paper
+from sphinx_tc_ext.core.bibread import _URL
+from sphinx_tc_ext.core.model import Paper
 from sphinx_tc_ext.sphinx.config import get_bibliography, get_taxonomy, settings
 
 logger = logging.getLogger(__name__)
