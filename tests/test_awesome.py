@@ -33,7 +33,7 @@ from sphinx_tc_ext.awesome.markdown import (
 )
 from sphinx_tc_ext.awesome.rows import parse_markdown
 from sphinx_tc_ext.cli import awesome as awesome_cli
-from sphinx_tc_ext.core.bibmodel import parse_bib_text
+from sphinx_tc_ext.core.bibread import parse_bib_text
 from sphinx_tc_ext.core.rules import bib_to_text, citation_key, key_suffix, load_venues, text_to_bib, to_bibtex_name
 from sphinx_tc_ext.core.taxonomy import load_taxonomy
 

@@ -13,7 +13,7 @@ import pytest
 from sphinx_tc_ext import cli
 from sphinx_tc_ext.cli import check as check_cli
 from sphinx_tc_ext.cli import fmt as fmt_cli
-from sphinx_tc_ext.core import bibmodel, lint, rules
+from sphinx_tc_ext.core import bibread, codes, lint, rules
 from sphinx_tc_ext.core.problems import Problem
 from sphinx_tc_ext.core.schema import WARNING_SUBTYPES
 from sphinx_tc_ext.core.taxonomy import load_taxonomy
@@ -21,7 +21,7 @@ from sphinx_tc_ext.core.taxonomy import load_taxonomy
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "check"
 TAXONOMY = ROOT / "tests" / "roots" / "test-survey" / "refs" / "taxonomy.toml"
-CODES = [c.code for c in lint.CODES]
+CODES = [c.code for c in codes.CODES]
 
 
 def run(*argv: str) -> int:
@@ -49,11 +49,11 @@ def expected_location(path: Path) -> tuple[int, int]:
 def test_codes_table_is_well_formed():
     assert len(set(CODES)) == len(CODES)
     assert sorted(CODES) == CODES
-    names = [c.name for c in lint.CODES]
+    names = [c.name for c in codes.CODES]
     assert len(set(names)) == len(names)
-    for code in lint.CODES:
+    for code in codes.CODES:
         assert re.fullmatch(r"TC\d{3}", code.code)
-        assert code.severity in (lint.ERROR, lint.WARNING)
+        assert code.severity in (codes.ERROR, codes.WARNING)
         assert code.subtype in WARNING_SUBTYPES, code
         assert code.description and code.example
         # examples are shown in a table column: keep them narrow
@@ -91,7 +91,7 @@ def test_good_bib_passes(code):
 @pytest.mark.parametrize("code", CODES)
 def test_exit_status_follows_severity(code, capsys):
     bad = DATA / f"{code}.bad.bib"
-    expected = 1 if lint.CODES_BY_ID[code].severity == lint.ERROR else 0
+    expected = 1 if codes.CODES_BY_ID[code].severity == codes.ERROR else 0
     assert run(str(bad)) == expected
     assert run("--strict", str(bad)) == 1
     assert run(str(DATA / f"{code}.good.bib")) == 0
@@ -320,9 +320,9 @@ def test_reader_codes_and_wording_agree_on_the_fixtures():
     seen = set()
     for path in sorted(DATA.glob("TC*.bib")):
         data = path.read_bytes()
-        text, problems = bibmodel.decode_bib(data, path.name)
+        text, problems = bibread.decode_bib(data, path.name)
         if text is not None:
-            problems += bibmodel.parse_bib_text(text, path.name, taxonomy).problems
+            problems += bibread.parse_bib_text(text, path.name, taxonomy).problems
         for problem in problems:
             wording = lint.code_from_wording(dataclasses.replace(problem, code=""))
             assert lint.code_for(problem) == (problem.code or wording), problem
@@ -337,7 +337,7 @@ def test_survey_bib_has_no_errors():
     if not bib.is_file():
         pytest.skip("refs/survey.bib does not exist yet")
     problems = lint.check_paths([str(bib)], load_taxonomy(ROOT / "refs" / "taxonomy.toml"))
-    errors = [str(p) + f" [{p.code}]" for p in problems if lint.severity(p) == lint.ERROR]
+    errors = [str(p) + f" [{p.code}]" for p in problems if lint.severity(p) == codes.ERROR]
     assert errors == []
 
 
@@ -379,7 +379,7 @@ def test_contributing_guide_renders_the_tables_without_warnings(tmp_path):
     status = build_main(["-nW", "--keep-going", "-q", "-b", "html", str(src), str(out)])
     assert status == 0
     html = (out / "contributing.html").read_text()
-    for code in lint.CODES:
+    for code in codes.CODES:
         assert f"<code class=\"docutils literal notranslate\"><span class=\"pre\">{code.code}</span></code>" in html
     taxonomy = load_taxonomy(TAXONOMY)
     for facet in taxonomy.facets:

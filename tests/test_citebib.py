@@ -282,7 +282,7 @@ def test_generated_entries_are_what_pybtex_reads_from_the_bib(tmp_path):
     """Same type, persons and fields for pybtex (sphinxcontrib-bibtex's parser), minus the hidden fields."""
     from pybtex.database.input.bibtex import Parser
 
-    from sphinx_tc_ext.core.bibmodel import load_bibliography
+    from sphinx_tc_ext.cache.parse_cache import load_bibliography
     from sphinx_tc_ext.core.schema import SITE_ONLY_FIELDS
     from sphinx_tc_ext.core.taxonomy import load_taxonomy
 

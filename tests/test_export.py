@@ -12,9 +12,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sphinx_tc_ext.cache.parse_cache import load_bibliography
 from sphinx_tc_ext.cli import export as export_cli
 from sphinx_tc_ext.core import export
-from sphinx_tc_ext.core.bibmodel import load_bibliography, parse_bib_text
+from sphinx_tc_ext.core.bibread import parse_bib_text
 from sphinx_tc_ext.core.taxonomy import load_taxonomy
 
 REPO = Path(__file__).parent.parent

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sphinx_tc_ext.core.bibmodel import load_bibliography
+from sphinx_tc_ext.cache.parse_cache import load_bibliography
 from sphinx_tc_ext.core.filters import FilterError, compile_filter, parse_facet_list, parse_sort, sort_papers
 from sphinx_tc_ext.core.selection import make_id
 from sphinx_tc_ext.core.taxonomy import load_taxonomy

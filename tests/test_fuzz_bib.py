@@ -23,7 +23,7 @@ from sphinx.testing.util import SphinxTestApp
 
 from sphinx_tc_ext.cli import export as export_cli
 from sphinx_tc_ext.core import lint
-from sphinx_tc_ext.core.bibmodel import plain_anchor
+from sphinx_tc_ext.core.model import plain_anchor
 from sphinx_tc_ext.core.taxonomy import load_taxonomy
 from tc_testing import ROOTS
 

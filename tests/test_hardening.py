@@ -25,7 +25,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sphinx.testing.util import SphinxTestApp
 
-from sphinx_tc_ext.core.bibmodel import parse_bib_text
+from sphinx_tc_ext.core.bibread import parse_bib_text
 from sphinx_tc_ext.core.taxonomy import load_taxonomy
 from tc_testing import REPO, ROOTS
 
@@ -105,17 +105,17 @@ def entry_span(text: str, key: str) -> tuple[int, int]:
 
 def test_parallel_output_is_byte_identical_to_serial(tmp_path, monkeypatch):
     """Every output file of ``-j 2`` equals ``-j 1`` byte for byte (only searchindex.js may differ);
-    the bib is parsed in two processes too (bibmodel.parse_in_parallel, here from 10 entries)."""
-    from sphinx_tc_ext.core import bibmodel
+    the bib is parsed in two processes too (parse_cache.parse_in_parallel, here from 10 entries)."""
+    from sphinx_tc_ext.cache import parse_cache
 
     serial_src = grown_site(tmp_path, 60, "serial")
     parallel_src = clean_copy(serial_src, tmp_path / "parallel")
     assert len(list(serial_src.glob("*.rst")) + list(serial_src.glob("*.md"))) >= 8
     serial = build_in_process(serial_src)
-    monkeypatch.setattr(bibmodel, "PARALLEL_MINIMUM", 10)
+    monkeypatch.setattr(parse_cache, "PARALLEL_MINIMUM", 10)
     given: list[int] = []
-    real = bibmodel.parse_in_parallel
-    monkeypatch.setattr(bibmodel, "parse_in_parallel", lambda *args: given.append(real(*args)) or given[-1])
+    real = parse_cache.parse_in_parallel
+    monkeypatch.setattr(parse_cache, "parse_in_parallel", lambda *args: given.append(real(*args)) or given[-1])
     parallel = build_in_process(parallel_src, parallel=2)
     assert parallel.parallel == 2
     assert given and given[0] >= 20  # the other process parsed its half of the 60 entries

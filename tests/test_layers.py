@@ -55,7 +55,6 @@ MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
 GRAPH = {name: {m for m in imports(path) if m != name} for name, path in MODULES.items()}
 #: Upward imports still to be removed (issue 16, in progress): this list only shrinks.
 KNOWN_DEBT = {
-    ("sphinx_tc_ext.core.bibmodel", "sphinx_tc_ext.cache.heap"),  # the on-disk parse cache
 }
 KNOWN_CYCLES: set[tuple[str, str]] = set()
 

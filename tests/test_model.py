@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sphinx_tc_ext.core.bibmodel import load_bibliography, parse_bib_text
+from sphinx_tc_ext.cache.parse_cache import load_bibliography
+from sphinx_tc_ext.core.bibread import parse_bib_text
 from sphinx_tc_ext.core.latex import latex_to_text
 from sphinx_tc_ext.core.schema import SITE_ONLY_FIELDS
 from sphinx_tc_ext.core.taxonomy import load_taxonomy
@@ -151,8 +152,8 @@ _ENTRY_LINE = re.compile(r"^[ \t]*@[ \t]*([A-Za-z]+)[ \t]*[{(]", re.MULTILINE)
 @given(st.lists(st.sampled_from(["@", "@article{", "@ string (", "@Misc {", " ", "\t", "\n", "\r\n", "{", "a",
                                  "x@y.org", "@@", "\u2028", "é"]), max_size=40).map("".join))
 def test_entry_starts_are_the_lines_a_multiline_expression_finds(text):
-    """bibmodel.entry_starts scans ``@`` signs; it must find what ``^[ \\t]*@[ \\t]*type[ \\t]*[{(]`` finds."""
-    from sphinx_tc_ext.core.bibmodel import entry_starts
+    """bibread.entry_starts scans ``@`` signs; it must find what ``^[ \\t]*@[ \\t]*type[ \\t]*[{(]`` finds."""
+    from sphinx_tc_ext.core.bibread import entry_starts
 
     assert entry_starts(text) == [m.start() for m in _ENTRY_LINE.finditer(text)]
 
@@ -187,7 +188,7 @@ def test_an_empty_bib_says_so():
 
 
 def test_colliding_anchors_get_a_stable_suffix_and_others_keep_theirs(tmp_path):
-    from sphinx_tc_ext.core.bibmodel import distinct_anchors, paper_anchor, plain_anchor
+    from sphinx_tc_ext.core.model import distinct_anchors, paper_anchor, plain_anchor
 
     entry = "@article{{{},\n  title = {{T{}}},\n  year = {{2025}},\n  areas = {{image}},\n}}\n"
     keys = ["smith2025:vit", "plain2025", "smith2025/vit", "smith2025.vit"]
@@ -203,3 +204,59 @@ def test_colliding_anchors_get_a_stable_suffix_and_others_keep_theirs(tmp_path):
         assert paper_anchor(key) == anchors[key]  # roles, feed and permalinks ask by key
     assert [(p.line, p.code) for p in bib.problems] == [(11, "TC115"), (16, "TC115")]
     assert distinct_anchors(keys) == distinct_anchors(list(keys))  # the same in every build
+
+
+#: One bib text per kind of problem the reader finds, and the check code it must carry.
+PROBLEM_KINDS = {
+    "syntax-error": ("@article{k, title = {A} year = {2025}}\n", "TC101"),
+    "unbalanced-braces": ("@article{k, title = {{A}, year = {2025}, areas = {image}}\n", "TC102"),
+    "no-key": ("@article{, title = {A}, year = {2025}, areas = {image}}\n", "TC101"),
+    "duplicate-key": ("@misc{k, title = {A}, year = {2025}, areas = {image}}\n"
+                      "@misc{K, title = {B}, year = {2025}, areas = {image}}\n", "TC111"),
+    "anchor-collision": ("@misc{a:b, title = {A}, year = {2025}, areas = {image}}\n"
+                         "@misc{a/b, title = {B}, year = {2025}, areas = {image}}\n", "TC115"),
+    "no-entries": ("% nothing\n", "TC121"),
+    "stray-text": ("@misc{k, title = {A}, year = {2025}, areas = {image}}\nme@example.org\n", "TC174"),
+    "control-in-key": ("@misc{k\x01x, title = {A}, year = {2025}, areas = {image}}\n", "TC172"),
+    "control-in-field": ("@misc{k, title = {A\x01}, year = {2025}, areas = {image}}\n", "TC172"),
+    "field-twice": ("@misc{k, title = {A}, title = {B}, year = {2025}, areas = {image}}\n", "TC103"),
+    "empty-author": ("@misc{k, title = {A}, author = {}, year = {2025}, areas = {image}}\n", "TC140"),
+    "malformed-author": ("@misc{k, title = {A}, author = {Doe, J, Jr, X}, year = {2025}, areas = {image}}\n",
+                         "TC141"),
+    "no-title": ("@misc{k, year = {2025}, areas = {image}}\n", "TC120"),
+    "no-year": ("@misc{k, title = {A}, areas = {image}}\n", "TC120"),
+    "no-facet": ("@misc{k, title = {A}, year = {2025}}\n", "TC120"),
+    "bad-year": ("@misc{k, title = {A}, year = {25}, areas = {image}}\n", "TC150"),
+    "bad-month": ("@misc{k, title = {A}, year = {2025}, month = {Summer}, areas = {image}}\n", "TC151"),
+    "bad-added": ("@misc{k, title = {A}, year = {2025}, added = {2025-02-30}, areas = {image}}\n", "TC152"),
+    "value-alias": ("@misc{k, title = {A}, year = {2025}, areas = {Image-LLM}}\n", "TC106"),
+    "unknown-value": ("@misc{k, title = {A}, year = {2025}, areas = {image, vidoe}}\n", "TC105"),
+    "too-many-values": ("@misc{k, title = {A}, year = {2025}, areas = {image},\n"
+                        "  cost = {training-free, training-based}}\n", "TC107"),
+    "bad-url": ("@misc{k, title = {A}, year = {2025}, url = {ftp://x}, areas = {image}}\n", "TC131"),
+    "bad-doi": ("@misc{k, title = {A}, year = {2025}, doi = {doi:10.1/x}, areas = {image}}\n", "TC131"),
+    "bad-link": ("@misc{k, title = {A}, year = {2025}, code = {github.com/o/r}, areas = {image}}\n", "TC131"),
+}
+
+
+@pytest.mark.parametrize("kind", list(PROBLEM_KINDS))
+def test_every_reader_problem_carries_its_check_code(kind):
+    """The reader sets each problem's code where it makes it; ``check`` reports that code as is."""
+    from sphinx_tc_ext.core.codes import CODES_BY_ID
+
+    text, code = PROBLEM_KINDS[kind]
+    problems = parse(text).problems
+    assert code in [p.code for p in problems], problems
+    for problem in problems:
+        assert problem.code in CODES_BY_ID, problem
+        assert CODES_BY_ID[problem.code].subtype == problem.subtype, problem
+
+
+def test_unreadable_and_undecodable_files_carry_their_codes(tmp_path):
+    utf16 = tmp_path / "utf16.bib"
+    utf16.write_bytes("@misc{k, title = {A}}".encode("utf-16"))
+    latin1 = tmp_path / "latin1.bib"
+    latin1.write_bytes("@misc{k, title = {Caf\xe9}, year = {2025}, areas = {image}}\n".encode("latin-1"))
+    codes = [[p.code for p in load_bibliography(path, TAXONOMY).problems]
+             for path in (tmp_path / "missing.bib", utf16, latin1)]
+    assert codes == [["TC100"], ["TC100"], ["TC173"]]

@@ -1,4 +1,4 @@
-"""The per-entry parse cache (bibmodel.ChunkCache): a warm parse equals a cold one, and re-parses only what changed."""
+"""The per-entry parse cache (ChunkCache): a warm parse equals a cold one, and re-parses only what changed."""
 
 from __future__ import annotations
 
@@ -12,8 +12,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sphinx_tc_ext.core import bibmodel
-from sphinx_tc_ext.core.bibmodel import ChunkCache, load_bibliography, load_for_command, parse_bib_text
+from sphinx_tc_ext.cache import parse_cache
+from sphinx_tc_ext.cache.parse_cache import (
+    ChunkCache,
+    ParseStats,
+    cache_context,
+    clear_memory_cache,
+    dependency_versions,
+    last_parse,
+    load_bibliography,
+    parse_in_parallel,
+)
+from sphinx_tc_ext.cli._common import load_for_command
+from sphinx_tc_ext.core.bibread import chunk_spans, entry_starts, parse_bib_text
 from sphinx_tc_ext.core.taxonomy import load_taxonomy
 from tc_testing import REPO, ROOTS, read
 
@@ -36,9 +47,9 @@ NEW_ENTRY = """@article{inserted2025top,
 
 
 @pytest.fixture(autouse=True)
-def fresh_memory_cache(monkeypatch):
+def fresh_memory_cache():
     """Every test starts as a new process would: nothing parsed in memory yet."""
-    monkeypatch.setattr(bibmodel, "_CACHE", {})
+    clear_memory_cache()
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -125,21 +136,21 @@ def tenth_key(text: str) -> str:
     return keys[min(9, len(keys) - 1)]
 
 
-class CountingParser:
-    """Stands in for bibmodel._parse_chunk and notes every chunk it is asked to parse."""
+def chunk_count(text: str) -> int:
+    return len(list(chunk_spans(text)))
 
-    def __init__(self, monkeypatch) -> None:
-        self.real = bibmodel._parse_chunk
-        self.chunks: list[str] = []
-        monkeypatch.setattr(bibmodel, "_parse_chunk", self)
 
-    def __call__(self, chunk, macros):
-        self.chunks.append(chunk)
-        return self.real(chunk, macros)
+def fresh_chunks(stats: ChunkCache | ParseStats | None, text: str) -> list[str]:
+    """The text of every chunk of ``text`` the parse counted in ``stats`` parsed afresh, in the order parsed."""
+    assert stats is not None, "no parse through a cache directory"
+    stats = stats.stats() if isinstance(stats, ChunkCache) else stats
+    by_key = {ChunkCache.key(text[start:end]): text[start:end] for start, end in chunk_spans(text)}
+    return [by_key[key] for key in stats.fresh]
 
-    def take(self) -> list[str]:
-        taken, self.chunks = self.chunks, []
-        return taken
+
+def loaded_fresh(text: str) -> list[str]:
+    """The chunks the last :func:`load_bibliography` parsed afresh (``text``: the bib it read)."""
+    return fresh_chunks(last_parse(), text)
 
 
 # -- warm equals cold ---------------------------------------------------------------------
@@ -221,20 +232,17 @@ USES_STRING = """@inproceedings{macro2025user,
 
 
 @pytest.mark.parametrize("bib", list(BIBS))
-def test_string_macros_and_their_edits(bib, monkeypatch):
+def test_string_macros_and_their_edits(bib):
     path, text = BIBS[bib]
     with_string = STRING + USES_STRING + text
     edited = with_string.replace("Venue Alpha", "Venue Beta")
     dropped = edited.replace(STRING.replace("Alpha", "Beta"), "")
-    counter = CountingParser(monkeypatch)
     cache = filled(text, path)
-    counter.take()
 
     def warm_parse(new_text: str) -> tuple[object, list[str]]:
         warm = parse_bib_text(new_text, path, TAXONOMY, cache)
-        parsed = counter.take()
+        parsed = fresh_chunks(cache, new_text)
         assert snapshot(warm) == snapshot(parse_bib_text(new_text, path, TAXONOMY))
-        counter.take()
         return warm, parsed
 
     warm, parsed = warm_parse(with_string)
@@ -303,21 +311,23 @@ def test_returned_papers_are_copies():
 
 
 @pytest.mark.parametrize("bib", list(BIBS))
-def test_only_new_or_changed_chunks_are_parsed(bib, monkeypatch):
+def test_only_new_or_changed_chunks_are_parsed(bib):
     path, text = BIBS[bib]
-    counter = CountingParser(monkeypatch)
-    chunks = len(list(bibmodel._chunks(text)))
-    cache = filled(text, path)
-    assert len(counter.take()) == chunks
+    chunks = chunk_count(text)
+    first = ChunkCache()
+    parse_bib_text(text, path, TAXONOMY, first)
+    assert first.stats().parsed == len(first.stats().fresh) == chunks
+    cache = reloaded(first)
 
-    warm_and_cold(reloaded(cache), text, path)
-    assert len(counter.take()) == chunks  # the cold parse only
+    warm = reloaded(cache)
+    warm_and_cold(warm, text, path)
+    assert warm.stats().parsed == 0 and warm.stats().reused == chunks
 
     def parsed_warm(edited: str) -> list[str]:
         warm_cache = reloaded(cache)
         parse_bib_text(edited, path, TAXONOMY, warm_cache)
-        assert warm_cache.parsed == len(counter.chunks)
-        return counter.take()
+        assert warm_cache.stats().parsed == len(warm_cache.stats().fresh)
+        return fresh_chunks(warm_cache, edited)
 
     assert parsed_warm(text) == []
     titled = parsed_warm(edit_title(text))
@@ -329,26 +339,22 @@ def test_only_new_or_changed_chunks_are_parsed(bib, monkeypatch):
     assert len(duplicate) == 1 and "The Duplicate Copy" in duplicate[0]
 
 
-def test_a_changed_context_reparses_everything(tmp_path, monkeypatch):
+def test_a_changed_context_reparses_everything(tmp_path):
     path, text = BIBS["survey"]
-    chunks = len(list(bibmodel._chunks(text)))
     other = renamed_taxonomy(tmp_path)
-    counter = CountingParser(monkeypatch)
     cache = filled(text, path)
-    counter.take()
-    parse_bib_text(text, "moved.bib", TAXONOMY, reloaded(cache))
-    assert len(counter.take()) == chunks
-    parse_bib_text(text, path, other, reloaded(cache))
-    assert len(counter.take()) == chunks
+    for shown, taxonomy in (("moved.bib", TAXONOMY), (path, other)):
+        again = reloaded(cache)
+        parse_bib_text(text, shown, taxonomy, again)
+        assert again.stats().parsed == chunk_count(text) and again.stats().reused == 0
 
 
-def test_a_repeated_chunk_is_parsed_once(monkeypatch):
+def test_a_repeated_chunk_is_parsed_once():
     path, text = BIBS["survey"]
     doubled = text + entry_text(text, second_key(text))  # the same text twice: one parse serves both
-    counter = CountingParser(monkeypatch)
     cache = ChunkCache()
     parse_bib_text(doubled, path, TAXONOMY, cache)
-    assert len(counter.take()) == len(list(bibmodel._chunks(text)))
+    assert cache.stats().parsed == chunk_count(text) and cache.stats().reused == 1
     warm_and_cold(reloaded(cache), doubled, path)
 
 
@@ -357,16 +363,15 @@ def test_a_latexcodec_upgrade_drops_the_records(monkeypatch):
     path, text = BIBS["survey"]
     cache = filled(text, path)
     real = importlib.metadata.version
-    counter = CountingParser(monkeypatch)
     monkeypatch.setattr(importlib.metadata, "version",
                         lambda name: "99.0" if name.lower() == "latexcodec" else real(name))
-    bibmodel._code_digest.cache_clear()
+    dependency_versions.cache_clear()
     try:
         parse_bib_text(text, path, TAXONOMY, cache)
-        assert len(counter.take()) == len(list(bibmodel._chunks(text)))
+        assert cache.stats().parsed == chunk_count(text)
     finally:
         monkeypatch.undo()
-        bibmodel._code_digest.cache_clear()
+        dependency_versions.cache_clear()
 
 
 # -- the cache file -----------------------------------------------------------------------
@@ -390,51 +395,49 @@ def test_cache_file_is_written_then_used(bib_file, tmp_path, monkeypatch):
     assert (cache_dir / CACHE_FILE).is_file()
     assert snapshot(first) == snapshot(cold_of(bib_file))
 
-    counter = CountingParser(monkeypatch)
-    bib_file.write_text(edit_title(SURVEY), encoding="utf-8")
-    monkeypatch.setattr(bibmodel, "_CACHE", {})  # a new process
+    edited = edit_title(SURVEY)
+    bib_file.write_text(edited, encoding="utf-8")
+    clear_memory_cache()  # a new process
     second = load_bibliography(bib_file, TAXONOMY, cache_dir=cache_dir)
-    assert len(counter.take()) == 1
+    assert len(loaded_fresh(edited)) == 1
     assert snapshot(second) == snapshot(cold_of(bib_file))
-    counter.take()
-    monkeypatch.setattr(bibmodel, "_CACHE", {})
+    clear_memory_cache()
     load_bibliography(bib_file, TAXONOMY, cache_dir=cache_dir)
-    assert len(counter.take()) == 1  # one entry in 166: the file was left alone, the entry parsed again
+    assert len(loaded_fresh(edited)) == 1  # one entry in 166: the file was left alone, the entry parsed again
 
-    monkeypatch.setattr(bibmodel, "UNSAVED_SHARE", 0)  # any edit is saved
-    monkeypatch.setattr(bibmodel, "_CACHE", {})
+    monkeypatch.setattr(parse_cache, "UNSAVED_SHARE", 0)  # any edit is saved
+    clear_memory_cache()
     load_bibliography(bib_file, TAXONOMY, cache_dir=cache_dir)
-    assert len(counter.take()) == 1
-    monkeypatch.setattr(bibmodel, "_CACHE", {})
+    assert len(loaded_fresh(edited)) == 1
+    clear_memory_cache()
     load_bibliography(bib_file, TAXONOMY, cache_dir=cache_dir)
-    assert counter.take() == []  # the edit was saved
+    assert loaded_fresh(edited) == []  # the edit was saved
 
 
-def test_cache_file_is_rewritten_once_enough_entries_are_new(bib_file, tmp_path, monkeypatch):
+def test_cache_file_is_rewritten_once_enough_entries_are_new(bib_file, tmp_path):
     """A few edits leave the file alone (writing megabytes costs more than parsing them); many do not."""
     cache_dir = tmp_path / "doctrees"
     load_bibliography(bib_file, TAXONOMY, cache_dir=cache_dir)
     written = (cache_dir / CACHE_FILE).stat().st_mtime_ns
-    counter = CountingParser(monkeypatch)
     keys = [key for key in re.findall(r"^@\w+\{([^,]+),", SURVEY, re.MULTILINE)
             if "title = {" in entry_text(SURVEY, key)]
     text = SURVEY
     for key in keys[:2]:
         text = with_title(text, key, "Edited Once")
     bib_file.write_text(text, encoding="utf-8")
-    monkeypatch.setattr(bibmodel, "_CACHE", {})
+    clear_memory_cache()
     load_bibliography(bib_file, TAXONOMY, cache_dir=cache_dir)
-    assert len(counter.take()) == 2
+    assert len(loaded_fresh(text)) == 2
     assert (cache_dir / CACHE_FILE).stat().st_mtime_ns == written
     for key in keys[2:10]:
         text = with_title(text, key, "Edited Twice")
     bib_file.write_text(text, encoding="utf-8")
-    monkeypatch.setattr(bibmodel, "_CACHE", {})
+    clear_memory_cache()
     load_bibliography(bib_file, TAXONOMY, cache_dir=cache_dir)
-    assert len(counter.take()) == 10  # 10 of 166 is over 2%: saved
-    monkeypatch.setattr(bibmodel, "_CACHE", {})
+    assert len(loaded_fresh(text)) == 10  # 10 of 166 is over 2%: saved
+    clear_memory_cache()
     cached = load_bibliography(bib_file, TAXONOMY, cache_dir=cache_dir)
-    assert counter.take() == []
+    assert loaded_fresh(text) == []
     assert snapshot(cached) == snapshot(cold_of(bib_file))
 
 
@@ -457,27 +460,22 @@ def moved_copy() -> tuple[str, str, list[str]]:
 def test_records_remade_without_new_text_are_saved(scenario, tmp_path, monkeypatch):
     """Same chunks, new or newly validated records: they are saved, so the run after reuses them."""
     before, after, validated_keys = scenario()
-    monkeypatch.setattr(bibmodel, "UNSAVED_SHARE", 0)  # any change is saved
+    monkeypatch.setattr(parse_cache, "UNSAVED_SHARE", 0)  # any change is saved
     path = tmp_path / "in.bib"
     cache_dir = tmp_path / "doctrees"
     path.write_text(before, encoding="utf-8")
     load_bibliography(path, TAXONOMY, cache_dir=cache_dir)
 
-    parsed = CountingParser(monkeypatch)
-    validated = []
-    real_make_paper = bibmodel._make_paper
-    monkeypatch.setattr(bibmodel, "_make_paper", lambda kind, key, *rest: (validated.append(key),
-                                                                          real_make_paper(kind, key, *rest))[1])
     path.write_text(after, encoding="utf-8")
-    monkeypatch.setattr(bibmodel, "_CACHE", {})
+    clear_memory_cache()
     bib = load_bibliography(path, TAXONOMY, cache_dir=cache_dir)
-    assert len(parsed.take()) == (0 if validated_keys else 1) and validated == validated_keys
-    validated.clear()
+    assert len(loaded_fresh(after)) == (0 if validated_keys else 1)
+    assert list(last_parse().validated) == validated_keys
     stamp = (cache_dir / CACHE_FILE).stat()
 
-    monkeypatch.setattr(bibmodel, "_CACHE", {})
+    clear_memory_cache()
     again = load_bibliography(path, TAXONOMY, cache_dir=cache_dir)
-    assert parsed.take() == [] and validated == []
+    assert loaded_fresh(after) == [] and last_parse().validated == ()
     assert snapshot(again) == snapshot(bib) == snapshot(parse_bib_text(after, str(path), TAXONOMY))
     assert (cache_dir / CACHE_FILE).stat().st_ino == stamp.st_ino
     if validated_keys:
@@ -488,7 +486,7 @@ def test_records_remade_without_new_text_are_saved(scenario, tmp_path, monkeypat
 
 def valid_cache_bytes(bib_file: Path, tmp_path: Path) -> bytes:
     load_bibliography(bib_file, TAXONOMY, cache_dir=tmp_path / "good")
-    bibmodel._CACHE.clear()
+    clear_memory_cache()
     return (tmp_path / "good" / CACHE_FILE).read_bytes()
 
 
@@ -506,7 +504,7 @@ BAD_CACHES = {
 
 
 @pytest.mark.parametrize("kind", list(BAD_CACHES))
-def test_bad_cache_file_is_ignored_and_rewritten(kind, bib_file, tmp_path, monkeypatch):
+def test_bad_cache_file_is_ignored_and_rewritten(kind, bib_file, tmp_path):
     good = valid_cache_bytes(bib_file, tmp_path)
     cache_dir = tmp_path / "doctrees"
     cache_dir.mkdir()
@@ -516,23 +514,22 @@ def test_bad_cache_file_is_ignored_and_rewritten(kind, bib_file, tmp_path, monke
     assert snapshot(bib) == snapshot(cold_of(bib_file))
     assert target.read_bytes() != BAD_CACHES[kind](good)
     rewritten = ChunkCache.load(cache_dir)
-    assert rewritten.context == bibmodel._cache_context(str(bib_file), TAXONOMY)
-    assert len(rewritten.chunks) == len(list(bibmodel._chunks(SURVEY)))
-    counter = CountingParser(monkeypatch)
-    monkeypatch.setattr(bibmodel, "_CACHE", {})
+    assert rewritten.context == cache_context(str(bib_file), TAXONOMY)
+    assert len(rewritten.chunks) == chunk_count(SURVEY)
+    clear_memory_cache()
     load_bibliography(bib_file, TAXONOMY, cache_dir=cache_dir)
-    assert counter.take() == []
+    assert loaded_fresh(SURVEY) == []
 
 
 @pytest.mark.parametrize("bib", list(BIBS))
-def test_file_not_rewritten_when_nothing_changed(bib, tmp_path, monkeypatch):
+def test_file_not_rewritten_when_nothing_changed(bib, tmp_path):
     path = tmp_path / "in.bib"
     path.write_text(BIBS[bib][1], encoding="utf-8")
     cache_dir = tmp_path / "doctrees"
     load_bibliography(path, TAXONOMY, cache_dir=cache_dir)
     target = cache_dir / CACHE_FILE
     before = target.stat()
-    monkeypatch.setattr(bibmodel, "_CACHE", {})
+    clear_memory_cache()
     again = load_bibliography(path, TAXONOMY, cache_dir=cache_dir)
     after = target.stat()
     assert (after.st_ino, after.st_mtime_ns, after.st_size) == (before.st_ino, before.st_mtime_ns, before.st_size)
@@ -556,18 +553,18 @@ def test_unusable_cache_dir_costs_nothing_but_time(bib_file, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["doctrees", "refs"]
 
 
-def test_write_cache_false_reads_but_leaves_the_file_alone(bib_file, tmp_path, monkeypatch):
+def test_write_cache_false_reads_but_leaves_the_file_alone(bib_file, tmp_path):
     cache_dir = tmp_path / "doctrees"
     load_bibliography(bib_file, TAXONOMY, cache_dir=cache_dir, write_cache=False)
     assert not (cache_dir / CACHE_FILE).exists()
-    monkeypatch.setattr(bibmodel, "_CACHE", {})
+    clear_memory_cache()
     load_bibliography(bib_file, TAXONOMY, cache_dir=cache_dir)
     before = (cache_dir / CACHE_FILE).stat()
-    bib_file.write_text(edit_title(SURVEY), encoding="utf-8")
-    monkeypatch.setattr(bibmodel, "_CACHE", {})
-    counter = CountingParser(monkeypatch)
+    edited = edit_title(SURVEY)
+    bib_file.write_text(edited, encoding="utf-8")
+    clear_memory_cache()
     bib = load_bibliography(bib_file, TAXONOMY, cache_dir=cache_dir, write_cache=False)
-    assert len(counter.take()) == 1  # read the file...
+    assert len(loaded_fresh(edited)) == 1  # read the file...
     assert snapshot(bib) == snapshot(cold_of(bib_file))
     after = (cache_dir / CACHE_FILE).stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)  # ...but did not write it
@@ -660,7 +657,7 @@ def test_property_warm_equals_cold(parts, rounds):
 # -- Sphinx -------------------------------------------------------------------------------
 
 
-def test_sphinx_builds_keep_the_cache_in_the_doctree_dir(copy_root, make_app, monkeypatch):
+def test_sphinx_builds_keep_the_cache_in_the_doctree_dir(copy_root, make_app):
     src = copy_root()
     app = make_app("html", srcdir=src)
     app.build()
@@ -672,16 +669,16 @@ def test_sphinx_builds_keep_the_cache_in_the_doctree_dir(copy_root, make_app, mo
 
     bib = src / "refs" / "survey.bib"
     bib.write_text(read(bib).replace("{LLaVA-PruMerge}: Adaptive", "{LLaVA-PruMerge}: Cached Edit"), encoding="utf-8")
-    monkeypatch.setattr(bibmodel, "_CACHE", {})  # as a new sphinx-build process
-    counter = CountingParser(monkeypatch)
+    clear_memory_cache()  # as a new sphinx-build process
     app2 = make_app("html", srcdir=src)
     app2.build()
-    assert len(counter.chunks) == 1 and "Cached Edit" in counter.chunks[0]
+    parsed = loaded_fresh(read(bib))
+    assert len(parsed) == 1 and "Cached Edit" in parsed[0]
     page = read(Path(app2.outdir) / "papers.html")
     assert "LLaVA-PruMerge: Cached Edit" in page
     assert "LLaVA-PruMerge: Adaptive" not in page
     cache = ChunkCache.load(app2.doctreedir)
-    assert len(cache.chunks) == len(list(bibmodel._chunks(read(bib))))
+    assert len(cache.chunks) == chunk_count(read(bib))
     app2.cleanup()
 
 
@@ -702,17 +699,15 @@ def grown_with_macros(copies: int) -> str:
 
 
 @pytest.mark.parametrize("jobs", [2, 3])
-def test_a_parallel_parse_equals_the_serial_one(jobs, monkeypatch):
-    monkeypatch.setattr(bibmodel, "PARALLEL_MINIMUM", 10)
+def test_a_parallel_parse_equals_the_serial_one(jobs):
     text = grown_with_macros(4)
     cache = ChunkCache()
-    cache.begin("refs/survey.bib", TAXONOMY)
-    given = bibmodel.parse_in_parallel(text, "refs/survey.bib", TAXONOMY, cache, jobs)
+    cache.begin(text, "refs/survey.bib", TAXONOMY)
+    given = parse_in_parallel(text, "refs/survey.bib", TAXONOMY, cache, jobs, minimum=10)
     chunks = text.count("\n@")
     assert chunks * (jobs - 1) // jobs - 2 <= given < chunks  # the other processes did their shares
-    counter = CountingParser(monkeypatch)
     parallel = parse_bib_text(text, "refs/survey.bib", TAXONOMY, cache)
-    assert counter.take() == []  # every chunk came from the shares, macros included
+    assert cache.stats().fresh == ()  # every chunk came from the shares, macros included
     serial = parse_bib_text(text, "refs/survey.bib", TAXONOMY)
     assert snapshot(parallel) == snapshot(serial)
     assert parallel.get("macro2025user").venue.startswith("Venue Alpha")
@@ -721,32 +716,42 @@ def test_a_parallel_parse_equals_the_serial_one(jobs, monkeypatch):
     assert any("broken2025x" in p.message for p in parallel.problems)
 
 
-def test_a_share_parsed_with_other_macros_is_parsed_again(monkeypatch):
-    """A record whose macro reads differ from the serial parse's is never reused: the result is the serial one."""
-    monkeypatch.setattr(bibmodel, "PARALLEL_MINIMUM", 10)
-    monkeypatch.setattr(bibmodel, "_STRING_COMMAND", re.compile("(?!)"))  # shares blind to earlier @strings
+def test_a_record_parsed_with_other_macros_is_parsed_again():
+    """A record whose macro reads differ from the serial parse's is never reused: the result is the serial one.
+
+    Here the records come from the text without its first ``@string``, as a share of a
+    parallel parse that missed it would make them.
+    """
     text = grown_with_macros(4)
-    cache = ChunkCache()
-    counter = CountingParser(monkeypatch)
-    parallel = parse_bib_text(text, "refs/survey.bib", TAXONOMY, cache, jobs=2)
-    reparsed = counter.take()  # in this process: its share, then what the other share got wrong
-    assert "macro2025user" in reparsed[-1] and not any("macro2025late" in chunk for chunk in reparsed)
+    blind = ChunkCache()
+    parse_bib_text(text.replace(STRING, "", 1), "refs/survey.bib", TAXONOMY, blind)
+    cache = reloaded(blind)
+    parsed = parse_bib_text(text, "refs/survey.bib", TAXONOMY, cache)
+    reparsed = fresh_chunks(cache, text)  # the @string, then its user: the macro read differs now
+    assert len(reparsed) == 2 and reparsed[0] == STRING and "macro2025user" in reparsed[-1]
+    assert not any("macro2025late" in chunk for chunk in reparsed)
+    assert snapshot(parsed) == snapshot(parse_bib_text(text, "refs/survey.bib", TAXONOMY))
+    assert parsed.get("macro2025user").venue.startswith("Venue Alpha")
+
+
+def test_a_cache_with_jobs_parses_in_parallel_first():
+    text = grown_with_macros(4)
+    cache = ChunkCache(jobs=2, parallel_minimum=10)
+    parallel = parse_bib_text(text, "refs/survey.bib", TAXONOMY, cache)
+    assert cache.stats().fresh == () and cache.stats().parsed > 0  # the shares made every record
     assert snapshot(parallel) == snapshot(parse_bib_text(text, "refs/survey.bib", TAXONOMY))
-    assert parallel.get("macro2025user").venue.startswith("Venue Alpha")
 
 
-def test_small_or_serial_parses_fork_nothing(monkeypatch):
+def test_small_or_serial_parses_fork_nothing():
     cache = ChunkCache()
-    cache.begin("refs/survey.bib", TAXONOMY)
-    assert bibmodel.parse_in_parallel(SURVEY, "refs/survey.bib", TAXONOMY, cache, 2) == 0  # 166 < minimum
-    monkeypatch.setattr(bibmodel, "PARALLEL_MINIMUM", 10)
-    assert bibmodel.parse_in_parallel(SURVEY, "refs/survey.bib", TAXONOMY, cache, 1) == 0
+    cache.begin(SURVEY, "refs/survey.bib", TAXONOMY)
+    assert parse_in_parallel(SURVEY, "refs/survey.bib", TAXONOMY, cache, 2) == 0  # 166 < minimum
+    assert parse_in_parallel(SURVEY, "refs/survey.bib", TAXONOMY, cache, 1, minimum=10) == 0
     assert not cache.chunks
 
 
-def test_stray_at_lines_keep_every_entry_warm_cold_and_parallel(monkeypatch):
+def test_stray_at_lines_keep_every_entry_warm_cold_and_parallel():
     """A pasted ``me@example.org`` line between entries breaks no entry, whichever way the parse runs."""
-    monkeypatch.setattr(bibmodel, "PARALLEL_MINIMUM", 10)
     clean = grown_with_macros(1)
     middle = clean.index("\n@", len(clean) // 2) + 1
     text = clean[:middle] + "Maintainer: someone@example.org (ping me)\n" + clean[middle:]
@@ -754,14 +759,14 @@ def test_stray_at_lines_keep_every_entry_warm_cold_and_parallel(monkeypatch):
     assert list(serial.papers) == list(parse_bib_text(clean, "refs/survey.bib", TAXONOMY).papers)
     stray = [p for p in serial.problems if p.code == "TC174"]
     assert [p.line for p in stray] == [text[:text.index("Maintainer")].count("\n") + 1]
-    cache = ChunkCache()
-    assert snapshot(parse_bib_text(text, "refs/survey.bib", TAXONOMY, cache, jobs=2)) == snapshot(serial)
-    counter = CountingParser(monkeypatch)
-    assert snapshot(parse_bib_text(text, "refs/survey.bib", TAXONOMY, reloaded(cache))) == snapshot(serial)
-    assert counter.take() == []  # the chunk around the stray line is cached like any other
+    cache = ChunkCache(jobs=2, parallel_minimum=10)
+    assert snapshot(parse_bib_text(text, "refs/survey.bib", TAXONOMY, cache)) == snapshot(serial)
+    warm = reloaded(cache)
+    assert snapshot(parse_bib_text(text, "refs/survey.bib", TAXONOMY, warm)) == snapshot(serial)
+    assert warm.stats().parsed == 0  # the chunk around the stray line is cached like any other
 
 
 def test_chunks_of_a_bib_without_stray_at_are_cut_as_before():
     """Entry to next entry, trailing blank lines included: chunk cache files of earlier builds stay valid."""
-    starts = bibmodel.entry_starts(SURVEY)
-    assert list(bibmodel._chunks(SURVEY)) == list(zip(starts, [*starts[1:], len(SURVEY)], strict=True))
+    starts = entry_starts(SURVEY)
+    assert list(chunk_spans(SURVEY)) == list(zip(starts, [*starts[1:], len(SURVEY)], strict=True))

@@ -9,7 +9,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sphinx_tc_ext.core.bibmodel import Bibliography, load_bibliography
+from sphinx_tc_ext.cache.parse_cache import load_bibliography
+from sphinx_tc_ext.core.model import Bibliography
 from sphinx_tc_ext.core.selection import select_table
 from sphinx_tc_ext.core.taxonomy import load_taxonomy
 from sphinx_tc_ext.sphinx.selection import FIXED, PAPERS, TableRecord

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from sphinx_tc_ext.awesome.layout import BadgeKind, Layout, layout_for
 from sphinx_tc_ext.awesome.markdown import badge_url, github_repo, md_inline
-from sphinx_tc_ext.core.bibmodel import Bibliography, Paper
 from sphinx_tc_ext.core.latex import latex_to_text
+from sphinx_tc_ext.core.model import Bibliography, Paper
 from sphinx_tc_ext.core.rules import VenueTable, bib_to_text, display_name, load_venues, parse_arxiv_id
 from sphinx_tc_ext.core.taxonomy import Facet, Taxonomy
 

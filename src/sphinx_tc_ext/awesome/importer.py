@@ -19,9 +19,10 @@ from sphinx_tc_ext.awesome.exporter import Style, card_row, make_card, style_for
 from sphinx_tc_ext.awesome.layout import Layout, layout_for, load_layout
 from sphinx_tc_ext.awesome.markdown import github_repo, md_unescape
 from sphinx_tc_ext.awesome.rows import YEAR, Row, Vocabulary, fix_url, markdown_files, note, parse_row, read_rows
-from sphinx_tc_ext.core.bibmodel import Paper, parse_bib_text
+from sphinx_tc_ext.core.bibread import parse_bib_text
 from sphinx_tc_ext.core.bibsyntax import Block, canonical_order, format_text, tokenize
 from sphinx_tc_ext.core.latex import latex_to_text
+from sphinx_tc_ext.core.model import Paper
 from sphinx_tc_ext.core.problems import InputError, Problem, did_you_mean
 from sphinx_tc_ext.core.rules import (
     MONTH_MACROS,

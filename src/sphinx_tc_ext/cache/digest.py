@@ -2,7 +2,10 @@
 
 Every digest in the package goes through these functions, so the hash, the encoding
 of text and the length of a shortened digest are decided here once.  SHA-1 is used
-for speed and stable names, not for security.
+for speed and stable names, not for security.  The pure functions live in
+:mod:`sphinx_tc_ext.core.digest` (the core may not import this layer) and are
+re-exported here, so the layers above import every digest from one place;
+:func:`code_digest` reads the package's files, which is this layer's job.
 """
 
 from __future__ import annotations
@@ -11,30 +14,14 @@ import functools
 import hashlib
 from pathlib import Path
 
+from sphinx_tc_ext.core.digest import digest, raw_digest, value_digest
+
+__all__ = ["OUTPUT_SHAPING", "PACKAGE_DIR", "code_digest", "digest", "raw_digest", "value_digest"]
+
 #: The package's folder: its modules and static files shape what builds write.
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 #: Folders of the package whose files shape a build's output (the CLI and awesome-list code do not).
 OUTPUT_SHAPING = ("core", "cache", "sphinx", "static")
-
-
-def _bytes(data: bytes | str) -> bytes:
-    return data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
-
-
-def digest(data: bytes | str, length: int | None = None) -> str:
-    """Hex SHA-1 of ``data`` (text as UTF-8, lone surrogates kept), its first ``length`` characters if given."""
-    hexdigest = hashlib.sha1(_bytes(data)).hexdigest()
-    return hexdigest[:length] if length else hexdigest
-
-
-def raw_digest(data: bytes | str) -> bytes:
-    """The 20-byte SHA-1 of ``data``: a compact dictionary key for many small texts."""
-    return hashlib.sha1(_bytes(data)).digest()
-
-
-def value_digest(value: object, length: int | None = None) -> str:
-    """Digest of ``repr(value)``: for tuples, lists and dicts of plain values built in a fixed order."""
-    return digest(repr(value), length)
 
 
 @functools.cache

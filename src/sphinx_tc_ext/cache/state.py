@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sphinx_tc_ext.core.selection import SortMemo
 
 if TYPE_CHECKING:
-    from sphinx_tc_ext.core.bibmodel import Bibliography
+    from sphinx_tc_ext.core.model import Bibliography
 
 _SLOT = "_tc_state"
 

@@ -14,7 +14,8 @@ import re
 import sys
 from pathlib import Path
 
-from sphinx_tc_ext.core.bibmodel import Bibliography, load_bibliography
+from sphinx_tc_ext.cache.parse_cache import load_bibliography
+from sphinx_tc_ext.core.model import Bibliography
 from sphinx_tc_ext.core.problems import InputError, Problem
 from sphinx_tc_ext.core.taxonomy import Taxonomy, load_taxonomy
 

@@ -86,8 +86,7 @@ from sphinx_tc_ext.awesome.importer import import_awesome, summarise
 from sphinx_tc_ext.awesome.layout import Layout, layout_for, load_layout
 from sphinx_tc_ext.awesome.rows import markdown_files
 from sphinx_tc_ext.cache.atomic import write_atomic
-from sphinx_tc_ext.cli._common import iso_date, output_file, output_folder, positive_int, year_month
-from sphinx_tc_ext.core.bibmodel import load_for_command
+from sphinx_tc_ext.cli._common import iso_date, load_for_command, output_file, output_folder, positive_int, year_month
 from sphinx_tc_ext.core.problems import InputError, Problem
 from sphinx_tc_ext.core.rules import VenueTable, load_venues
 from sphinx_tc_ext.core.taxonomy import Taxonomy, load_taxonomy

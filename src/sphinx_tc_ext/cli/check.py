@@ -6,7 +6,8 @@ import argparse
 import sys
 
 from sphinx_tc_ext.cli._common import DEFAULT_BIB, DEFAULT_TAXONOMY
-from sphinx_tc_ext.core.lint import CODES_BY_ID, ERROR, check_paths, render, select, severity
+from sphinx_tc_ext.core.codes import CODES_BY_ID, ERROR
+from sphinx_tc_ext.core.lint import check_paths, render, select, severity
 from sphinx_tc_ext.core.problems import InputError, Problem
 from sphinx_tc_ext.core.taxonomy import load_taxonomy
 

@@ -6,8 +6,8 @@ page must be read again, so both go through these functions.
 
 from __future__ import annotations
 
-from sphinx_tc_ext.core.bibmodel import Bibliography
 from sphinx_tc_ext.core.filters import FilterError
+from sphinx_tc_ext.core.model import Bibliography
 from sphinx_tc_ext.core.problems import did_you_mean
 from sphinx_tc_ext.core.taxonomy import Facet, Taxonomy
 

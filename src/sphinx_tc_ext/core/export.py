@@ -27,8 +27,8 @@ from typing import Any
 from pybtex.database import Person
 from pybtex.exceptions import PybtexError
 
-from sphinx_tc_ext.core.bibmodel import Bibliography, Paper
 from sphinx_tc_ext.core.latex import latex_to_text
+from sphinx_tc_ext.core.model import Bibliography, Paper
 from sphinx_tc_ext.core.schema import LINK_FIELDS
 from sphinx_tc_ext.core.taxonomy import Taxonomy
 

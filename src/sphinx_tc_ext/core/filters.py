@@ -15,7 +15,7 @@ Examples: ``areas has video and year >= 2025``, ``cost == training-free``,
 ``key in [shao2025tokens, li2025catp]``, ``code and not kind == preprint``.
 
 Nothing is evaluated with ``eval``: the expression compiles to closures over a
-:class:`~sphinx_tc_ext.bibmodel.Paper`.
+:class:`~sphinx_tc_ext.core.model.Paper`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sphinx_tc_ext.core.bibmodel import Paper
+from sphinx_tc_ext.core.model import Paper
 from sphinx_tc_ext.core.problems import did_you_mean
 from sphinx_tc_ext.core.schema import LINK_FIELDS
 from sphinx_tc_ext.core.taxonomy import Taxonomy

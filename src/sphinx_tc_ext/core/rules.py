@@ -19,7 +19,7 @@ from urllib.parse import unquote
 from pybtex.database import Person
 from pybtex.exceptions import PybtexError
 
-from sphinx_tc_ext.core.bibmodel import balanced_braces
+from sphinx_tc_ext.core.bibread import balanced_braces
 from sphinx_tc_ext.core.latex import latex_to_text
 from sphinx_tc_ext.core.problems import InputError, Problem
 

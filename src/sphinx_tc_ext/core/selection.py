@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sphinx_tc_ext.core.bibmodel import Bibliography, Paper
 from sphinx_tc_ext.core.filters import FilterError, compile_filter, parse_facet_list, parse_sort, sort_papers
+from sphinx_tc_ext.core.model import Bibliography, Paper
 from sphinx_tc_ext.core.taxonomy import Taxonomy
 
 #: Filter controls that are not taxonomy facets.

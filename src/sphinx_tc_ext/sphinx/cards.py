@@ -19,7 +19,7 @@ from sphinx.builders.html import StandaloneHTMLBuilder
 
 from sphinx_tc_ext.cache.card_cache import CardCache, card_cache_path
 from sphinx_tc_ext.cache.state import state_of
-from sphinx_tc_ext.core.bibmodel import Paper, paper_anchor
+from sphinx_tc_ext.core.model import Paper, paper_anchor
 from sphinx_tc_ext.core.schema import LINK_FIELDS
 from sphinx_tc_ext.sphinx.config import tc_config
 from sphinx_tc_ext.sphinx.context import PageContext

@@ -20,8 +20,9 @@ from sphinx.errors import ConfigError
 from sphinx.util import logging
 
 from sphinx_tc_ext.cache import heap
-from sphinx_tc_ext.core.bibmodel import Bibliography, load_bibliography
+from sphinx_tc_ext.cache.parse_cache import load_bibliography
 from sphinx_tc_ext.core.filters import FilterError, parse_sort
+from sphinx_tc_ext.core.model import Bibliography
 from sphinx_tc_ext.core.problems import InputError, Problem
 from sphinx_tc_ext.core.taxonomy import Taxonomy, load_taxonomy
 

@@ -12,7 +12,7 @@ from docutils import nodes
 from sphinx.builders import Builder
 from sphinx.util import logging
 
-from sphinx_tc_ext.core.bibmodel import Bibliography, Paper
+from sphinx_tc_ext.core.model import Bibliography, Paper
 from sphinx_tc_ext.core.taxonomy import Taxonomy
 from sphinx_tc_ext.sphinx.config import WARNING_TYPE, get_bibliography, get_taxonomy, tc_config
 from sphinx_tc_ext.sphinx.domain import TCDomain

@@ -20,7 +20,7 @@ from sphinx.roles import XRefRole
 from sphinx.util.nodes import make_refnode
 
 from sphinx_tc_ext.cache.digest import value_digest
-from sphinx_tc_ext.core.bibmodel import paper_anchor
+from sphinx_tc_ext.core.model import paper_anchor
 from sphinx_tc_ext.sphinx.config import tc_config
 from sphinx_tc_ext.sphinx.selection import Mention, TableRecord
 

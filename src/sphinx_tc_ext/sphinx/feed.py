@@ -8,7 +8,6 @@ sets it through ``READTHEDOCS_CANONICAL_URL``) the links are absolute.
 
 from __future__ import annotations
 
-import hashlib
 import posixpath
 import re
 import xml.etree.ElementTree as ET
@@ -20,6 +19,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 
 from sphinx_tc_ext.cache.atomic import write_atomic
+from sphinx_tc_ext.cache.digest import digest
 from sphinx_tc_ext.core.latex import strip_control_characters
 from sphinx_tc_ext.sphinx.config import get_bibliography, get_taxonomy, tc_config
 from sphinx_tc_ext.sphinx.domain import TCDomain
@@ -90,7 +90,7 @@ def write_feed(app: Sphinx, exception: Exception | None) -> None:
     domain: TCDomain = app.env.get_domain("tc")  # type: ignore[assignment]
     target = Path(app.outdir, FEED_NAME)
     stamp_file = Path(app.outdir, ".tc-feed-stamp")
-    taxonomy = hashlib.sha1(tc_config(app).taxonomy_path.read_bytes()).hexdigest()
+    taxonomy = digest(tc_config(app).taxonomy_path.read_bytes())
     stamp = repr((FEED_FORMAT, domain.data.get("bib_stamp"), taxonomy, app.config.html_baseurl,
                   tc_config(app).feed_title, tc_config(app).feed_limit, sorted(domain.tables)))
     if target.exists() and stamp_file.exists() and stamp_file.read_text(encoding="utf-8") == stamp:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from docutils import nodes
 
-from sphinx_tc_ext.core.bibmodel import Paper
+from sphinx_tc_ext.core.model import Paper
 from sphinx_tc_ext.core.schema import LINK_FIELDS
 from sphinx_tc_ext.core.taxonomy import Taxonomy
 from sphinx_tc_ext.sphinx.context import PageContext

@@ -1,7 +1,7 @@
 """Reference tables rendered from the code, so the docs cannot drift from the behaviour.
 
 ``tc-check-codes``
-    every ``tc-survey check`` code (:data:`sphinx_tc_ext.lint.CODES`).
+    every ``tc-survey check`` code (:data:`sphinx_tc_ext.core.codes.CODES`).
 ``tc-field-reference``
     the bib schema (:data:`sphinx_tc_ext.schema.FIELDS`), then one table per facet
     of the configured taxonomy with its values.
@@ -78,9 +78,7 @@ def make_table(headers: Sequence[str], rows: Sequence[Sequence[Cell]], widths: S
 
 def check_codes_table() -> nodes.table:
     """Code, name with its Sphinx warning type, severity, and the description with an example."""
-    from sphinx_tc_ext.core.lint import (
-        CODES,  # here, not at the top: the linter and formatter cost every build 20 ms to import
-    )
+    from sphinx_tc_ext.core.codes import CODES
 
     rows = []
     for code in CODES:

@@ -18,9 +18,9 @@ from sphinx.util.docutils import SphinxDirective
 
 from sphinx_tc_ext.cache.digest import value_digest
 from sphinx_tc_ext.cache.state import state_of
-from sphinx_tc_ext.core.bibmodel import Bibliography
 from sphinx_tc_ext.core.counts import compute_stats, count_matrix
 from sphinx_tc_ext.core.filters import FilterError, compile_filter
+from sphinx_tc_ext.core.model import Bibliography
 from sphinx_tc_ext.core.selection import Selection, select_table
 from sphinx_tc_ext.core.taxonomy import Taxonomy
 from sphinx_tc_ext.sphinx.config import WARNING_TYPE, tc_config

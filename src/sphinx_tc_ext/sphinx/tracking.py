@@ -28,8 +28,8 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
 from sphinx_tc_ext.cache.digest import digest, value_digest
-from sphinx_tc_ext.core.bibmodel import COUNTED_DIGEST
 from sphinx_tc_ext.core.filters import FilterError
+from sphinx_tc_ext.core.model import COUNTED_DIGEST
 from sphinx_tc_ext.sphinx.config import get_bibliography, get_taxonomy, tc_config
 from sphinx_tc_ext.sphinx.domain import TCDomain
 from sphinx_tc_ext.sphinx.nodes import paper_table

@@ -12,7 +12,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from sphinx_tc_ext.core.bibmodel import paper_anchor
+from sphinx_tc_ext.core.model import paper_anchor
 from sphinx_tc_ext.sphinx.config import WARNING_TYPE, get_bibliography, get_taxonomy
 from sphinx_tc_ext.sphinx.domain import TCDomain
 from sphinx_tc_ext.sphinx.nodes import tc_bibtex

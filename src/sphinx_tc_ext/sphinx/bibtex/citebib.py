@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import hashlib
 import json
 import os
 import re
@@ -58,7 +57,9 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
 
-from sphinx_tc_ext.core.bibmodel import _URL, Paper
+from sphinx_tc_ext.cache.digest import digest
+from sphinx_tc_ext.core.bibread import _URL
+from sphinx_tc_ext.core.model import Paper
 from sphinx_tc_ext.sphinx.config import get_bibliography, get_taxonomy, tc_config
 
 logger = logging.getLogger(__name__)
@@ -320,7 +321,7 @@ def render_bib(bib, keys: list[str], hidden: Iterable[str]) -> str:
 # -- the generated file ----------------------------------------------------------------------
 
 def _digest(data: bytes) -> str:
-    return hashlib.sha1(data).hexdigest()
+    return digest(data)
 
 
 def _load_stamp(path: Path) -> dict:

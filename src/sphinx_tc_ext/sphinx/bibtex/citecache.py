@@ -17,13 +17,13 @@ differs or any page was read.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
+from sphinx_tc_ext.cache.digest import value_digest
 from sphinx_tc_ext.sphinx.config import tc_config
 
 STAMP_KEY = "tc_inputs_digest"
@@ -46,7 +46,7 @@ def inputs_digest(domain: Any) -> str:
         sorted((str(path), getattr(info, "mtime", None)) for path, info in bibfiles.items()),
         options, sorted(env.all_docs),
     )
-    return hashlib.sha1(repr(inputs).encode("utf-8")).hexdigest()
+    return value_digest(inputs)
 
 
 def keeping_citations(base: type) -> type:
