@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import re
 from pathlib import Path
@@ -305,30 +304,19 @@ def test_nearest_uses_edit_distance():
     assert lint._osa_distance("catgories", "categories") == 1
 
 
-def test_code_from_wording_for_every_bibmodel_subtype():
-    unbalanced = Problem("f", 1, "syntax", "entry 'x' skipped (...): unbalanced braces; close")
-    assert lint.code_from_wording(unbalanced) == "TC102"
-    assert lint.code_from_wording(Problem("f", 1, "duplicate", "duplicate key 'x'")) == "TC111"
-    assert lint.code_from_wording(Problem("f", 1, "missing", "k: no year; add a year field")) == "TC120"
-    assert lint.code_from_wording(Problem("f", 1, "url", "k: url 'x' is not an http(s) link")) == "TC131"
-    assert lint.code_from_wording(Problem("f", 1, "date", "k: month 'x' is not a month")) == "TC151"
-
-
-def test_reader_codes_and_wording_agree_on_the_fixtures():
-    """Until the wording fallback goes, each reader problem's own code is the one its wording implies."""
+def test_every_reader_problem_carries_its_code():
+    """Codes are set where problems are made (never recovered from their wording) and match their subtype."""
     taxonomy = load_taxonomy(TAXONOMY)
     seen = set()
     for path in sorted(DATA.glob("TC*.bib")):
-        data = path.read_bytes()
-        text, problems = bibread.decode_bib(data, path.name)
+        text, problems = bibread.decode_bib(path.read_bytes(), path.name)
         if text is not None:
             problems += bibread.parse_bib_text(text, path.name, taxonomy).problems
         for problem in problems:
-            wording = lint.code_from_wording(dataclasses.replace(problem, code=""))
-            assert lint.code_for(problem) == (problem.code or wording), problem
-            if problem.code:
-                assert wording == problem.code, problem
-            seen.add(lint.code_for(problem))
+            assert problem.code in codes.CODES_BY_ID, problem
+            assert codes.CODES_BY_ID[problem.code].subtype == problem.subtype, problem
+            assert lint.code_for(problem) == problem.code
+            seen.add(problem.code)
     assert {"TC100", "TC101", "TC102", "TC103", "TC105", "TC111", "TC173"} <= seen
 
 

@@ -87,54 +87,8 @@ _INDEXED = frozenset(("title", "doi", "url", "eprint", "archiveprefix", "eprintt
 
 
 def code_for(problem: Problem) -> str:
-    """The check code of a problem the bib model found: the one it was made with."""
-    return problem.code or code_from_wording(problem)
-
-
-def code_from_wording(problem: Problem) -> str:
-    """The code a problem's subtype and English wording imply.
-
-    Fallback only, TO BE REMOVED (issue 16): the reader now sets ``Problem.code`` where it makes
-    each problem; a test checks both give the same code on the check fixtures until then.
-    """
-    message = problem.message
-    if problem.subtype == "syntax":
-        if message.startswith("cannot read the bib file"):
-            return "TC100"
-        if "is not UTF-8" in message:
-            return "TC173"
-        if message.startswith("text between entries holds an '@'"):
-            return "TC174"
-        if "control character" in message:
-            return "TC172"
-        if "unbalanced braces" in message:
-            return "TC102"
-        if "given twice" in message:
-            return "TC103"
-        if "author" in message and "malformed" in message:
-            return "TC141"
-        return "TC101"
-    if problem.subtype == "duplicate":
-        return "TC115" if "same HTML anchor" in message else "TC111"
-    if problem.subtype == "vocabulary":
-        if "is not a value id" in message:
-            return "TC106"
-        if "takes one value" in message:
-            return "TC107"
-        return "TC105"
-    if problem.subtype == "missing":
-        if "holds no entries" in message:
-            return "TC121"
-        return "TC140" if "author list is empty" in message else "TC120"
-    if problem.subtype == "url":
-        return "TC131"
-    if problem.subtype == "date":
-        if "is not four digits" in message:
-            return "TC150"
-        if "is not a month" in message:
-            return "TC151"
-        return "TC152"
-    return "TC101"
+    """The check code of a problem the bib model found: the one it was made with (every reader problem has one)."""
+    return problem.code
 
 
 # -- helpers -----------------------------------------------------------------------------
