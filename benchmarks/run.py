@@ -6,7 +6,7 @@ One command, no network::
     .venv/bin/python benchmarks/run.py --quick    # 1k only (about two minutes)
 
 For each size N it grows a bib to N entries by copying the real entries under new keys
-(``benchmarks/synth.py``), copies the whole site (``conf.py``, ``docs/``, ``refs/``) into a
+(``tests/synth.py``), copies the whole site (``conf.py``, ``docs/``, ``refs/``) into a
 temporary folder with that bib, and measures, each build in a fresh ``sphinx-build`` process:
 
 * the full (clean) build, ``-j 1`` and ``-j 2`` alternating, three times each below 20k
@@ -44,7 +44,7 @@ from importlib import metadata
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "tests"))  # synth.py lives with the tests that use it too
 
 import synth  # noqa: E402
 

@@ -6,19 +6,16 @@ import os
 import pickle
 import re
 import shutil
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+import synth
 from sphinx_tc_ext.cache.card_cache import CARD_CACHE_DIR, read_card_file
 from sphinx_tc_ext.cache.digest import code_digest, digest
 from sphinx_tc_ext.sphinx import cards
-from tc_testing import REPO, read
-
-sys.path.insert(0, str(REPO / "benchmarks"))
-import synth
+from tc_testing import read
 
 CARD = re.compile(r'<article class="tc-card".*?</article>', re.S)
 

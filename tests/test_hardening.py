@@ -2,7 +2,7 @@
 recover, hostile bib text and fields never crash the build or reach the HTML as markup, and a
 20k-entry bib with 5% broken entries keeps every intact entry.
 
-Synthetic bibs come from ``benchmarks/synth.py`` (real entries copied under new keys).
+Synthetic bibs come from ``tests/synth.py`` (real entries copied under new keys).
 """
 
 from __future__ import annotations
@@ -25,12 +25,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sphinx.testing.util import SphinxTestApp
 
+import synth
 from sphinx_tc_ext.core.bibread import parse_bib_text
 from sphinx_tc_ext.core.taxonomy import load_taxonomy
-from tc_testing import REPO, ROOTS
-
-sys.path.insert(0, str(REPO / "benchmarks"))
-import synth
+from tc_testing import ROOTS
 
 SURVEY_BIB = ROOTS / "test-survey" / "refs" / "survey.bib"
 SURVEY_TAXONOMY = ROOTS / "test-survey" / "refs" / "taxonomy.toml"

@@ -6,7 +6,6 @@ import argparse
 import datetime
 import io
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -405,7 +404,6 @@ def test_the_new_entry_gets_the_problems_of_a_full_check(before, name):
 
 def test_new_checks_only_the_new_entry(survey, monkeypatch):
     """A bib of 20,000 entries took 20 s to check whole; the entries before the new one are only indexed."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
     import synth
 
     survey.write_text(synth.grow(300, seed=TEST_ROOT / "survey.bib")[0])

@@ -1,6 +1,6 @@
 """Every command that writes a user's file leaves it whole: old bytes or new bytes, never a mix.
 
-Each command runs in a subprocess on a generated bib (``benchmarks/synth.py``).  The test
+Each command runs in a subprocess on a generated bib (``tests/synth.py``).  The test
 watches the folders it may write (inotify) and SIGKILLs the process the moment a file is
 created, truncated or written there, a temporary one included (or after a randomised delay); a
 file-size limit (``RLIMIT_FSIZE``) makes the disk refuse the bytes, with SIGXFSZ at its
@@ -30,11 +30,9 @@ from pathlib import Path
 import pytest
 
 import sphinx_tc_ext
+import synth
 from sphinx_tc_ext import cli
 from tc_testing import REPO, ROOTS
-
-sys.path.insert(0, str(REPO / "benchmarks"))
-import synth
 
 SURVEY = ROOTS / "test-survey" / "refs"
 SNAPSHOT = REPO / "tests" / "data" / "awesome" / "snapshot"
