@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from sphinx_tc_ext.cli import main
-from tc_testing import REPO, ROOTS
+from tc_testing import ROOTS
 
 TINY = ROOTS / "test-taxonomy" / "refs"  # a two-paper bib and its one-facet taxonomy
 AWESOME = Path(__file__).parent / "data" / "awesome" / "madeup"
@@ -116,7 +116,7 @@ def test_export_awesome_accepts_a_month(work, capsys):
 
 
 def _import(capsys, *argv: str) -> tuple[int, str]:
-    return run(capsys, "import-awesome", *argv, "--taxonomy", str(REPO / "refs" / "taxonomy.toml"))
+    return run(capsys, "import-awesome", *argv, "--taxonomy", str(ROOTS / "test-survey" / "refs" / "taxonomy.toml"))
 
 
 def test_import_to_a_folder_says_give_a_file(work, capsys):

@@ -14,7 +14,7 @@ from sphinx_tc_ext.core.selection import make_id
 from sphinx_tc_ext.core.taxonomy import load_taxonomy
 
 ROOTS = Path(__file__).parent / "roots"
-TAXONOMY = load_taxonomy(Path(__file__).parent.parent / "refs" / "taxonomy.toml")
+TAXONOMY = load_taxonomy(Path(__file__).parent / "roots" / "test-survey" / "refs" / "taxonomy.toml")
 BIB = load_bibliography(ROOTS / "test-survey" / "refs" / "survey.bib", TAXONOMY)
 PAPERS = list(BIB.papers.values())
 

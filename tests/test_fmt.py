@@ -169,20 +169,6 @@ def test_sample_bib_roundtrip():
     assert semantic(out) == semantic(text)
 
 
-def test_survey_bib_roundtrip():
-    bib = ROOT / "refs" / "survey.bib"
-    if not bib.is_file():
-        pytest.skip("refs/survey.bib does not exist yet")
-    text = bib.read_text(encoding="utf-8")
-    taxonomy = load_taxonomy(ROOT / "refs" / "taxonomy.toml")
-    out = fmt.format_text(text, taxonomy)
-    assert fmt.format_text(out, taxonomy) == out
-    assert semantic(out) == semantic(text)
-
-
-# -- the command -------------------------------------------------------------------------
-
-
 def test_check_lists_changed_entries_then_fmt_fixes_them(tmp_path, capsys):
     bib = tmp_path / "survey.bib"
     bib.write_text(MESSY)
