@@ -13,6 +13,7 @@ from pybtex.database import parse_string
 
 from sphinx_tc_ext.cli import fmt as fmt_cli
 from sphinx_tc_ext.core import bibsyntax as fmt
+from sphinx_tc_ext.core import rules
 from sphinx_tc_ext.core.taxonomy import load_taxonomy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +37,7 @@ def semantic(text: str):
         fields = {}
         for name, value in entry.fields.items():
             if name.lower() == "month":
-                value = fmt.month_macro(value) or value
+                value = rules.month_macro(value) or value
             fields[name.lower()] = value
         persons = {role.lower(): [str(p) for p in people] for role, people in entry.persons.items()}
         entries.append((key, entry.type.lower(), fields, persons))

@@ -18,11 +18,20 @@ from pathlib import Path
 
 from sphinx_tc_ext.cache.atomic import write_atomic
 from sphinx_tc_ext.core.bibread import balanced_braces
-from sphinx_tc_ext.core.bibsyntax import MONTH_MACROS, Block, format_text, month_macro, tokenize
+from sphinx_tc_ext.core.bibsyntax import Block, format_text, tokenize
 from sphinx_tc_ext.core.codes import CODES_BY_ID, ERROR
 from sphinx_tc_ext.core.lint import ENTRY_TYPES, Checker, render
 from sphinx_tc_ext.core.problems import InputError, Problem, did_you_mean
-from sphinx_tc_ext.core.rules import arxiv_date, arxiv_id_in, citation_key, load_venues, to_bibtex_name, unique_key
+from sphinx_tc_ext.core.rules import (
+    MONTH_MACROS,
+    arxiv_date,
+    arxiv_id_in,
+    citation_key,
+    load_venues,
+    month_macro,
+    to_bibtex_name,
+    unique_key,
+)
 from sphinx_tc_ext.core.taxonomy import Facet, Taxonomy, load_taxonomy
 
 DEFAULT_BIB = "refs/survey.bib"

@@ -29,6 +29,7 @@ from sphinx_tc_ext.core.model import ARXIV_NEW, ARXIV_OLD, Bibliography, Paper, 
 from sphinx_tc_ext.core.problems import Problem, did_you_mean
 from sphinx_tc_ext.core.schema import LINK_FIELDS
 from sphinx_tc_ext.core.taxonomy import Taxonomy
+from sphinx_tc_ext.core.textio import decode_lenient
 
 PERSON_FIELDS = ("author", "editor")
 _ENTRY_AT = re.compile(r"@[ \t]*[A-Za-z]+[ \t]*[{(]")  # at the start of a line, after spaces or tabs
@@ -633,38 +634,24 @@ def _venue(kind: str, fields: dict[str, str], year: int | None, month: int | Non
 
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-_UNDECODED = re.compile("[\udc80-\udcff]+")
 
 
 def decode_bib(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
     """The bib's text and an error for every line holding bytes that are not UTF-8 (None: the file is UTF-16).
 
     A Latin-1 ``é`` makes one line wrong, not the file: each byte that does not decode
-    becomes U+FFFD, so the entry holding it stays on the site (its title shows where the
-    character was) while ``check`` fails and the build warns at that line and column.
+    becomes U+FFFD (:func:`~sphinx_tc_ext.core.textio.decode_lenient`), so the entry holding
+    it stays on the site (its title shows where the character was) while ``check`` fails and
+    the build warns at that line and column.
     """
-    try:
-        return data.decode("utf-8-sig"), []
-    except UnicodeDecodeError:
-        pass
     if data.startswith(_UTF16_BOMS):
         return None, [Problem(path, 1, "syntax", "cannot read the bib file: it is UTF-16 (it starts with a byte "
                                                  "order mark); re-save it as UTF-8", 1, "TC100")]
-    text = data.decode("utf-8", "surrogateescape").removeprefix("\ufeff")
-    problems: list[Problem] = []
-    line, pos, last_line = 1, 0, 0
-    for m in _UNDECODED.finditer(text):
-        line += text.count("\n", pos, m.start())
-        pos = m.start()
-        if line == last_line:
-            continue  # one error per line: the fix (re-save as UTF-8) is the same for all of them
-        last_line = line
-        column = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
-        raw = " ".join(f"0x{ord(c) - 0xDC00:02X}" for c in m.group()[:4])
-        problems.append(Problem(
-            path, line, "syntax",
-            f"{'byte' if len(m.group()) == 1 else 'bytes'} {raw} at column {column} is not UTF-8 "
-            "(the file was probably saved as Latin-1 or Windows-1252); "
-            "the site shows it as '\ufffd': re-save the file as UTF-8, or write the character as a LaTeX command "
-            "such as {\\'e}", column, "TC173"))
-    return _UNDECODED.sub(lambda m: "\ufffd" * len(m.group()), text), problems
+    text, bad_runs = decode_lenient(data)
+    problems = [Problem(
+        path, bad.line, "syntax",
+        f"{'byte' if len(bad.raw) == 1 else 'bytes'} {' '.join(f'0x{b:02X}' for b in bad.raw[:4])} at column "
+        f"{bad.column} is not UTF-8 (the file was probably saved as Latin-1 or Windows-1252); "
+        "the site shows it as '\ufffd': re-save the file as UTF-8, or write the character as a LaTeX command "
+        "such as {\\'e}", bad.column, "TC173") for bad in bad_runs]
+    return text, problems

@@ -51,6 +51,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from string import ascii_letters, digits
 
+from sphinx_tc_ext.core.rules import MONTH_MACROS, month_macro
 from sphinx_tc_ext.core.schema import FIELDS
 from sphinx_tc_ext.core.taxonomy import Taxonomy
 
@@ -67,13 +68,6 @@ COMMON_BIBTEX_FIELDS: tuple[str, ...] = (
     "abstract", "archiveprefix", "doi", "eprint", "eprintclass", "eprinttype", "isbn", "issn",
     "keywords", "language", "primaryclass", "url", "urldate",
 )
-MONTH_MACROS: tuple[str, ...] = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
-                                 "nov", "dec")
-_MONTH_WORDS: dict[str, str] = {}
-for _i, _full in enumerate(("january", "february", "march", "april", "may", "june", "july", "august",
-                            "september", "october", "november", "december")):
-    _MONTH_WORDS[_full] = _MONTH_WORDS[_full[:3]] = MONTH_MACROS[_i]
-    _MONTH_WORDS[str(_i + 1)] = _MONTH_WORDS[f"{_i + 1:02d}"] = MONTH_MACROS[_i]
 
 
 def known_fields(taxonomy: Taxonomy | None = None) -> tuple[str, ...]:
@@ -91,11 +85,6 @@ def canonical_order(taxonomy: Taxonomy | None = None) -> tuple[str, ...]:
     ours = [f.field for f in taxonomy.facets] if taxonomy is not None else []
     ours += [f.name for f in FIELDS if not f.standard]
     return tuple(dict.fromkeys(schema_standard + other_standard + ours))
-
-
-def month_macro(value: str) -> str | None:
-    """``aug`` for ``aug``, ``August``, ``8`` or ``08``; ``None`` for anything else."""
-    return _MONTH_WORDS.get(value.strip().lower())
 
 
 # -- tokenizer ---------------------------------------------------------------------------

@@ -32,20 +32,12 @@ from sphinx_tc_ext.core.bibread import (
     mask_stray_at,
     parse_bib_text,
 )
-from sphinx_tc_ext.core.bibsyntax import (
-    MONTH_MACROS,
-    Block,
-    RawField,
-    flatten,
-    known_fields,
-    month_macro,
-    tokenize,
-)
+from sphinx_tc_ext.core.bibsyntax import Block, RawField, flatten, known_fields, tokenize
 from sphinx_tc_ext.core.codes import CODES_BY_ID, ERROR
 from sphinx_tc_ext.core.latex import control_characters, latex_to_text
 from sphinx_tc_ext.core.model import Bibliography, plain_anchor
 from sphinx_tc_ext.core.problems import Problem
-from sphinx_tc_ext.core.rules import arxiv_date, strip_version, valid_arxiv_id
+from sphinx_tc_ext.core.rules import MONTH_MACROS, arxiv_date, month_macro, strip_version, valid_arxiv_id
 from sphinx_tc_ext.core.schema import FIELDS
 from sphinx_tc_ext.core.taxonomy import Taxonomy
 
