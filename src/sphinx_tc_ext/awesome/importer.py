@@ -20,7 +20,7 @@ from sphinx_tc_ext.awesome.layout import Layout, layout_for, load_layout
 from sphinx_tc_ext.awesome.markdown import github_repo, md_unescape
 from sphinx_tc_ext.awesome.rows import YEAR, Row, Vocabulary, fix_url, markdown_files, note, parse_row, read_rows
 from sphinx_tc_ext.core.bibread import parse_bib_text
-from sphinx_tc_ext.core.bibsyntax import Block, canonical_order, format_text, tokenize
+from sphinx_tc_ext.core.bibsyntax import Block, canonical_order, entry_source, format_text, tokenize
 from sphinx_tc_ext.core.latex import latex_to_text
 from sphinx_tc_ext.core.model import Paper
 from sphinx_tc_ext.core.problems import InputError, Problem, did_you_mean
@@ -77,16 +77,7 @@ class Entry:
 
 def format_entry(entry: Entry) -> str:
     """The entry as BibTeX, fields in the order built; callers pass it through ``format_text`` (fmt's layout)."""
-    lines = [f"@{entry.entry_type}{{{entry.key},"]
-    body = []
-    for name, value in entry.fields.items():
-        if value == "":
-            continue
-        macro = month_macro(value) if name == "month" else None
-        body.append(f"  {name} = {macro}" if macro else f"  {name} = {{{value}}}")
-    lines.append(",\n".join(body))
-    lines.append("}")
-    return "\n".join(lines)
+    return entry_source(entry.entry_type, entry.key, entry.fields)
 
 
 BIB_HEADER = """@comment{{

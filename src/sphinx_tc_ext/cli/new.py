@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sphinx_tc_ext.cache.atomic import write_atomic
 from sphinx_tc_ext.core.bibread import balanced_braces
-from sphinx_tc_ext.core.bibsyntax import Block, format_text, tokenize
+from sphinx_tc_ext.core.bibsyntax import Block, entry_source, format_text, tokenize
 from sphinx_tc_ext.core.codes import CODES_BY_ID, ERROR
 from sphinx_tc_ext.core.lint import ENTRY_TYPES, Checker, render
 from sphinx_tc_ext.core.problems import InputError, Problem, did_you_mean
@@ -291,9 +291,7 @@ def _field_pairs(items: list[str] | None) -> list[tuple[str, str]]:
 
 
 def entry_text(entry_type: str, key: str, fields: dict[str, str], taxonomy: Taxonomy) -> str:
-    body = "".join(f"  {name} = {value if name == 'month' else '{' + value + '}'},\n"
-                   for name, value in fields.items())
-    return format_text(f"@{entry_type}{{{key},\n{body}}}\n", taxonomy)
+    return format_text(entry_source(entry_type, key, fields) + "\n", taxonomy)
 
 
 def bib_text(raw: bytes) -> str:

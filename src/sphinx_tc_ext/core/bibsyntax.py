@@ -70,6 +70,21 @@ COMMON_BIBTEX_FIELDS: tuple[str, ...] = (
 )
 
 
+def entry_source(entry_type: str, key: str, fields: dict[str, str]) -> str:
+    """A new entry as BibTeX text, before :func:`format_text` gives it the canonical layout.
+
+    The one writer of entries that commands create (``new``, ``import-awesome``): values are
+    braced, a month that names one is written as its macro (``aug``), empty values are left out.
+    """
+    body = []
+    for name, value in fields.items():
+        if value == "":
+            continue
+        macro = month_macro(value) if name == "month" else None
+        body.append(f"  {name} = {macro}" if macro else f"  {name} = {{{value}}}")
+    return "\n".join([f"@{entry_type}{{{key},", ",\n".join(body), "}"])
+
+
 def known_fields(taxonomy: Taxonomy | None = None) -> tuple[str, ...]:
     """Every field name the survey knows: BibTeX's, the schema's and the taxonomy's."""
     names = dict.fromkeys(STANDARD_BIBTEX_FIELDS + COMMON_BIBTEX_FIELDS + tuple(f.name for f in FIELDS))
