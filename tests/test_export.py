@@ -19,8 +19,8 @@ from sphinx_tc_ext.core.bibread import parse_bib_text
 from sphinx_tc_ext.core.taxonomy import load_taxonomy
 
 REPO = Path(__file__).parent.parent
-SURVEY = REPO / "refs" / "survey.bib"
-TAXONOMY = REPO / "refs" / "taxonomy.toml"
+SURVEY = REPO / "tests" / "data" / "corpus" / "survey.bib"  # a frozen copy: editing refs/ cannot break these
+TAXONOMY = REPO / "tests" / "data" / "corpus" / "taxonomy.toml"
 
 #: Item types of the CSL 1.0.2 schema that this exporter may produce.
 CSL_TYPES = {"article", "article-journal", "paper-conference", "book", "chapter", "thesis", "report"}

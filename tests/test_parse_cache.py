@@ -29,9 +29,9 @@ from sphinx_tc_ext.core.taxonomy import load_taxonomy
 from tc_testing import REPO, ROOTS, read
 
 CACHE_FILE = "tc-bib-chunks.pickle"
-TAXONOMY_PATH = REPO / "refs" / "taxonomy.toml"
+TAXONOMY_PATH = REPO / "tests" / "data" / "corpus" / "taxonomy.toml"
 TAXONOMY = load_taxonomy(TAXONOMY_PATH)
-SURVEY = read(REPO / "refs" / "survey.bib")
+SURVEY = read(REPO / "tests" / "data" / "corpus" / "survey.bib")
 BROKEN = read(ROOTS / "test-broken" / "refs" / "broken.bib")
 BIBS = {"survey": ("refs/survey.bib", SURVEY), "broken": ("refs/broken.bib", BROKEN)}
 

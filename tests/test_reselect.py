@@ -16,8 +16,9 @@ from sphinx_tc_ext.core.taxonomy import load_taxonomy
 from sphinx_tc_ext.sphinx.selection import FIXED, PAPERS, TableRecord
 from tc_testing import REPO
 
-TAXONOMY = load_taxonomy(REPO / "refs" / "taxonomy.toml")
-BIB = load_bibliography(REPO / "refs" / "survey.bib", TAXONOMY)
+CORPUS = REPO / "tests" / "data" / "corpus"  # a frozen copy of the survey: editing refs/ cannot break these
+TAXONOMY = load_taxonomy(CORPUS / "taxonomy.toml")
+BIB = load_bibliography(CORPUS / "survey.bib", TAXONOMY)
 KEYS = sorted(BIB.papers)
 
 TABLES = [
