@@ -101,7 +101,7 @@ def entry_span(text: str, key: str) -> tuple[int, int]:
 
 # -- parallel = serial -----------------------------------------------------------------------
 
-def test_parallel_output_is_byte_identical_to_serial(tmp_path, monkeypatch):
+def test_parallel_output_is_byte_identical_to_serial(tmp_path):
     """Every output file of ``-j 2`` equals ``-j 1`` byte for byte (only searchindex.js may differ);
     the bib is parsed in two processes too (parse_cache.parse_in_parallel, here from 10 entries)."""
     from sphinx_tc_ext.cache import parse_cache
@@ -110,13 +110,9 @@ def test_parallel_output_is_byte_identical_to_serial(tmp_path, monkeypatch):
     parallel_src = clean_copy(serial_src, tmp_path / "parallel")
     assert len(list(serial_src.glob("*.rst")) + list(serial_src.glob("*.md"))) >= 8
     serial = build_in_process(serial_src)
-    monkeypatch.setattr(parse_cache, "PARALLEL_MINIMUM", 10)
-    given: list[int] = []
-    real = parse_cache.parse_in_parallel
-    monkeypatch.setattr(parse_cache, "parse_in_parallel", lambda *args: given.append(real(*args)) or given[-1])
-    parallel = build_in_process(parallel_src, parallel=2)
+    parallel = build_in_process(parallel_src, parallel=2, confoverrides={"tc_parallel_parse_minimum": 10})
     assert parallel.parallel == 2
-    assert given and given[0] >= 20  # the other process parsed its half of the 60 entries
+    assert parse_cache.last_parse().from_workers >= 20  # the other process parsed its half of the 60 entries
     assert "Traceback" not in parallel.warning.getvalue()
     assert parallel.warning.getvalue() == serial.warning.getvalue().replace(str(serial_src), str(parallel_src))
     expected, actual = outputs(serial.outdir), outputs(parallel.outdir)

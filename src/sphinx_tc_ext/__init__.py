@@ -62,6 +62,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         ("tc_feed_title", "", "html", [str]),
         ("tc_feed_limit", 50, "html", [int]),
         ("tc_assets_on_every_page", False, "html", [bool]),
+        ("tc_parallel_parse_minimum", 400, "", [int]),  # speed only: changes no output
     ]
     node_classes = [  # node class, HTML visitors (other builders never meet these nodes: they are replaced)
         (nodes.paper_table, None),

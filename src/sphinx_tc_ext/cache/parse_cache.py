@@ -61,6 +61,7 @@ class ParseStats:
     reused: int  #: records taken from the cache
     fresh: tuple[bytes, ...]  #: keys (:meth:`ChunkCache.key`) of the chunks this process parsed, in file order
     validated: tuple[str, ...]  #: keys of the entries validated afresh, in file order
+    from_workers: int = 0  #: records other processes made (``-j N``, :func:`parse_in_parallel`)
 
 
 class ChunkCache:
@@ -89,9 +90,10 @@ class ChunkCache:
         self.parsed = self.reused = 0
         self.fresh: list[bytes] = []
         self.validated: list[str] = []
+        self.from_workers = 0
 
     @classmethod
-    def load(cls, cache_dir: str | os.PathLike, jobs: int = 1) -> ChunkCache:
+    def load(cls, cache_dir: str | os.PathLike, jobs: int = 1, parallel_minimum: int | None = None) -> ChunkCache:
         """The cache in ``cache_dir``; empty when the file is missing, unreadable, corrupt or of another format."""
         try:
             with open(Path(cache_dir, _CHUNK_CACHE_FILE), "rb") as f, heap.paused():
@@ -99,8 +101,8 @@ class ChunkCache:
             if not isinstance(context, tuple) or not isinstance(chunks, dict):
                 raise TypeError("not a chunk cache")
         except Exception:  # whatever is wrong with a cache, the remedy is to parse afresh
-            return cls(jobs=jobs)
-        return cls(context, chunks, jobs)
+            return cls(jobs=jobs, parallel_minimum=parallel_minimum)
+        return cls(context, chunks, jobs, parallel_minimum)
 
     @staticmethod
     def key(chunk: str) -> bytes:
@@ -114,8 +116,9 @@ class ChunkCache:
         self.seen = {}
         self.parsed = self.reused = 0
         self.fresh, self.validated = [], []
+        self.from_workers = 0
         if self.jobs > 1:
-            parse_in_parallel(text, path, taxonomy, self, self.jobs, self.parallel_minimum)
+            self.from_workers = parse_in_parallel(text, path, taxonomy, self, self.jobs, self.parallel_minimum)
 
     def reuse(self, sha: bytes, macros: CaseInsensitiveDict) -> ChunkRecord | None:
         record = self.seen.get(sha) or self.chunks.get(sha)
@@ -144,7 +147,7 @@ class ChunkCache:
 
     def stats(self) -> ParseStats:
         """What the last parse through this cache did."""
-        return ParseStats(self.parsed, self.reused, tuple(self.fresh), tuple(self.validated))
+        return ParseStats(self.parsed, self.reused, tuple(self.fresh), tuple(self.validated), self.from_workers)
 
     def save(self, cache_dir: str | os.PathLike) -> bool:
         """Write the file (atomically) when the records changed enough; False when nothing was written.
@@ -234,7 +237,7 @@ def last_parse() -> ParseStats | None:
 
 def load_bibliography(path: str | os.PathLike, taxonomy: Taxonomy, display_path: str | None = None,
                       cache_dir: str | os.PathLike | None = None, write_cache: bool = True,
-                      jobs: int = 1) -> Bibliography:
+                      jobs: int = 1, parallel_minimum: int | None = None) -> Bibliography:
     """Parse ``path`` once per content and taxonomy; later calls return the cached model.
 
     Keyed by a digest of the bytes, not the mtime: an edit within one tick of the
@@ -245,7 +248,7 @@ def load_bibliography(path: str | os.PathLike, taxonomy: Taxonomy, display_path:
     :class:`ChunkCache`), so the next process re-parses only the entries that changed;
     ``write_cache=False`` reads that file but leaves it alone (e.g. in a forked worker).
     With a cache, ``jobs`` > 1 parses the entries it lacks in that many processes
-    (:func:`parse_in_parallel`).
+    (:func:`parse_in_parallel`, from ``parallel_minimum`` entries to parse, default :data:`PARALLEL_MINIMUM`).
     """
     global _last_parse
     path = Path(path)
@@ -263,7 +266,7 @@ def load_bibliography(path: str | os.PathLike, taxonomy: Taxonomy, display_path:
         elif cache_dir is None:
             bib = parse_bib_text(text, shown, taxonomy)
         else:
-            chunks = ChunkCache.load(cache_dir, jobs)
+            chunks = ChunkCache.load(cache_dir, jobs, parallel_minimum)
             bib = parse_bib_text(text, shown, taxonomy, chunks)
             if write_cache:
                 chunks.save(cache_dir)

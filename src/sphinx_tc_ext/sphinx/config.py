@@ -56,6 +56,7 @@ class TcConfig:
     feed_title: str
     feed_limit: int
     assets_on_every_page: bool
+    parallel_parse_minimum: int
 
 
 def tc_config(source: Sphinx | BuildEnvironment | Config) -> TcConfig:
@@ -121,7 +122,8 @@ def validate_config(app: Sphinx, config: Config) -> None:
         show_bibtex=config.tc_show_bibtex, recent_date=config.tc_recent_date,
         backlinks_exclude=tuple(config.tc_backlinks_exclude), bibtex_subset=config.tc_bibtex_subset,
         keep_citations=config.tc_keep_citations, feed=config.tc_feed, feed_title=config.tc_feed_title,
-        feed_limit=config.tc_feed_limit, assets_on_every_page=config.tc_assets_on_every_page)
+        feed_limit=config.tc_feed_limit, assets_on_every_page=config.tc_assets_on_every_page,
+        parallel_parse_minimum=config.tc_parallel_parse_minimum)
     get_taxonomy(config)  # warns about every taxonomy problem, once per build
     shield_sphinxcontrib_bibtex(app, config)
 
@@ -189,7 +191,8 @@ def get_bibliography(config: Config) -> Bibliography:
         bib = config._tc_bib = load_bibliography(
             conf.bib_path, get_taxonomy(config), display_path=conf.shown_bib,
             cache_dir=getattr(config, "_tc_cache_dir", None), write_cache=main_process,
-            jobs=getattr(config, "_tc_jobs", 1) if main_process else 1)
+            jobs=getattr(config, "_tc_jobs", 1) if main_process else 1,
+            parallel_minimum=conf.parallel_parse_minimum)
     if getattr(config, "_tc_warned_for", None) is not bib:
         config._tc_warned_for = bib
         for problem in bib.problems:
