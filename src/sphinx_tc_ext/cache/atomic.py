@@ -7,6 +7,7 @@ are flushed and fsynced, take the permissions of the file they replace, and then
 leaves the old file whole (and at worst a stray temporary file), never a truncated one.
 A symlinked file is written through the link (the link stays, its target gets the bytes);
 missing folders are created, and every failure is one ``path:1:`` line, never a traceback.
+Build caches use :func:`write_cache_file`, the same swap without the fsync.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import pickle
 import stat
 import tempfile
 from pathlib import Path
@@ -54,6 +56,25 @@ def write_atomic(path: str | os.PathLike, data: bytes | str, encoding: str = "ut
             raise _write_error(shown, exc) from None
         raise
     _sync_folder(target.parent)
+
+
+def write_cache_file(path: Path, value: object) -> None:
+    """Pickle ``value`` to a build cache file: a temporary file beside it, then ``os.replace``.
+
+    A killed build leaves the old file or the new, never half of one.  Unlike a user's
+    file there is no fsync (a cache lost in a crash is rebuilt, and builds write many) and
+    no permissions to keep.  An ``OSError`` is raised after the temporary file is removed.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        with temporary.open("wb") as f:
+            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
 
 
 def _make_folder(folder: Path) -> None:

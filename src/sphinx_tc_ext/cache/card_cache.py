@@ -15,6 +15,7 @@ from collections.abc import Callable, Hashable
 from pathlib import Path
 
 from sphinx_tc_ext.cache import heap
+from sphinx_tc_ext.cache.atomic import write_cache_file
 from sphinx_tc_ext.cache.digest import code_digest, raw_digest
 
 #: The cache's folder in Sphinx's doctree folder: one file per builder and page.
@@ -69,9 +70,4 @@ class CardCache:
             return
         if self.old and self.built * 50 <= len(self.new) and len(self.old) <= 2 * len(self.new):
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
-        with temporary.open("wb") as f:
-            pickle.dump({"code": self.code, "stamp": self.stamp, "cards": self.new}, f,
-                        protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, self.path)
+        write_cache_file(self.path, {"code": self.code, "stamp": self.stamp, "cards": self.new})

@@ -8,7 +8,6 @@ that changed; under ``-j N`` a cold parse runs in N processes (:func:`parse_in_p
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import pickle
@@ -20,6 +19,7 @@ import pybtex
 from pybtex.utils import CaseInsensitiveDict
 
 from sphinx_tc_ext.cache import heap
+from sphinx_tc_ext.cache.atomic import write_cache_file
 from sphinx_tc_ext.cache.digest import code_digest, digest, raw_digest, value_digest
 from sphinx_tc_ext.core.bibread import ChunkRecord, chunk_spans, decode_bib, parse_bib_text, parse_records
 from sphinx_tc_ext.core.model import Bibliography, use_anchors
@@ -161,16 +161,9 @@ class ChunkCache:
             return False
         if not self.stale and self.parsed < UNSAVED_SHARE * len(self.chunks) and self.loaded <= 2 * len(self.chunks):
             return False
-        target = Path(cache_dir, _CHUNK_CACHE_FILE)
-        temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with temporary.open("wb") as f:
-                pickle.dump((self.context, self.chunks), f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, target)
+            write_cache_file(Path(cache_dir, _CHUNK_CACHE_FILE), (self.context, self.chunks))
         except OSError:  # a cache that cannot be written costs time on the next build, nothing else
-            with contextlib.suppress(OSError):
-                temporary.unlink()
             return False
         self.changed = self.stale = False
         self.loaded = len(self.chunks)

@@ -220,14 +220,27 @@ class Checker:
         start = len(self.problems)
         blocks = tokenize(mask_stray_at(text))  # an '@' between entries is TC174, not a broken entry
         self.report_bib(parse_bib_text(text, path, self.taxonomy), blocks, path)
-        macros: dict[str, str] = {m: m for m in MONTH_MACROS}
-        keys_in_file: set[str] = set()
+        self.each_entry(blocks, path, self.check_entry)
+        return self.sorted_since(start)
+
+    def each_entry(self, blocks: list[Block], path: str, visit, macros: dict[str, str] | None = None,
+                   keys_in_file: set[str] | None = None) -> tuple[dict[str, str], set[str]]:
+        """``visit`` every entry with the ``@string`` macros defined above it; returns the macros and keys after.
+
+        Pass them back in to go on with blocks that follow (``tc-survey new``: the bib, then its new entry).
+        """
+        macros = {m: m for m in MONTH_MACROS} if macros is None else macros
+        keys_in_file = set() if keys_in_file is None else keys_in_file
         for block in blocks:
             if block.kind == "string":
                 f = block.fields[0]
                 macros[f.lname] = flatten(f.pieces, macros)
             elif block.kind == "entry":
-                self.check_entry(block, path, macros, keys_in_file)
+                visit(block, path, macros, keys_in_file)
+        return macros, keys_in_file
+
+    def sorted_since(self, start: int) -> list[Problem]:
+        """The problems added since ``start``, in file order (kept so in :attr:`problems` too)."""
         self.problems[start:] = sorted(self.problems[start:], key=lambda p: (p.line, p.column, p.code))
         return self.problems[start:]
 
@@ -252,14 +265,7 @@ class Checker:
                 mask_stray_at(existing) is not existing or existing.count("\n") >= first_line:
             return None
         start = len(self.problems)
-        macros: dict[str, str] = {m: m for m in MONTH_MACROS}
-        keys_in_file: set[str] = set()
-        for block in blocks:
-            if block.kind == "string":
-                f = block.fields[0]
-                macros[f.lname] = flatten(f.pieces, macros)
-            elif block.kind == "entry":
-                self.index_entry(block, path, macros, keys_in_file)
+        macros, keys_in_file = self.each_entry(blocks, path, self.index_entry)
         padded = "\n" * (first_line - 1) + added
         new_blocks = tokenize(mask_stray_at(padded))
         keys = [b.key for b in new_blocks if b.kind in ("entry", "invalid") and b.key]
@@ -281,14 +287,8 @@ class Checker:
         bib = parse_bib_text(reduced, path, self.taxonomy)
         bib.problems = [p for p in bib.problems if p.line >= first_line]
         self.report_bib(bib, new_blocks, path)
-        for block in new_blocks:
-            if block.kind == "string":
-                f = block.fields[0]
-                macros[f.lname] = flatten(f.pieces, macros)
-            elif block.kind == "entry":
-                self.check_entry(block, path, macros, keys_in_file)
-        self.problems[start:] = sorted(self.problems[start:], key=lambda p: (p.line, p.column, p.code))
-        return self.problems[start:]
+        self.each_entry(new_blocks, path, self.check_entry, macros, keys_in_file)
+        return self.sorted_since(start)
 
     def report_bib(self, bib: Bibliography, blocks: list[Block], path: str) -> None:
         """Add the problems the bib model found, with a code and the column of the field they name."""
