@@ -91,10 +91,6 @@ def protect_title(title: str) -> str:
                   lambda m: "{" + m.group(1) + "}" if re.search(r".[A-Z]", m.group(1)) else m.group(1), title)
 
 
-def balanced(text: str) -> bool:
-    return balanced_braces(text)
-
-
 def parse_arxiv(text: str) -> str:
     """``2508.01548`` from ``2508.01548``, ``arXiv:2508.01548v2`` or an arxiv.org URL."""
     value = text.strip()
@@ -230,7 +226,7 @@ def build_fields(args: argparse.Namespace, taxonomy: Taxonomy, prompt: Prompter)
     fields: dict[str, str] = {}
     for name, value in (("title", title), ("note", args.note)):
         if value:
-            if not balanced(value):
+            if not balanced_braces(value):
                 raise UsageError(f"{name} has unbalanced braces: {value}")
             fields[name] = escape_latex(protect_title(value) if name == "title" else value)
     fields["author"] = " and ".join(split_authors(authors))
