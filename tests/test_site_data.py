@@ -21,7 +21,6 @@ from tc_testing import REPO
 
 BIB = REPO / "refs" / "survey.bib"
 TAXONOMY = REPO / "refs" / "taxonomy.toml"
-SNAPSHOT = REPO / "tests" / "data" / "awesome" / "snapshot"
 SHARED = REPO.parent / "shared" / "data"
 
 
@@ -38,12 +37,6 @@ def test_survey_bib_has_no_errors(taxonomy):
 def test_survey_bib_is_formatted(taxonomy):
     text = BIB.read_text(encoding="utf-8")
     assert bibsyntax.format_text(text, taxonomy) == text, "run: tc-survey fmt"
-
-
-def test_committed_survey_bib_is_the_import_of_the_snapshot(taxonomy):
-    # Until the 2026-05 list is merged (issue 17): the bib is then the merge, edited by hand.
-    snapshot = import_awesome(SNAPSHOT, None, taxonomy, load_venues())
-    assert BIB.read_text(encoding="utf-8") == snapshot.text
 
 
 def _write(files: dict[str, str], folder: Path) -> Path:
