@@ -33,6 +33,7 @@ from sphinx_tc_ext.core.rules import (
     unique_key,
 )
 from sphinx_tc_ext.core.taxonomy import Facet, Taxonomy, load_taxonomy
+from sphinx_tc_ext.core.titlecase import protect_title
 
 DEFAULT_BIB = "refs/survey.bib"
 DEFAULT_TAXONOMY = "refs/taxonomy.toml"
@@ -81,14 +82,6 @@ def escape_latex(text: str) -> str:
         out.append(c)
         i += 1
     return "".join(out)
-
-
-def protect_title(title: str) -> str:
-    """Brace words with capitals after their first letter (``{LLaVA-PruMerge}``) so styles keep the case."""
-    if "{" in title:
-        return title
-    return re.sub(r"(?<![\\\w])([A-Za-z0-9][\w-]*[A-Z][\w-]*)",
-                  lambda m: "{" + m.group(1) + "}" if re.search(r".[A-Z]", m.group(1)) else m.group(1), title)
 
 
 def parse_arxiv(text: str) -> str:
