@@ -110,6 +110,16 @@ def test_did_you_mean_for_vocabulary_and_fields():
     assert "did you mean '@inproceedings'?" in etype.message
 
 
+def test_unprotected_capitals_name_each_word_and_the_fix():
+    (word,) = check(DATA / "TC175.bad.bib")
+    assert "title word 'LMMs'" in word.message and "write {LMMs}, or run tc-survey fmt" in word.message
+    assert lint_entry("  note = {x},").count("TC175") == 0
+    text = "@misc{k2025x,\n  title = name # {LLaVA-PruMerge in 3D},\n  author = {A, B},\n  year = {2025},\n}\n"
+    problems = lint.Checker(load_taxonomy(TAXONOMY)).check_text("@string{name = {DivPrune}}\n" + text, "t.bib")
+    found = [p.message.split("'")[1] for p in problems if p.code == "TC175"]
+    assert found == ["LLaVA", "PruMerge", "3D"]  # the macro's text is not the title's to change
+
+
 def test_duplicates_name_the_first_entry():
     (dup,) = check(DATA / "TC112.bad.bib")
     assert "2403.15388" in dup.message and "'shang2025llava'" in dup.message

@@ -16,6 +16,9 @@ The layout::
 * ``"quoted"`` values and bare numbers become ``{braced}`` values; the text
   inside the delimiters is kept byte for byte, ``@string`` macros stay bare and
   ``#`` concatenations stay concatenations (``{a} # mymacro # {b}``);
+* but the title's words that sentence-case styles would lower get braces
+  (``LLaVA-PruMerge`` -> ``{LLaVA}-{PruMerge}``, :mod:`sphinx_tc_ext.core.titlecase`),
+  in its literal text only: a macro keeps its meaning;
 * ``month`` is a bare macro (``jan`` ... ``dec``) whenever its value names a month
   (``{August}``, ``"aug"``, ``{8}`` and ``8`` all become ``aug``);
 * fields in the order of :data:`canonical_order`: the standard fields in the
@@ -54,6 +57,7 @@ from string import ascii_letters, digits
 from sphinx_tc_ext.core.rules import MONTH_MACROS, month_macro
 from sphinx_tc_ext.core.schema import FIELDS
 from sphinx_tc_ext.core.taxonomy import Taxonomy
+from sphinx_tc_ext.core.titlecase import protect_title, unprotected_words
 
 # -- field vocabulary --------------------------------------------------------------------
 
@@ -406,13 +410,24 @@ def format_value(pieces: Sequence[Piece], field_name: str = "", redefined: Colle
             macro = month_macro(piece.text)
             if macro and macro not in redefined:
                 return macro
+    title = field_name.lower() == "title"
     parts = []
     for piece in pieces:
         if piece.kind == "macro":
             parts.append(piece.text)
+        elif title and piece.kind != "number":  # only the literal text: a macro's meaning is not ours to change
+            parts.append("{" + protect_title(piece.text) + "}")
         else:
             parts.append("{" + piece.text + "}")
     return " # ".join(parts)
+
+
+def title_words_to_protect(block: Block) -> list[str]:
+    """The title words of an entry that ``fmt`` braces (see :mod:`sphinx_tc_ext.core.titlecase`)."""
+    title = block.get("title")
+    if title is None:
+        return []
+    return [w for p in title.pieces if p.kind in ("brace", "quote") for w in unprotected_words(p.text)]
 
 
 def _order_key(order: dict[str, int]):
@@ -702,5 +717,7 @@ def changed_blocks(path: str, blocks: list[Block], taxonomy: Taxonomy | None) ->
     for block in blocks:
         if block.kind == "entry" and not same_but_line_endings(format_block(block, taxonomy, redefined),
                                                                block.source):
-            out.append(f"{path}:{block.line}: {block.key}")
+            words = title_words_to_protect(block)
+            braced = f" (title: {', '.join('{' + w + '}' for w in words)})" if words else ""
+            out.append(f"{path}:{block.line}: {block.key}{braced}")
     return out

@@ -164,5 +164,11 @@ CODES: tuple[CheckCode, ...] = (
               "A line between entries that holds an '@'. BibTeX ignores text between entries, but an '@' "
               "there is often a broken entry or a pasted line; remove it or make it a '%' comment.",
               "Maintainer: someone@example.org"),
+    CheckCode("TC175", "unprotected-capitals", WARNING, "syntax",
+              "A title word with a capital after its first letter (an acronym, a CamelCase name, 3D) "
+              "written without braces: natbib's plainnat and every sentence-case style print it lowered "
+              "(LLaVA-PruMerge becomes Llava-prumerge). Write it braced, each hyphen part on its own "
+              "({LLaVA}-{PruMerge}), or run tc-survey fmt, which does.",
+              "title = {LLaVA-PruMerge: Token Reduction},"),
 )
 CODES_BY_ID: dict[str, CheckCode] = {c.code: c for c in CODES}

@@ -32,7 +32,7 @@ from sphinx_tc_ext.core.bibread import (
     mask_stray_at,
     parse_bib_text,
 )
-from sphinx_tc_ext.core.bibsyntax import Block, RawField, flatten, known_fields, tokenize
+from sphinx_tc_ext.core.bibsyntax import Block, RawField, flatten, known_fields, title_words_to_protect, tokenize
 from sphinx_tc_ext.core.codes import CODES_BY_ID, ERROR
 from sphinx_tc_ext.core.latex import control_characters, latex_to_text
 from sphinx_tc_ext.core.model import Bibliography, plain_anchor
@@ -443,6 +443,11 @@ class Checker:
                         self.add("TC170", path, f.line, f.column,
                                  f"unescaped '{char}' in {f.lname} breaks LaTeX; {hint}")
                     break
+
+        # capitals that sentence-case styles lower
+        for word in title_words_to_protect(block):
+            add("TC175", "title", f"title word '{word}' loses its capitals in sentence-case BibTeX styles "
+                f"(plainnat prints '{word.lower()}'); write {{{word}}}, or run tc-survey fmt")
 
         self.remember(block, path, values, arxiv_ids, add)
 

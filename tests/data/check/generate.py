@@ -75,7 +75,7 @@ CASES = {
     "TC110": (pub(key="shang&cai2025" + M), GOOD_ONE),
     "TC111": (pub() + "\n" + pre(key="Shang2025LLaVA" + M), GOOD_TWO),
     "TC112": (pub() + "\n" + pre(key="zeng2025glimpsepreprint", eprint="2403.15388", url_id="2403.15388",
-                                 year="2024", title="GlimpsePrune").replace("month = aug", "month = mar").replace(
+                                 year="2024", title="{GlimpsePrune}").replace("month = aug", "month = mar").replace(
                                      "arXiv 2025.08", "arXiv 2024.03").replace(
                                      "eprint = {2403.15388},", "eprint = {2403.15388}," + M), GOOD_TWO),
     "TC113": (pub(doi="\n  doi = {10.1109/ICCV.2025.00123},") + "\n" +
@@ -117,6 +117,8 @@ CASES = {
     "TC171": (pub(title="Pruning to $O(n) Tokens" + M), pub(title="Pruning to $O(n)$ Tokens")),
     "TC173": (pub(title=f"{{LLaVA-PruMerge}}: Adaptiv{C}\xe9 Token Reduction").encode("latin-1"),
               pub(title="{LLaVA-PruMerge}: Adaptiv{\\'e} Token Reduction")),
+    "TC175": (pub(title="{LLaVA-PruMerge}: Adaptive Token Reduction for Efficient LMMs" + M),
+              pub(title="{LLaVA-PruMerge}: Adaptive Token Reduction for Efficient {LMMs}")),
     "TC174": (pub() + "\nMaintainer: someone" + C + "@example.org (ping me)\n\n" + pre(), GOOD_TWO.replace(
         "\n@article", "\n% Maintainer: someone@example.org (ping me)\n\n@article")),
 }
