@@ -36,6 +36,7 @@ from sphinx_tc_ext.cli import awesome as awesome_cli
 from sphinx_tc_ext.core.bibread import parse_bib_text
 from sphinx_tc_ext.core.rules import bib_to_text, citation_key, key_suffix, load_venues, text_to_bib, to_bibtex_name
 from sphinx_tc_ext.core.taxonomy import load_taxonomy
+from sphinx_tc_ext.core.titlecase import protect_title
 
 HERE = Path(__file__).parent
 REPO = HERE.parent
@@ -150,7 +151,8 @@ def test_snapshot_repairs_are_in_the_bib(snapshot):
     dart = by_eprint(snapshot, "2502.11494")
     assert dart.fields["cost"] == "training-free"
     prumerge = by_eprint(snapshot, "2403.15388")
-    assert prumerge.fields["title"] == "LLaVA-PruMerge: Adaptive Token Reduction for Efficient Large Multimodal Models"
+    assert prumerge.fields["title"] == \
+        "{LLaVA}-{PruMerge}: Adaptive Token Reduction for Efficient Large Multimodal Models"
 
 
 def test_snapshot_entries_follow_the_schema(snapshot):
@@ -180,7 +182,7 @@ def test_snapshot_entries_follow_the_schema(snapshot):
     assert onevision.fields["journal"] == "Transactions on Machine Learning Research"
     assert onevision.fields["shortvenue"] == "TMLR 2025"
 
-    assert by_eprint(snapshot, "2504.17343").fields["title"].startswith("TimeChat-Online: 80\\% Visual")
+    assert by_eprint(snapshot, "2504.17343").fields["title"].startswith("{TimeChat}-{Online}: 80\\% Visual")
     assert by_eprint(snapshot, "2507.02279").fields["shortvenue"] == "EMNLP 2024 Findings"
     assert by_eprint(snapshot, "2507.02279").fields["booktitle"] == (
         "Findings of the Association for Computational Linguistics: EMNLP 2024")
@@ -336,7 +338,8 @@ def test_merge_keeps_hand_added_fields_and_entries(snapshot, taxonomy, venues, t
     # a project link the list does not have, a stale code link, and a hand-written entry.
     text = text.replace("  eprint = {2507.20198},\n", "  eprint = {2507.20198},\n  doi = {10.48550/arXiv.2507.20198},\n"
                         "  note = {Our own survey},\n", 1)
-    text = text.replace("title = {LLaVA-PruMerge: Adaptive", "title = {{LLaVA-PruMerge}: Adaptive", 1)
+    text = text.replace("title = {{LLaVA}-{PruMerge}: Adaptive", "title = {{LLaVA-PruMerge}: Adaptive", 1)
+    assert "title = {{LLaVA-PruMerge}: Adaptive" in text
     text = text.replace("code = {https://github.com/sihany077/VFlowOpt}",
                         "code = {https://github.com/someone/else},\n  project = {https://vflowopt.example.org}", 1)
     assert "@inproceedings{yang2025vflowopt" in text
@@ -366,6 +369,20 @@ def test_merge_keeps_hand_added_fields_and_entries(snapshot, taxonomy, venues, t
     again = import_awesome(SNAPSHOT, bib, taxonomy, venues)
     assert again.text == result.text
     assert {a for a, _k, _d in again.changes} == {"unchanged", "kept"}
+
+
+def test_merge_into_a_bib_without_case_braces_changes_nothing(snapshot, taxonomy, venues, tmp_path):
+    """Braces that protect capitals are not a title change: a bib written before the import braced
+    titles (or by hand, without them) merges as unchanged and keeps its text."""
+    bib = tmp_path / "survey.bib"
+    bare = re.sub(r"(?m)^(  title = \{)(.*)(\},)$",
+                  lambda m: m[1] + re.sub(r"(?<![A-Za-z\\])\{(\w+)\}", r"\1", m[2]) + m[3], snapshot.text)
+    assert "{ViT}" in snapshot.text and "{ViT}" not in bare
+    assert "title = {LLaVA-PruMerge: Adaptive" in bare and bare != snapshot.text
+    bib.write_text(bare, encoding="utf-8")
+    result = import_awesome(SNAPSHOT, bib, taxonomy, venues)
+    assert {a for a, _k, _d in result.changes} == {"unchanged"}
+    assert result.text == bare
 
 
 def test_merge_adds_new_papers_with_fresh_keys_and_keeps_added(taxonomy, venues, tmp_path):
@@ -582,6 +599,7 @@ def test_bib_escaping_round_trips(text):
     normal = " ".join(text.split())
     escaped = text_to_bib(normal)
     assert bib_to_text(escaped) == normal
+    assert bib_to_text(protect_title(escaped)) == normal  # the import writes titles case-protected
     depth = 0
     for ch in escaped:  # BibTeX counts escaped braces too
         depth += {"{": 1, "}": -1}.get(ch, 0)
@@ -598,7 +616,7 @@ _WORD = st.text(st.characters(whitelist_categories=("Lu", "Ll")), min_size=1, ma
 @given(title=_TEXT.map(lambda t: " ".join(t.split())).filter(lambda t: re.search(r"[A-Za-z0-9]", t)),
        names=st.lists(st.lists(_WORD, min_size=2, max_size=3).map(" ".join), min_size=1, max_size=3))
 def test_exported_rows_read_back(taxonomy, venues, title, names):
-    fields = {"title": text_to_bib(title), "author": " and ".join(to_bibtex_name(n) for n in names),
+    fields = {"title": protect_title(text_to_bib(title)), "author": " and ".join(to_bibtex_name(n) for n in names),
               "journal": "arXiv preprint arXiv:2501.00001", "year": "2025", "month": "jan",
               "eprint": "2501.00001", "archiveprefix": "arXiv", "url": "https://arxiv.org/abs/2501.00001",
               "shortvenue": "arXiv 2025.01", "areas": "image", "added": "2025-07-29"}

@@ -53,6 +53,11 @@ def test_html_cards(copy_root, build):
     assert card["data-cost"] == "training-free"
     assert card["data-kind"] == "published" and card["data-code"] == "1" and card["data-year"] == "2025"
     assert card.select_one(".tc-title a")["href"] == "https://arxiv.org/abs/2403.15388"
+    # braces that keep the case in BibTeX styles are not shown
+    assert card.select_one(".tc-title a").get_text() == \
+        "LLaVA-PruMerge: Adaptive Token Reduction for Efficient Large Multimodal Models"
+    assert page.find("article", id="paper-yeo2025mms").select_one(".tc-title a").get_text().startswith(
+        "MMS-LLaMA: Efficient LLM-based Audio-Visual")
     assert card.select_one(".tc-permalink")["href"] == "#paper-shang2025llava"
     venue = card.select_one(".tc-venue")
     assert venue.get_text() == "ICCV 2025" and "tc-published" in venue["class"]

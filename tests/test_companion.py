@@ -91,6 +91,9 @@ def test_atom_feed_lists_newly_added_papers(copy_root, build):
         "https://tokens.example.org/papers.html#paper-zeng2025glimpse"
     assert entries[0].find(f"{ATOM}updated").text == "2025-08-14T00:00:00Z"
     assert len(entries) == 5
+    titles = [e.find(f"{ATOM}title").text for e in entries]  # case-protecting braces are not shown
+    assert "LLaVA-PruMerge: Adaptive Token Reduction for Efficient Large Multimodal Models" in titles
+    assert any(t.startswith("MMS-LLaMA: Efficient LLM-based Audio-Visual") for t in titles)
     assert '<link rel="alternate" type="application/atom+xml"' in read(app.outdir / "index.html")
 
 

@@ -139,6 +139,17 @@ def test_json_renders_latex_and_names(taxonomy):
     assert item["areas"] == ["image", "video"]
 
 
+def test_exports_show_case_protected_titles_without_braces(taxonomy):
+    """``fmt`` braces capitals for BibTeX styles (``{LLaVA}-{PruMerge}``); no export shows those braces."""
+    text = HANDWRITTEN.replace(r"Fast {GPU} Tokens: 80\% Fewer", r"{LLaVA}-{PruMerge}: {ViTs} in {3D}, 80\% Fewer")
+    bib = parse_bib_text(text, "hand.bib", taxonomy)
+    shown = "LLaVA-PruMerge: ViTs in 3D, 80% Fewer, Müller & Co"
+    (item,) = json.loads(export.to_csl_json(bib, taxonomy))
+    assert item["title"] == shown
+    (row,) = csv.DictReader(io.StringIO(export.to_csv(bib, taxonomy)))
+    assert row["title"] == shown
+
+
 # -- CSV ----------------------------------------------------------------------------------------
 
 def test_csv_columns_and_rows(survey, taxonomy, rows):

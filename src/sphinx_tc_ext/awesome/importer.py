@@ -41,6 +41,7 @@ from sphinx_tc_ext.core.rules import (
     unique_key,
 )
 from sphinx_tc_ext.core.taxonomy import Taxonomy
+from sphinx_tc_ext.core.titlecase import protect_title
 
 #: Fields the awesome list carries besides the taxonomy's facets; the import refreshes them on merge.
 _LIST_FIELDS = ("title", "author", "journal", "booktitle", "year", "month", "eprint", "archiveprefix", "url",
@@ -216,7 +217,7 @@ def build_entry(group: list[Row], taxonomy: Taxonomy, venues: VenueTable, proble
         if row.title != title:
             note(problems, row.path, row.line, "title-mismatch",
                   f"title '{row.title}' differs from '{title}' at {chosen_row.location}", f"kept '{title}'")
-    fields["title"] = text_to_bib(str(title))
+    fields["title"] = protect_title(text_to_bib(str(title)))
     with_authors = [(r, tuple(r.authors)) for r in group if r.authors]
     authors: tuple[str, ...] = ()
     if with_authors:

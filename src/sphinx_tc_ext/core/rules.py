@@ -38,6 +38,8 @@ _COMMANDS = r"\\text(?:backslash|braceleft|braceright|asciitilde|asciicircum)\{\
 _UNESCAPE_RE = re.compile(_COMMANDS + r"|\\[&%$#_]")
 _EXACT = re.compile(r"(?:" + _COMMANDS + r"|\\[&%$#_]|[^\\{}~^$])*")
 _UNESCAPES = {v: k for k, v in _ESCAPES.items()}
+# A word braced against case changes (``{LLaVA}``, core.titlecase), not the argument of a command (``\emph{X}``).
+_PROTECTED_WORD = re.compile(r"(?<![A-Za-z])\{(\w+)\}")
 
 
 def text_to_bib(text: str) -> str:
@@ -46,9 +48,11 @@ def text_to_bib(text: str) -> str:
 
 
 def bib_to_text(value: str) -> str:
-    """The inverse of :func:`text_to_bib`; other LaTeX goes through :func:`latex_to_text`."""
-    if _EXACT.fullmatch(value):
-        return " ".join(_UNESCAPE_RE.sub(lambda m: _UNESCAPES[m.group(0)], value).split())
+    """The inverse of :func:`text_to_bib`, case-protecting braces aside; other LaTeX goes through
+    :func:`latex_to_text` (which would also drop the braces ``\\textbraceleft{}`` stands for)."""
+    unbraced = _PROTECTED_WORD.sub(r"\1", value) if "{" in value else value
+    if _EXACT.fullmatch(unbraced):
+        return " ".join(_UNESCAPE_RE.sub(lambda m: _UNESCAPES[m.group(0)], unbraced).split())
     return latex_to_text(value)
 
 
