@@ -353,8 +353,10 @@ def test_every_field_keeps_its_exact_value_text(text):
     assert [b.key for b in before] == [b.key for b in after]
     for old, new in zip(before, after, strict=True):
         def texts(block, protect=False):
-            return sorted((f.lname, [protect_title(p.text) if protect and f.lname == "title" and p.kind != "number"
-                                     else p.text for p in f.pieces]) for f in block.fields if f.lname != "month")
+            def text(f, p):  # fmt braces the capitals of a title's literal text, never a macro's
+                return protect_title(p.text) if protect and f.lname == "title" and p.kind in ("brace", "quote") \
+                    else p.text
+            return sorted((f.lname, [text(f, p) for p in f.pieces]) for f in block.fields if f.lname != "month")
         assert texts(old, protect=True) == texts(new)
         for f in new.fields:
             assert all(p.kind in ("brace", "macro") for p in f.pieces)
