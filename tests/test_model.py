@@ -16,7 +16,8 @@ from sphinx_tc_ext.core.schema import SITE_ONLY_FIELDS
 from sphinx_tc_ext.core.taxonomy import load_taxonomy
 
 ROOTS = Path(__file__).parent / "roots"
-TAXONOMY = load_taxonomy(Path(__file__).parent.parent / "refs" / "taxonomy.toml")
+# The test root's taxonomy: the survey's own, with cost single-valued (so TC107 has a facet to check).
+TAXONOMY = load_taxonomy(ROOTS / "test-survey" / "refs" / "taxonomy.toml")
 
 
 def parse(text: str):

@@ -53,8 +53,17 @@ def test_real_list_round_trips_into_the_committed_bib(taxonomy, tmp_path):
     committed = BIB.read_bytes()
     bib.write_bytes(committed)
     merged = import_awesome(SHARED / "awesome-mtc", bib, taxonomy, venues)
-    assert merged.text.encode("utf-8") == committed
-    exported = export_awesome(parse_bib_text(committed.decode(), str(bib), taxonomy), taxonomy, venues)
+    # Cost became multi-valued after the bib was imported: until it is imported again, the merge gives the
+    # papers with both cost badges their second value, and changes nothing else.
+    both_costs = {"bolya2023token", "wen2025stop", "xing2025pyramiddrop", "zhang2024token"}
+    assert {change for change in merged.changes if change[0] != "unchanged"} <= \
+        {("updated", key, "cost") for key in both_costs}
+    assert merged.text.replace("cost = {training-free, training-based}", "cost = {training-free}") == \
+        committed.decode("utf-8")
+    papers = parse_bib_text(merged.text, str(bib), taxonomy).papers
+    assert {key for key, paper in papers.items() if len(paper.facets["cost"]) == 2} == both_costs
+    bib.write_text(merged.text, encoding="utf-8")
+    exported = export_awesome(parse_bib_text(merged.text, str(bib), taxonomy), taxonomy, venues)
     again = import_awesome(_write(exported, tmp_path / "md"), bib, taxonomy, venues)
-    assert again.text.encode("utf-8") == committed
+    assert again.text == merged.text
     assert {action for action, _k, _d in again.changes} == {"unchanged"}

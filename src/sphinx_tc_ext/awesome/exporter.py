@@ -15,6 +15,7 @@ from sphinx_tc_ext.awesome.markdown import badge_url, github_repo, md_inline
 from sphinx_tc_ext.core.latex import latex_to_text
 from sphinx_tc_ext.core.model import Bibliography, Paper
 from sphinx_tc_ext.core.rules import VenueTable, bib_to_text, display_name, load_venues, parse_arxiv_id
+from sphinx_tc_ext.core.selection import reference_month
 from sphinx_tc_ext.core.taxonomy import Facet, Taxonomy
 
 
@@ -208,14 +209,7 @@ def export_awesome(bib: Bibliography, taxonomy: Taxonomy, venues: VenueTable | N
         contents.append(("Papers without an area", "unsorted.md"))
 
     # The README: recent papers per area and the papers of recent venues.
-    if as_of is None:
-        dates = sorted(p.added for p in bib.papers.values() if p.added)
-        as_of = dates[-1] if dates else None
-    if as_of:
-        year, month = int(as_of[:4]), int(as_of[5:7])
-    else:
-        newest = max((c.date for c in cards), default=(0, 0, 0))
-        year, month = newest[0], newest[1] or 12
+    year, month = reference_month(bib, as_of or "")  # the site's "recent" counts back from the same month
     total = year * 12 + (month - 1) - recent_months
     since = (total // 12, total % 12 + 1)
     recent = [c for c in cards if (c.date[0], c.date[1]) >= since]

@@ -124,7 +124,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help=f"taxonomy file (default: {DEFAULT_TAXONOMY})")
     e.add_argument("--venues", default=None, metavar="FILE", help="venue table (default: packaged)")
     e.add_argument("--as-of", default=None, metavar="DATE", type=year_month,
-                   help="date the 'recent' sections count back from (default: the newest 'added' date)")
+                   help="date the 'recent' sections count back from (default: the newest paper's month)")
     e.add_argument("--recent-months", type=positive_int, default=6, metavar="N", help="months counted as recent (6)")
     e.set_defaults(func=_cmd_export)
 

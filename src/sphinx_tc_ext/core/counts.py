@@ -54,23 +54,29 @@ def count_matrix(bib: Bibliography, taxonomy: Taxonomy, options: dict) -> dict:
 
 
 def compute_stats(bib: Bibliography, taxonomy: Taxonomy, options: dict) -> dict:
-    """The numbers behind a chart: ``{"title", "header", "rows", "kind"}``; rows are label + counts."""
+    """The numbers behind a chart: ``{"title", "header", "rows", "kind"}``; rows are label + counts.
+
+    The quarterly chart adds ``"note"``: how many papers it leaves out for want of a date ("" when none).
+    """
     chart = options["chart"]
     papers = list(bib.papers.values())
     if chart == "quarterly":
         facet, values = axis(options.get("facet") or _first_facet(taxonomy), taxonomy, ":facet:")
-        counts: dict[str, list[int]] = {}
-        for paper in papers:
-            if not paper.year:
-                continue
-            quarter = f"{paper.year} Q{(paper.publication_month - 1) // 3 + 1}"
-            row = counts.setdefault(quarter, [0] * len(values))
+        dated = [(p, month) for p in papers if (month := p.paper_month)]
+        months = [month for _p, month in dated]
+        rows: list[list] = [[quarter, *[0] * len(values)] for quarter in quarters(months)]
+        start = quarter_index(*min(months)) if months else 0
+        for paper, month in dated:
+            row = rows[quarter_index(*month) - start]
             for i, value in enumerate(values):
                 if value in paper.facets.get(facet.id, ()):
-                    row[i] += 1
+                    row[i + 1] += 1
         labels = [facet.value(v).label for v in values]
+        undated = len(papers) - len(dated)
+        note = (f"{undated} paper{'s' if undated != 1 else ''} without a month or an arXiv id "
+                f"{'are' if undated != 1 else 'is'} not in this chart.") if undated else ""
         return {"title": f"Papers per quarter by {facet.label.lower()}", "header": ["Quarter", *labels],
-                "rows": [[q, *counts[q]] for q in sorted(counts)], "kind": "stacked"}
+                "rows": rows, "kind": "stacked", "note": note}
     if chart == "share":
         facet, values = axis(options.get("facet") or _first_facet(taxonomy), taxonomy, ":facet:")
         rows = [[facet.value(v).label, sum(v in p.facets.get(facet.id, ()) for p in papers)] for v in values]
@@ -87,6 +93,21 @@ def compute_stats(bib: Bibliography, taxonomy: Taxonomy, options: dict) -> dict:
             row[0 if paper.has_code else 1] += 1
     return {"title": "Code availability per year", "header": ["Year", "With code", "Without code"],
             "rows": [[str(y), *years[y]] for y in sorted(years)], "kind": "stacked"}
+
+
+def quarter_index(year: int, month: int) -> int:
+    """Quarters counted from year 0, so that consecutive quarters have consecutive numbers."""
+    return year * 4 + (month - 1) // 3
+
+
+def quarters(months: list[tuple[int, int]]) -> list[str]:
+    """Every quarter from the first month's to the last's (``2025 Q1``), those without a paper included.
+
+    A chart that skips empty quarters draws a pause in publishing as if there were none.
+    """
+    if not months:
+        return []
+    return [f"{q // 4} Q{q % 4 + 1}" for q in range(quarter_index(*min(months)), quarter_index(*max(months)) + 1)]
 
 
 def _first_facet(taxonomy: Taxonomy) -> str:

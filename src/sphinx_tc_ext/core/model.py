@@ -16,6 +16,9 @@ from sphinx_tc_ext.core.problems import Problem
 #: New-style and old-style arXiv identifiers (``2508.01548v2``, ``cs.CV/0601001``).
 ARXIV_NEW = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}(v\d+)?$")
 ARXIV_OLD = re.compile(r"^[a-z-]+(\.[A-Z]{2})?/(\d{2})(\d{2})\d{3}(v\d+)?$")
+#: A new-style arXiv id in an arxiv.org link (a ``url`` field without ``eprint``).
+ARXIV_LINK = re.compile(r"^https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/(\d{4}\.\d{4,5}(v\d+)?)\b",
+                        re.IGNORECASE)
 
 _NOT_IN_IDS = re.compile(r"[^A-Za-z0-9_-]")
 
@@ -103,14 +106,35 @@ class Paper:
         return "code" in self.links
 
     @property
+    def arxiv_month(self) -> tuple[int, int] | None:
+        """(year, month) of the paper's arXiv id (``eprint``, else an arxiv.org ``url``); None without one."""
+        eprint = self.fields.get("eprint", "").strip()
+        link = ARXIV_LINK.match(self.fields.get("url", "").strip())
+        if found := ARXIV_NEW.match(eprint) or (link and ARXIV_NEW.match(link.group(1))):
+            year, month = 2000 + int(found.group(1)), int(found.group(2))
+        elif found := ARXIV_OLD.match(eprint):
+            year, month = int(found.group(2)), int(found.group(3))
+            year += 1900 if year >= 91 else 2000
+        else:
+            return None
+        return (year, month) if 1 <= month <= 12 else None
+
+    @property
+    def paper_month(self) -> tuple[int, int] | None:
+        """(year, month) the paper came out: its ``month`` in its ``year``, else its arXiv id's month.
+
+        None when the bib says neither: "recent" and the quarterly chart leave such a paper
+        out rather than guess January.
+        """
+        if self.year and self.month:
+            return self.year, self.month
+        return self.arxiv_month
+
+    @property
     def publication_month(self) -> int:
-        """Month of publication: the ``month`` field, else the arXiv id's month in the same year, else 1."""
-        if self.month:
-            return self.month
-        found = ARXIV_NEW.match(self.fields.get("eprint", ""))
-        if found and self.year and 2000 + int(found.group(1)) == self.year:
-            return int(found.group(2))
-        return 1
+        """Month within :attr:`year` to sort by: :attr:`paper_month`'s when it is in that year, else 1."""
+        found = self.paper_month
+        return found[1] if found and found[0] == self.year else 1
 
     @property
     def digest(self) -> str:
@@ -127,7 +151,7 @@ class Paper:
     @property
     def counted(self) -> tuple:
         """What ``tc-matrix`` and ``tc-stats`` count of a paper (without a filter of their own)."""
-        return (sorted(self.facets.items()), self.year, self.publication_month, self.has_code)
+        return (sorted(self.facets.items()), self.year, self.paper_month, self.has_code)
 
     def clean_bibtex(self, site_only: Iterable[str]) -> str:
         """The entry as an author pastes it into a paper: site-only fields removed."""

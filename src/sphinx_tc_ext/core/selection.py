@@ -101,22 +101,26 @@ def sorted_bib(bib: Bibliography, sort: str, memo: SortMemo) -> list[Paper]:
 
 
 def reference_month(bib: Bibliography, configured: str) -> tuple[int, int]:
-    """The month "recent" counts back from: ``tc_recent_date`` or the newest ``added`` date.
+    """The month "recent" counts back from: ``tc_recent_date``, else the newest paper's month in the bib.
 
-    Never today's date, so that a build is reproducible.
+    The awesome list's own rule, and never today's date, so that a build is reproducible.  Not
+    the newest ``added`` date: a paper added today but published long ago would move the window
+    past every paper of the bib and leave the page empty.  The newest paper is always in its own window.
     """
-    stamp = configured or max((p.added for p in bib.papers.values() if p.added), default="")
-    if not stamp:
-        stamp = max((f"{p.year:04d}-{p.month or 12:02d}" for p in bib.papers.values() if p.year), default="1970-01")
-    return int(stamp[:4]), int(stamp[5:7])
+    if configured:
+        return int(configured[:4]), int(configured[5:7])
+    return max(filter(None, (p.paper_month for p in bib.papers.values())), default=(1970, 1))
 
 
 def recent_papers(papers: list[Paper], bib: Bibliography, months: int, configured: str) -> list[Paper]:
-    """Papers published in the ``months`` months before the reference month, and in it."""
+    """Papers whose :attr:`Paper.paper_month` is the reference month or one of the ``months`` before it.
+
+    A paper with neither a month nor an arXiv id has no paper month and is never recent.
+    """
     year, month = reference_month(bib, configured)
     newest = year * 12 + month - 1
     oldest = newest - months
-    return [p for p in papers if p.year and oldest <= p.year * 12 + (p.publication_month - 1) <= newest]
+    return [p for p in papers if (found := p.paper_month) and oldest <= found[0] * 12 + found[1] - 1 <= newest]
 
 
 def _group_values(name: str, taxonomy: Taxonomy, papers: list[Paper], repeat: bool

@@ -107,7 +107,7 @@ def validate_config(app: Sphinx, config: Config) -> None:
                           "to your taxonomy TOML file")
     if config.tc_recent_date and not re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", config.tc_recent_date):
         raise ConfigError(f"tc_recent_date: {config.tc_recent_date!r} is not YYYY-MM-DD; "
-                          "leave it empty to count from the newest 'added' date")
+                          "leave it empty to count from the newest paper's month")
     if config.tc_authors_shown < 1:
         raise ConfigError("tc_authors_shown must be 1 or more")
     try:

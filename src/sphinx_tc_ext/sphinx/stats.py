@@ -104,6 +104,8 @@ def render_stats(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         replacement: list[nodes.Node] = []
         if app.builder.format == "html":
             replacement.append(_figure(app, docname, data, number))
+        if data.get("note"):  # papers the chart leaves out are said, under the chart, not silently lost
+            replacement.append(nodes.paragraph(data["note"], data["note"], classes=["tc-stats-note"]))
         table = table_of(data["header"], data["rows"], data["title"])
         doctree.set_id(table)  # a captioned table needs an id (numfig)
         replacement.append(table)
