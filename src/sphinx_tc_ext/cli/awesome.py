@@ -70,6 +70,10 @@ Rules, so that the output is predictable:
   that cannot be read with ``--force``) is kept, so exporting a bib and
   importing the export into it changes nothing.  What was added, updated and
   kept is printed.
+* **A newer list.**  A preprint the list now gives a venue (or a new title) keeps its key and gets
+  the venue, the title of the published rows and ``updated`` (``--date``, default today).  With
+  ``--add-values`` the list's unknown tags become new values of the taxonomy file (inserted after
+  the facet's last value, the rest of the file kept); a tag close to a known value is reported, not added.
 * **Anomalies** are repaired where possible and always reported on stderr as
   ``file:line: what; what was done``, with a count per kind at the end.
 """
