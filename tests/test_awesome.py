@@ -698,10 +698,10 @@ def _edit_list(files: dict[str, str]) -> dict[str, str]:
 def test_merge_changes_exactly_what_the_list_changed(taxonomy, venues, tmp_path, newline):
     bib, before = _bib_copy(tmp_path, newline)
     files = export_awesome(parse_bib_text(ROUNDTRIP.read_text(encoding="utf-8"), "s.bib", taxonomy), taxonomy, venues)
-    result = import_awesome(_write(_edit_list(files), tmp_path / "md"), bib, taxonomy, venues)
+    result = import_awesome(_write(_edit_list(files), tmp_path / "md"), bib, taxonomy, venues, updated="2026-05-29")
     changes = {(action, key): detail for action, key, detail in result.changes}
     assert changes == {
-        ("updated", "quoted2025video"): "type, journal, booktitle, month, shortvenue",
+        ("updated", "quoted2025video"): "type, journal, booktitle, month, shortvenue, updated",
         ("updated", "hand2023iccv"): "categories",
         ("unchanged", "author2020book"): "", ("unchanged", "editor2024proc"): "",
         ("unchanged", "plain2024misc"): "",
@@ -714,6 +714,8 @@ def test_merge_changes_exactly_what_the_list_changed(taxonomy, venues, tmp_path,
         "  year = {2025}, month = mar,", "  year = {2025},\n  booktitle = {Proceedings of the IEEE/CVF Conference on "
         "Computer Vision and Pattern Recognition (CVPR)},".replace("\n", newline)).replace(
         "shortvenue = {arXiv 2025.03}", "shortvenue = {CVPR 2025}").replace(
+        "  added = {2025-07-29}\n}".replace("\n", newline),
+        "  added = {2025-07-29},\n  updated = {2026-05-29}\n}".replace("\n", newline), 1).replace(
         "categories = {similarity},", "categories = {similarity, attention},")
     appended = ("\n@article{new2025brand,\n  title = {Brand New Tokens},\n  author = {New, Nia},\n  year = {2025},\n"
                 "  month = jun,\n  journal = {arXiv preprint arXiv:2506.04321},\n  eprint = {2506.04321},\n"
@@ -740,10 +742,11 @@ def test_merge_keeps_types_the_list_cannot_express(taxonomy, venues, tmp_path):
     files = {name: text.replace("[![Arxiv](https://img.shields.io/badge/arXiv-red)]() " + book,
                                 "[![Publish](https://img.shields.io/badge/NeurIPS-2020-blue)]() " + book)
              for name, text in files.items()}
-    result = import_awesome(_write(files, tmp_path / "md"), bib, taxonomy, venues)
+    result = import_awesome(_write(files, tmp_path / "md"), bib, taxonomy, venues, updated="2026-05-29")
     assert result.text == before.decode().replace("  areas     = {llm},\n",
-                                                  "  areas     = {llm},\n  shortvenue = {NeurIPS 2020},\n")
-    assert ("updated", "author2020book", "shortvenue") in result.changes
+                                                  "  areas     = {llm},\n  shortvenue = {NeurIPS 2020},\n").replace(
+        "  added     = {2025-07-29},\n}", "  added     = {2025-07-29},\n  updated = {2026-05-29},\n}", 1)
+    assert ("updated", "author2020book", "shortvenue, updated") in result.changes
 
 
 _WORDS = st.lists(st.sampled_from(["Token", "Video", "Merging", "Sparse", "{LLaVA}", "Audio", "Fast", "M{\\\"u}ller",

@@ -89,8 +89,11 @@ class BibEditor:
             texts = [t for _r, t in sorted(items)]
             indent = self._indent(anchor)
             gap = self.newline + indent if indent is not None else " "
-            if where == "after":
-                self.edits.append((anchor.value_end, anchor.value_end, "".join("," + gap + t for t in texts)))
+            if where == "after":  # right after the value: a last field without a comma ends after the spaces
+                end = anchor.value_end
+                while end > anchor.value_start and self.text[end - 1] in " \t\r\n":
+                    end -= 1
+                self.edits.append((end, end, "".join("," + gap + t for t in texts)))
             else:
                 at = self._name_start(anchor)
                 self.edits.append((at, at, "".join(t + "," + gap for t in texts)))

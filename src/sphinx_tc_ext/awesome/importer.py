@@ -7,10 +7,11 @@ existing bib edits it in place (:mod:`sphinx_tc_ext.awesome.bibedit`).
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
@@ -211,12 +212,14 @@ def build_entry(group: list[Row], taxonomy: Taxonomy, venues: VenueTable, proble
     first = group[0]
     fields: dict[str, str] = {}
 
-    # Title and authors: the most frequent variant; others reported.
-    chosen_row, title = _majority([(r, r.title) for r in group])
+    # Title and authors: the most frequent variant (of the published rows: a venue retitles); others reported.
+    published = [r for r in group if r.venue is not None]
+    chosen_row, title = _majority([(r, r.title) for r in published or group])
     for row in group:
         if row.title != title:
+            why = " (the published row)" if published and row.venue is None else ""
             note(problems, row.path, row.line, "title-mismatch",
-                  f"title '{row.title}' differs from '{title}' at {chosen_row.location}", f"kept '{title}'")
+                  f"title '{row.title}' differs from '{title}' at {chosen_row.location}{why}", f"kept '{title}'")
     fields["title"] = protect_title(text_to_bib(str(title)))
     with_authors = [(r, tuple(r.authors)) for r in group if r.authors]
     authors: tuple[str, ...] = ()
@@ -449,6 +452,17 @@ class ImportResult:
     changes: list[tuple[str, str, str]]  # (action, key, detail): action in added/updated/unchanged/kept
     text: str
     count: int  # papers found in the list
+    published: list[str] = field(default_factory=list)  # keys of preprints the list now gives a venue
+    retitled: list[str] = field(default_factory=list)  # keys whose title the list changed
+
+
+#: Fields whose change a merge dates with ``updated``: what a reader of the site notices.
+_DATED_FIELDS = frozenset({"title", "journal", "booktitle", "shortvenue"})
+
+
+def _is_preprint(entry: Entry) -> bool:
+    return entry.fields.get("shortvenue", "").strip().lower().startswith("arxiv") or (
+        not entry.fields.get("booktitle") and "arxiv" in entry.fields.get("journal", "").lower())
 
 
 def _assign_keys(items: list[Imported], reserved: set[str]) -> None:
@@ -546,13 +560,14 @@ def merge_entry(old: Entry, was: Entry, new: Entry,
 
 def import_awesome(source: str | Path, output: str | Path | None, taxonomy: Taxonomy,
                    venues: VenueTable | None = None, later: str | None = None,
-                   force: bool = False, layout: Layout | None = None) -> ImportResult:
+                   force: bool = False, layout: Layout | None = None, updated: str | None = None) -> ImportResult:
     """Read the list at ``source`` and return the bib text (merged into ``output`` when it exists).
 
     A merge edits the existing text in place: only the fields the list changed, in the entries
     the list carries, and new papers appended at the end; every other byte is kept.  ``layout``
     defaults to the taxonomy's (:func:`~sphinx_tc_ext.awesome.layout.layout_for`), ``later`` to its
-    ``later_added``.
+    ``later_added``.  An entry whose venue or title the merge changes gets ``updated`` (default:
+    today), so the site can show that a preprint was published.
     """
     venues = venues or load_venues()
     layout = layout or layout_for(taxonomy)
@@ -599,6 +614,8 @@ def import_awesome(source: str | Path, output: str | Path | None, taxonomy: Taxo
         entries[paper.key] = _existing_entry(paper)
     matched: set[str] = set()
     new_items: list[Imported] = []
+    published: list[str] = []
+    retitled: list[str] = []
     for item in items:
         eprint = item.entry.fields.get("eprint", "")
         paper = by_eprint.get(eprint) if eprint else None
@@ -614,6 +631,12 @@ def import_awesome(source: str | Path, output: str | Path | None, taxonomy: Taxo
         old = entries[paper.key]
         entry_type, edits = merge_entry(old, list_view(paper, taxonomy, venues, style), item.entry,
                                        refreshed)
+        if _DATED_FIELDS & set(edits):
+            if _is_preprint(old) and not _is_preprint(item.entry):
+                published.append(paper.key)
+            if "title" in edits:
+                retitled.append(paper.key)
+            edits["updated"] = updated or datetime.date.today().isoformat()
         block = blocks.get(paper.key.lower())
         if block is None and (entry_type or edits):
             problems.append(Problem(paper.path, paper.line, "import", f"{paper.key}: entry could not be located "
@@ -640,7 +663,8 @@ def import_awesome(source: str | Path, output: str | Path | None, taxonomy: Taxo
     text = bom + editor.result([format_text(format_entry(e), taxonomy).rstrip("\n") for e in appended])
     problems.sort(key=lambda p: (p.path, p.line, p.message))
     return ImportResult(entries=sorted([*entries.values(), *appended], key=Entry.sort_key), problems=problems,
-                        changes=sorted(changes, key=lambda c: (c[0], c[1])), text=text, count=len(items))
+                        changes=sorted(changes, key=lambda c: (c[0], c[1])), text=text, count=len(items),
+                        published=sorted(published), retitled=sorted(retitled))
 
 
 def summarise(problems: Sequence[Problem]) -> str:

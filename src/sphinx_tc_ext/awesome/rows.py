@@ -51,6 +51,7 @@ ANOMALY_KINDS: dict[str, str] = {
     "link-conflict": "rows of one paper that disagree on a link",
     "cost-conflict": "more than one value for the single-valued cost facet",
     "unknown-tag": "a badge text that is no value or alias of the taxonomy",
+    "new-value": "an unknown tag added to the taxonomy by --add-values (or not added: close to a known value)",
     "unknown-badge": "a badge that is neither venue, star nor taxonomy",
     "unknown-link": "a named link whose label is not known",
     "area-placement": "a row placed under an area its area badges do not name",
@@ -149,10 +150,11 @@ class Vocabulary:
 
 
 def parse_markdown(text: str, path: str, taxonomy: Taxonomy, problems: list[Problem] | None = None,
-                   layout: Layout | None = None) -> list[Row]:
+                   layout: Layout | None = None, unknown: dict[tuple[str, str], list[str]] | None = None) -> list[Row]:
     """Every paper row of the paper tables in one Markdown text.
 
-    Never raises on malformed input: what cannot be read is reported in ``problems``.
+    Never raises on malformed input: what cannot be read is reported in ``problems``; the unknown
+    tags are also collected in ``unknown`` (``(facet id, tag) -> rows``) for ``--add-values``.
     """
     problems = problems if problems is not None else []
     vocab = Vocabulary(taxonomy, layout)
@@ -191,6 +193,8 @@ def parse_markdown(text: str, path: str, taxonomy: Taxonomy, problems: list[Prob
         if row is not None:
             rows.append(row)
     for (facet_id, tag), where in sorted(vocab.unknown.items()):
+        if unknown is not None:
+            unknown.setdefault((facet_id, tag), []).extend(where)
         facet = taxonomy.facet(facet_id)
         choices = [a for v in facet.values for a in (v.id, *v.aliases)] if facet else []
         line = _taxonomy_line(taxonomy, facet_id)
@@ -198,7 +202,8 @@ def parse_markdown(text: str, path: str, taxonomy: Taxonomy, problems: list[Prob
         problems.append(Problem(taxonomy.path, line, "vocabulary",
                                 f"unknown {facet_id} tag '{tag}' at {where[0]}{more} "
                                 f"({did_you_mean(tag, choices)}); tag ignored: add it to the 'aliases' "
-                                f"of a value of facet '{facet_id}'", code="unknown-tag"))
+                                f"of a value of facet '{facet_id}', or import with --add-values to add it as "
+                                "a new value", code="unknown-tag"))
     return rows
 
 
@@ -348,10 +353,10 @@ def markdown_files(source: str | Path) -> list[Path]:
 
 
 def read_rows(files: Sequence[Path], taxonomy: Taxonomy, problems: list[Problem],
-              layout: Layout | None = None) -> list[Row]:
+              layout: Layout | None = None, unknown: dict[tuple[str, str], list[str]] | None = None) -> list[Row]:
     rows: list[Row] = []
     for path in files:
         text = path.read_text(encoding="utf-8-sig")
-        rows.extend(parse_markdown(text, str(path), taxonomy, problems, layout))
+        rows.extend(parse_markdown(text, str(path), taxonomy, problems, layout, unknown))
     return rows
 

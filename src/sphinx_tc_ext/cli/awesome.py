@@ -70,6 +70,10 @@ Rules, so that the output is predictable:
   that cannot be read with ``--force``) is kept, so exporting a bib and
   importing the export into it changes nothing.  What was added, updated and
   kept is printed.
+* **A newer list.**  A preprint the list now gives a venue (or a new title) keeps its key and gets
+  the venue, the title of the published rows and ``updated`` (``--date``, default today).  With
+  ``--add-values`` the list's unknown tags become new values of the taxonomy file (inserted after
+  the facet's last value, the rest of the file kept); a tag close to a known value is reported, not added.
 * **Anomalies** are repaired where possible and always reported on stderr as
   ``file:line: what; what was done``, with a count per kind at the end.
 """
@@ -84,6 +88,7 @@ from pathlib import Path
 from sphinx_tc_ext.awesome.exporter import export_awesome
 from sphinx_tc_ext.awesome.importer import import_awesome, summarise
 from sphinx_tc_ext.awesome.layout import Layout, layout_for, load_layout
+from sphinx_tc_ext.awesome.newvalues import extend_taxonomy, unknown_tags
 from sphinx_tc_ext.awesome.rows import markdown_files
 from sphinx_tc_ext.cache.atomic import write_atomic
 from sphinx_tc_ext.cli._common import iso_date, load_for_command, output_file, output_folder, positive_int, year_month
@@ -109,6 +114,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     later = load_layout().later_added  # the packaged layout's; a survey's own layout may say otherwise
     p.add_argument("--added", default=None, metavar="DATE", type=iso_date,
                    help=f"'added' date of papers newer than the survey's v1 (default: {later})")
+    p.add_argument("--date", default=None, metavar="DATE", type=iso_date,
+                   help="date of this import: the 'updated' date of papers whose venue or title the merge changes "
+                        "(default: today) and, unless --added is given, the 'added' date of new papers")
+    p.add_argument("--add-values", action="store_true",
+                   help="add the list's unknown tags to the taxonomy file as new values (to describe), then import")
     p.add_argument("--force", action="store_true",
                    help="merge even when the existing bib has entries that cannot be read (they are kept as they are)")
     p.add_argument("-q", "--quiet", action="store_true", help="print only the summary of the anomalies")
@@ -150,21 +160,31 @@ def _cmd_import(args: argparse.Namespace) -> int:
         out = output_file(args.output, "survey.bib")
         if out.exists():
             read_utf8(out, "bib to merge into", "syntax")
-        result = import_awesome(args.source, out, taxonomy, venues, later=args.added, force=args.force,
-                                layout=layout)
+        extension = extend_taxonomy(taxonomy, unknown_tags(files, taxonomy, layout)) if args.add_values else None
+        if extension is not None:
+            taxonomy = extension.taxonomy
+        result = import_awesome(args.source, out, taxonomy, venues, later=args.added or args.date, force=args.force,
+                                layout=layout, updated=args.date)
     except InputError as exc:
         return InputError(exc.problems, exit_code=1).report()
+    problems = [*(extension.problems if extension else []), *result.problems]
     if not args.quiet:
-        for problem in result.problems:
+        for problem in problems:
             print(problem, file=sys.stderr)
-    print(f"{result.count} papers read; {summarise(result.problems)}", file=sys.stderr)
+    print(f"{result.count} papers read; {summarise(problems)}", file=sys.stderr)
+    if extension is not None and extension.added:
+        write_atomic(taxonomy.path, extension.text)
     write_atomic(out, result.text)
     counts = Counter(action for action, _k, _d in result.changes)
     for action, key, detail in result.changes:
         if action != "unchanged":
             print(f"{action:8} {key}" + (f": {detail}" if detail else ""))
     if result.changes:
-        print(", ".join(f"{counts.get(a, 0)} {a}" for a in ("added", "updated", "unchanged", "kept")))
+        updated = f"{counts.get('updated', 0)} updated"
+        if result.published or result.retitled:
+            updated += f" ({len(result.published)} published, {len(result.retitled)} retitled)"
+        print(", ".join([f"{counts.get('added', 0)} added", updated,
+                         *(f"{counts.get(a, 0)} {a}" for a in ("unchanged", "kept"))]))
     else:
         print(f"wrote {len(result.entries)} entries to {out}")
     return 1 if args.strict and result.problems else 0

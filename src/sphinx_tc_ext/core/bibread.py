@@ -27,7 +27,7 @@ from pybtex.utils import CaseInsensitiveDict
 from sphinx_tc_ext.core.latex import control_characters, latex_to_text, strip_control_characters
 from sphinx_tc_ext.core.model import ARXIV_NEW, ARXIV_OLD, Bibliography, Paper, distinct_anchors, plain_anchor
 from sphinx_tc_ext.core.problems import Problem, did_you_mean
-from sphinx_tc_ext.core.schema import LINK_FIELDS
+from sphinx_tc_ext.core.schema import DATE_FIELDS, LINK_FIELDS
 from sphinx_tc_ext.core.taxonomy import Taxonomy
 from sphinx_tc_ext.core.textio import decode_lenient
 
@@ -534,16 +534,19 @@ def _make_paper(kind: str, key: str, raw_fields: list, chunk: str, path: str, li
         if month is None:
             report("month", "date", "TC151", f"month '{raw_month}' is not a month; write jan..dec or 1..12")
 
-    added = fields.get("added", "").strip()
-    if added:
+    dates = {name: fields.get(name, "").strip() for name in DATE_FIELDS}
+    for name, value in dates.items():
+        if not value:
+            continue
         try:
-            if not _ISO_DATE.match(added):
+            if not _ISO_DATE.match(value):
                 raise ValueError
-            date.fromisoformat(added)
+            date.fromisoformat(value)
         except ValueError:
-            report("added", "date",
-                   "TC152", f"added date '{added}' is not a real YYYY-MM-DD date; write e.g. added = {{2025-08-14}}")
-            added = ""
+            report(name, "date",
+                   "TC152", f"{name} date '{value}' is not a real YYYY-MM-DD date; write e.g. {name} = {{2025-08-14}}")
+            dates[name] = ""
+    added = dates["added"]
 
     facets: dict[str, tuple[str, ...]] = {}
     for facet in taxonomy.facets:

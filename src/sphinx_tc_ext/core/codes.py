@@ -122,7 +122,7 @@ CODES: tuple[CheckCode, ...] = (
               "A month that is not jan..dec, a month name or 1..12.",
               "month = {Summer},"),
     CheckCode("TC152", "bad-added", ERROR, "date",
-              "An 'added' date that is not a real YYYY-MM-DD date.",
+              "An 'added' or 'updated' date that is not a real YYYY-MM-DD date.",
               "added = {14/08/2025},"),
     CheckCode("TC160", "bad-arxiv-id", ERROR, "syntax",
               "An arXiv identifier that is not YYMM.NNNNN (or archive/YYMMNNN), or written with an "

@@ -38,7 +38,7 @@ from sphinx_tc_ext.core.latex import control_characters, latex_to_text
 from sphinx_tc_ext.core.model import Bibliography, plain_anchor
 from sphinx_tc_ext.core.problems import Problem
 from sphinx_tc_ext.core.rules import MONTH_MACROS, arxiv_date, month_macro, strip_version, valid_arxiv_id
-from sphinx_tc_ext.core.schema import FIELDS
+from sphinx_tc_ext.core.schema import DATE_FIELDS, FIELDS
 from sphinx_tc_ext.core.taxonomy import Taxonomy
 
 #: Entry types of the standard BibTeX styles.
@@ -429,7 +429,7 @@ class Checker:
 
         # LaTeX
         for f in block.fields:
-            if f.lname in _URL_KINDS or f.lname == "added" or fields[f.lname] is not f:
+            if f.lname in _URL_KINDS or f.lname in DATE_FIELDS or fields[f.lname] is not f:
                 continue
             for piece in f.pieces:
                 if piece.kind not in ("brace", "quote"):

@@ -40,6 +40,8 @@ FIELDS: tuple[Field, ...] = (
     Field("dataset", "url", "Released dataset (https).", False),
     Field("project", "url", "Project page (https).", False),
     Field("added", "date", "ISO date (``YYYY-MM-DD``) the paper entered the survey.", False),
+    Field("updated", "date", "ISO date (``YYYY-MM-DD``) a merge of the awesome list last changed the paper's venue "
+          "or title (a preprint published, a paper retitled); written by ``import-awesome``.", False),
 )
 
 FIELDS_BY_NAME = {f.name: f for f in FIELDS}
@@ -53,7 +55,10 @@ LINK_FIELDS: tuple[tuple[str, str], ...] = (
 )
 
 #: Fields that exist only for the site; stripped from "copy BibTeX".
-SITE_ONLY_FIELDS = frozenset({"shortvenue", "code", "model", "dataset", "project", "added"})
+SITE_ONLY_FIELDS = frozenset({"shortvenue", "code", "model", "dataset", "project", "added", "updated"})
+
+#: Fields that hold an ISO date; the same checks apply to each.
+DATE_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.kind == "date")
 
 #: Warning subtypes (``suppress_warnings = ["tc.<subtype>"]``) with what they mean.
 WARNING_SUBTYPES: dict[str, str] = {

@@ -331,3 +331,48 @@ def parse_taxonomy(data: dict, path: str = "<taxonomy>", text: str = "") -> Taxo
     if problems:
         raise InputError(problems, partial=taxonomy)  # without the broken parts: a build warns and goes on
     return taxonomy
+
+
+# -- adding values to the file: an insertion, never a re-serialisation --------------------------------
+
+def toml_string(text: str) -> str:
+    """``text`` as a TOML basic string (quotes, backslashes and control characters escaped)."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\u{ord(m.group(0)):04x}", escaped) + '"'
+
+
+def insert_values(text: str, facet_index: int, values: list[FacetValue]) -> tuple[str, list[int]]:
+    """``text`` with a ``[[facets.values]]`` table per value after the last value of the ``facet_index``-th facet.
+
+    Every other byte stays (comments, order, formatting, line endings): the tables go after the last
+    key line of the facet's last value, indented like it.  Returns the new text and the line of each
+    new value's ``id``.  Why not tomllib + a writer: TOML writers drop comments and reflow the file.
+    """
+    lines = _Lines(text)
+    newline = "\r\n" if "\r\n" in text else "\n"
+    rows = text.splitlines(keepends=True)
+    value_tables = sorted(line for scope, line in lines.tables.items()
+                          if len(scope) == 4 and scope[:3] == ("facets", facet_index, "values"))
+    anchor = value_tables[-1] if value_tables else lines.tables.get(("facets", facet_index), 0)
+    if not anchor:
+        raise ValueError(f"no [[facets]] table number {facet_index + 1}")
+    end = min((line for line in lines.tables.values() if line > anchor), default=len(rows) + 1)
+    last = max(n for n in range(anchor, end) if n == anchor or (rows[n - 1].strip()
+                                                                 and not rows[n - 1].lstrip().startswith("#")))
+    header_indent = re.match(r"[ \t]*", rows[anchor - 1]).group(0) if value_tables else "  "
+    key_lines = [rows[n - 1] for n in range(anchor + 1, last + 1) if rows[n - 1].strip()]
+    key_indent = re.match(r"[ \t]*", key_lines[0]).group(0) if key_lines and value_tables else header_indent
+    if not rows[last - 1].endswith("\n"):
+        rows[last - 1] += newline
+    block: list[str] = []
+    id_lines: list[int] = []
+    for value in values:
+        block.append(newline)
+        block.append(f"{header_indent}[[facets.values]]{newline}")
+        id_lines.append(last + len(block) + 1)
+        keys = [("id", toml_string(value.id)), ("label", toml_string(value.label)),
+                ("description", toml_string(value.description)), ("color", toml_string(value.color))]
+        if value.aliases:
+            keys.append(("aliases", "[" + ", ".join(toml_string(a) for a in value.aliases) + "]"))
+        block.extend(f"{key_indent}{key} = {shown}{newline}" for key, shown in keys)
+    return "".join([*rows[:last], *block, *rows[last:]]), id_lines
