@@ -84,7 +84,7 @@ from pathlib import Path
 from sphinx_tc_ext.awesome.exporter import export_awesome
 from sphinx_tc_ext.awesome.importer import import_awesome, summarise
 from sphinx_tc_ext.awesome.layout import Layout, layout_for, load_layout
-from sphinx_tc_ext.awesome.rows import markdown_files
+from sphinx_tc_ext.awesome.rows import UNREAD_SHOWN, markdown_files, unread_lines
 from sphinx_tc_ext.cache.atomic import write_atomic
 from sphinx_tc_ext.cli._common import iso_date, load_for_command, output_file, output_folder, positive_int, year_month
 from sphinx_tc_ext.core.problems import InputError, Problem
@@ -152,6 +152,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
             read_utf8(out, "bib to merge into", "syntax")
         result = import_awesome(args.source, out, taxonomy, venues, later=args.added, force=args.force,
                                 layout=layout)
+        if result.count == 0:
+            unread = unread_lines(files, taxonomy, layout, venues)
+            raise InputError([*unread, _no_papers(args.source, files, layout, len(unread))])
     except InputError as exc:
         return InputError(exc.problems, exit_code=1).report()
     if not args.quiet:
@@ -168,6 +171,18 @@ def _cmd_import(args: argparse.Namespace) -> int:
     else:
         print(f"wrote {len(result.entries)} entries to {out}")
     return 1 if args.strict and result.problems else 0
+
+
+def _no_papers(source: str, files: list[Path], layout: Layout, unread: int) -> Problem:
+    """The error of a list in which no table or item reads as a paper (rather than "0 papers read")."""
+    what = ("badge tables, method tables and bullet lists" if layout.family == "detect"
+            else f"{layout.family}s only ([read] family in {layout.path})")
+    seen = (f"the first {UNREAD_SHOWN} tables and items it could not read are listed above" if unread >= UNREAD_SHOWN
+            else "the tables and items it could not read are listed above" if unread
+            else "it holds no table and no bullet item with a badge or link")
+    return Problem(str(files[0] if len(files) == 1 else source), 1, "import",
+                   f"no paper found in {len(files)} Markdown file(s) read as {what} ({seen}); write papers as table "
+                   "rows under a header with a title column, or as '* [badges] [Title](url)' items; nothing written")
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
