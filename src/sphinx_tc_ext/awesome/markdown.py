@@ -155,7 +155,7 @@ def join_cells(cells: Sequence[str]) -> str:
 
 #: Table syntax: the delimiter row, a badge ``[![alt](src)](href)``, an image, a link ``[text](href)``,
 #: a line break and any HTML tag.
-DELIMITER = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+DELIMITER = re.compile(r"^\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 BADGE = re.compile(r"\[!\[(?P<alt>[^\]]*)\]\((?P<src>[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)\)\]"
                     r"\((?P<href>[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)\)")
 IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)\)")

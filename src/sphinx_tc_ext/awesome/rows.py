@@ -254,8 +254,8 @@ def parse_markdown(text: str, path: str, taxonomy: Taxonomy, problems: list[Prob
                 headers = [plain_text(cell).strip("*_ ").lower() for cell in cells]
                 in_table = True
                 i += 1
-            else:
-                _unread(unread, path, lineno, "a table row without a header and delimiter row (| --- |)")
+            elif lineno == 1 or not lines[lineno - 2].strip().startswith("|"):
+                _unread(unread, path, lineno, "a table without a delimiter row (| --- |) under its header")
             continue
         if roles is None:
             continue

@@ -18,7 +18,14 @@ with a section per year.  Importing the export gives back the same bib.
 
 Rules, so that the output is predictable:
 
-* **Which rows.**  A table is a paper table when its header has a title column.
+* **Which rows.**  Three layout families are read (the layout's ``[read] family``,
+  ``detect`` by default): badge tables as above; method tables, whose name column
+  (``| **FastV** | ... |``) becomes ``aka`` and whose venue may be a plain image whose
+  alt text is the venue (``![ECCV 2024](...)``); and bullet lists of
+  ``* [badges] [Title](url)`` items, the authors after the title link and the
+  badges on the following lines.  A list with no paper at all is an error that
+  shows the first tables and items it could not read.
+  A table is a paper table when its header has a title column.
   Badges are recognised in every cell by their alt text, else their colour, as
   the list's layout says (the packaged ``data/awesome-layout.toml``, or an
   ``awesome-layout.toml`` next to the taxonomy file: red = arXiv, blue = venue,
@@ -97,9 +104,9 @@ DEFAULT_TAXONOMY = "refs/taxonomy.toml"
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "import-awesome", help="import an awesome list of badge tables into the bib",
-        description="Read the Markdown badge tables of an awesome list (a directory or one file) and write "
-                    "one BibTeX entry per paper; merges into an existing bib. Anomalies go to stderr.")
+        "import-awesome", help="import an awesome list (badge tables, method tables, bullet lists) into the bib",
+        description="Read an awesome list (a directory or one file: badge tables, method tables or bullet lists) "
+                    "and write one BibTeX entry per paper; merges into an existing bib. Anomalies go to stderr.")
     p.add_argument("source", metavar="DIR", help="directory of *.md files (README.md is read last), or one file")
     p.add_argument("-o", "--output", required=True, metavar="BIB", help="bib file to write or merge into")
     p.add_argument("--taxonomy", default=DEFAULT_TAXONOMY, metavar="FILE",
