@@ -306,3 +306,19 @@ def test_the_card_shows_the_nickname_and_the_search_finds_it(copy_root, build):
     assert page.find("article", id="paper-shang2025llava").select_one(".tc-aka") is None
     index = (app.outdir / "searchindex.js").read_text(encoding="utf-8")
     assert '"glimpseprun' in index  # the stemmed nickname
+
+
+def test_a_merge_adds_the_nickname_and_keeps_one_the_list_does_not_give(tmp_path, taxonomy, venues):
+    bib = tmp_path / "survey.bib"
+    bib.write_text(import_awesome(METHODS, None, taxonomy, venues).text.replace("  aka = {GlanceV},\n", ""),
+                   encoding="utf-8")
+    result = import_awesome(METHODS, bib, taxonomy, venues)
+    assert ("updated", "gray2024half", "aka") in result.changes
+    assert "  aka = {GlanceV},\n" in result.text
+    # A bullet list has no name column: a hand-written nickname stays.
+    bullets = tmp_path / "bullets.bib"
+    text = import_awesome(BULLETS, None, taxonomy, venues).text
+    bullets.write_text(text.replace("  shortvenue = {ICLR 2025},\n", "  shortvenue = {ICLR 2025},\n  aka = {LTB},\n"),
+                       encoding="utf-8")
+    again = import_awesome(BULLETS, bullets, taxonomy, venues)
+    assert ("unchanged", "cao2025long", "") in again.changes and "  aka = {LTB},\n" in again.text
