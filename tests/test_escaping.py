@@ -23,7 +23,7 @@ CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 safe_text = st.text(alphabet=st.characters(blacklist_characters="{}\\@%#", blacklist_categories=("Cs", "Cc")),
                     min_size=1, max_size=30)
 field = st.one_of(st.sampled_from(PAYLOADS), safe_text, st.tuples(st.sampled_from(PAYLOADS), safe_text).map("".join))
-entry = st.fixed_dictionaries({"title": field, "author": field, "shortvenue": field, "note": field,
+entry = st.fixed_dictionaries({"title": field, "author": field, "shortvenue": field, "note": field, "aka": field,
                                "code": st.one_of(st.sampled_from(PAYLOADS),
                                                  safe_text.map(lambda s: "https://example.org/" + s))})
 

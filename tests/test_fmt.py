@@ -103,9 +103,9 @@ def test_field_order():
     order = fmt.canonical_order(TAXONOMY)
     assert order[:12] == ("title", "author", "year", "month", "journal", "booktitle", "eprint", "archiveprefix",
                           "primaryclass", "url", "doi", "note")
-    assert order[-10:] == ("areas", "categories", "cost", "shortvenue", "code", "model", "dataset", "project",
+    assert order[-11:] == ("areas", "categories", "cost", "shortvenue", "aka", "code", "model", "dataset", "project",
                            "added", "updated")
-    other = order[12:-10]
+    other = order[12:-11]
     assert list(other) == sorted(other) and "pages" in other and "volume" in other
 
 

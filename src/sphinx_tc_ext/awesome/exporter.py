@@ -155,7 +155,9 @@ def card_row(card: Card, style: Style) -> str:
                            for a in card.areas)
     tags = "<br> ".join(t for t in card.tags if t)
     links = " ".join(f"[{label}]({url})<br>" for label, url in card.links)
-    by_role = {"title": first, "areas": area_badges, "tags": tags, "links": links}
+    aka = bib_to_text(card.paper.fields.get("aka", ""))
+    by_role = {"name": f"**{md_inline(aka)}**" if aka else "", "title": first, "areas": area_badges, "tags": tags,
+               "links": links}
     cells = [by_role.get(column.role, "") for column in style.layout.columns]
     return "| " + " | ".join(" " + c.replace("|", "\\|") if c else "" for c in cells) + " | "
 

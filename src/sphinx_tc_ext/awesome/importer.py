@@ -46,7 +46,7 @@ from sphinx_tc_ext.core.titlecase import protect_title
 
 #: Fields the awesome list carries besides the taxonomy's facets; the import refreshes them on merge.
 _LIST_FIELDS = ("title", "author", "journal", "booktitle", "year", "month", "eprint", "archiveprefix", "url",
-                "shortvenue")
+                "shortvenue", "aka")
 _LINK_FIELDS = ("code", "model", "dataset", "project")
 
 
@@ -344,6 +344,9 @@ def build_entry(group: list[Row], taxonomy: Taxonomy, venues: VenueTable, proble
     if url:
         fields["url"] = _bib_url(url)
     fields["shortvenue"] = text_to_bib(shortvenue)
+    aka = next((r.aka for r in group if r.aka), "")  # a method table's name column
+    if aka:
+        fields["aka"] = text_to_bib(aka)
 
     # Taxonomy facets: union over rows, in the taxonomy's order.
     for facet in taxonomy.facets:
@@ -573,7 +576,7 @@ def import_awesome(source: str | Path, output: str | Path | None, taxonomy: Taxo
     layout = layout or layout_for(taxonomy)
     problems: list[Problem] = []
     files = markdown_files(source)
-    rows = read_rows(files, taxonomy, problems, layout)
+    rows = read_rows(files, taxonomy, problems, layout, venues=venues)
     items = [build_entry(g, taxonomy, venues, problems, later, layout) for g in group_rows(rows, problems)]
 
     out_path = Path(output) if output else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import quote, unquote, urlsplit
 
 # -- shields.io badge text ----------------------------------------------------------------
@@ -97,6 +97,26 @@ def parse_badge(alt: str, src: str, href: str) -> Badge:
     return Badge(alt, src, href, label=parts[0])
 
 
+#: shields.io's named colours (and their aliases): what may end a badge path.
+SHIELDS_COLORS = frozenset({
+    "brightgreen", "green", "yellowgreen", "yellow", "orange", "red", "blue", "lightgrey", "lightgray", "grey", "gray",
+    "blueviolet", "purple", "pink", "black", "white", "success", "important", "critical", "informational", "inactive",
+})
+
+
+def unstick_color(badge: Badge) -> Badge:
+    """A badge whose colour got stuck to its text (``EMNLP--blue`` reads as ``EMNLP-blue``), split again.
+
+    Only a badge without a colour of its own is split, and only on a shields.io colour name.
+    """
+    if badge.color or badge.message:
+        return badge
+    label, dash, color = badge.label.rpartition("-")
+    if not dash or not label.strip() or color.lower() not in SHIELDS_COLORS:
+        return badge
+    return replace(badge, label=label.strip(), color=color.lower())
+
+
 def badge_url(label: str, message: str, color: str) -> str:
     parts = [escape_badge_part(label)] + ([escape_badge_part(message)] if message else []) + [color]
     return "https://img.shields.io/badge/" + "-".join(parts)
@@ -135,10 +155,10 @@ def join_cells(cells: Sequence[str]) -> str:
 
 #: Table syntax: the delimiter row, a badge ``[![alt](src)](href)``, an image, a link ``[text](href)``,
 #: a line break and any HTML tag.
-DELIMITER = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+DELIMITER = re.compile(r"^\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 BADGE = re.compile(r"\[!\[(?P<alt>[^\]]*)\]\((?P<src>[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)\)\]"
                     r"\((?P<href>[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)\)")
-IMAGE = re.compile(r"!\[[^\]]*\]\([^()\s]*(?:\([^()\s]*\)[^()\s]*)*\)")
+IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)\)")
 LINK = re.compile(r"(?<!!)\[(?P<text>(?:\\.|[^\[\]\\]|\[(?:\\.|[^\[\]\\])*\])*)\]"
                    r"\((?P<href><[^<>]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)\)")
 BR = re.compile(r"<br\s*/?>", re.IGNORECASE)

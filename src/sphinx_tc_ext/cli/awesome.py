@@ -18,7 +18,14 @@ with a section per year.  Importing the export gives back the same bib.
 
 Rules, so that the output is predictable:
 
-* **Which rows.**  A table is a paper table when its header has a title column.
+* **Which rows.**  Three layout families are read (the layout's ``[read] family``,
+  ``detect`` by default): badge tables as above; method tables, whose name column
+  (``| **FastV** | ... |``) becomes ``aka`` and whose venue may be a plain image whose
+  alt text is the venue (``![ECCV 2024](...)``); and bullet lists of
+  ``* [badges] [Title](url)`` items, the authors after the title link and the
+  badges on the following lines.  A list with no paper at all is an error that
+  shows the first tables and items it could not read.
+  A table is a paper table when its header has a title column.
   Badges are recognised in every cell by their alt text, else their colour, as
   the list's layout says (the packaged ``data/awesome-layout.toml``, or an
   ``awesome-layout.toml`` next to the taxonomy file: red = arXiv, blue = venue,
@@ -89,7 +96,7 @@ from sphinx_tc_ext.awesome.exporter import export_awesome
 from sphinx_tc_ext.awesome.importer import import_awesome, summarise
 from sphinx_tc_ext.awesome.layout import Layout, layout_for, load_layout
 from sphinx_tc_ext.awesome.newvalues import extend_taxonomy, unknown_tags
-from sphinx_tc_ext.awesome.rows import markdown_files
+from sphinx_tc_ext.awesome.rows import UNREAD_SHOWN, markdown_files, unread_lines
 from sphinx_tc_ext.cache.atomic import write_atomic
 from sphinx_tc_ext.cli._common import iso_date, load_for_command, output_file, output_folder, positive_int, year_month
 from sphinx_tc_ext.core.problems import InputError, Problem
@@ -102,9 +109,9 @@ DEFAULT_TAXONOMY = "refs/taxonomy.toml"
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "import-awesome", help="import an awesome list of badge tables into the bib",
-        description="Read the Markdown badge tables of an awesome list (a directory or one file) and write "
-                    "one BibTeX entry per paper; merges into an existing bib. Anomalies go to stderr.")
+        "import-awesome", help="import an awesome list (badge tables, method tables, bullet lists) into the bib",
+        description="Read an awesome list (a directory or one file: badge tables, method tables or bullet lists) "
+                    "and write one BibTeX entry per paper; merges into an existing bib. Anomalies go to stderr.")
     p.add_argument("source", metavar="DIR", help="directory of *.md files (README.md is read last), or one file")
     p.add_argument("-o", "--output", required=True, metavar="BIB", help="bib file to write or merge into")
     p.add_argument("--taxonomy", default=DEFAULT_TAXONOMY, metavar="FILE",
@@ -165,6 +172,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
             taxonomy = extension.taxonomy
         result = import_awesome(args.source, out, taxonomy, venues, later=args.added or args.date, force=args.force,
                                 layout=layout, updated=args.date)
+        if result.count == 0:
+            unread = unread_lines(files, taxonomy, layout, venues)
+            raise InputError([*unread, _no_papers(args.source, files, layout, len(unread))])
     except InputError as exc:
         return InputError(exc.problems, exit_code=1).report()
     problems = [*(extension.problems if extension else []), *result.problems]
@@ -188,6 +198,18 @@ def _cmd_import(args: argparse.Namespace) -> int:
     else:
         print(f"wrote {len(result.entries)} entries to {out}")
     return 1 if args.strict and result.problems else 0
+
+
+def _no_papers(source: str, files: list[Path], layout: Layout, unread: int) -> Problem:
+    """The error of a list in which no table or item reads as a paper (rather than "0 papers read")."""
+    what = ("badge tables, method tables and bullet lists" if layout.family == "detect"
+            else f"{layout.family}s only ([read] family in {layout.path})")
+    seen = (f"the first {UNREAD_SHOWN} tables and items it could not read are listed above" if unread >= UNREAD_SHOWN
+            else "the tables and items it could not read are listed above" if unread
+            else "it holds no table and no bullet item with a badge or link")
+    return Problem(str(files[0] if len(files) == 1 else source), 1, "import",
+                   f"no paper found in {len(files)} Markdown file(s) read as {what} ({seen}); write papers as table "
+                   "rows under a header with a title column, or as '* [badges] [Title](url)' items; nothing written")
 
 
 def _cmd_export(args: argparse.Namespace) -> int:

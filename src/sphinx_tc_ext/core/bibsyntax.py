@@ -25,7 +25,7 @@ The layout::
   schema's order (title, author, year, month, journal, booktitle, eprint,
   archiveprefix, primaryclass, url, doi, note), the other standard BibTeX fields
   alphabetically, then this survey's fields (the taxonomy fields in the taxonomy's
-  order, then shortvenue, code, model, dataset, project, added), then unknown
+  order, then shortvenue, aka, code, model, dataset, project, added), then unknown
   fields alphabetically;
 * entries stay in their original order; one blank line between commands, and a
   comment keeps whether a blank line separated it from its neighbours (runs of blank

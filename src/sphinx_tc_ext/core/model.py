@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sphinx_tc_ext.core.digest import digest, value_digest
+from sphinx_tc_ext.core.latex import latex_to_text
 from sphinx_tc_ext.core.problems import Problem
 
 #: New-style and old-style arXiv identifiers (``2508.01548v2``, ``cs.CV/0601001``).
@@ -100,6 +101,12 @@ class Paper:
     def anchor(self) -> str:
         """The HTML id of the paper's card; keys may hold characters ids may not."""
         return paper_anchor(self.key)
+
+    @property
+    def aka(self) -> str:
+        """The method's nickname (``aka`` field, ``FastV``) as text: shown on the card and searched."""
+        value = self.fields.get("aka", "")
+        return latex_to_text(value) if value else ""
 
     @property
     def has_code(self) -> bool:

@@ -35,6 +35,8 @@ FIELDS: tuple[Field, ...] = (
     Field("note", "text", "Free text shown on the card.", True),
     Field("shortvenue", "text", "Venue as shown on the badge: ``ICCV 2025``, ``CVPR 2024 Highlight``, "
           "``EMNLP 2024 Findings``, ``arXiv 2025.08``. A badge starting with ``arXiv`` marks a preprint.", False),
+    Field("aka", "text", "The method's nickname (``FastV``): shown on the card and found by the search; "
+          "``import-awesome`` reads it from a method table's name column.", False),
     Field("code", "url", "Source code repository (https).", False),
     Field("model", "url", "Released model weights (https).", False),
     Field("dataset", "url", "Released dataset (https).", False),
@@ -55,7 +57,7 @@ LINK_FIELDS: tuple[tuple[str, str], ...] = (
 )
 
 #: Fields that exist only for the site; stripped from "copy BibTeX".
-SITE_ONLY_FIELDS = frozenset({"shortvenue", "code", "model", "dataset", "project", "added", "updated"})
+SITE_ONLY_FIELDS = frozenset({"shortvenue", "aka", "code", "model", "dataset", "project", "added", "updated"})
 
 #: Fields that hold an ISO date; the same checks apply to each.
 DATE_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.kind == "date")

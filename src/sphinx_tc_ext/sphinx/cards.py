@@ -189,6 +189,9 @@ def html_card(ctx: PageContext, paper: Paper, card_id: str, permalink: str, badg
         title += h("a", title_text, href=paper.links["paper"])
     else:
         title += title_text
+    if paper.aka:  # inside the title, so the search highlights it; tc.js keeps it out of the sorted title
+        title += " "
+        title += h("span", paper.aka, classes=["tc-aka"])
     title += h("a", "#", classes=["tc-permalink"], href=permalink, **{"aria-label": "Permalink"})
     card += title
 

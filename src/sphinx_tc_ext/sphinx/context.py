@@ -91,7 +91,7 @@ class PageContext:
         return uris
 
     def add_search_text(self, node: nodes.Element, papers: list[Paper]) -> None:
-        """Sphinx's search index reads Text nodes: each paper's title and authors, on its canonical page only.
+        """Sphinx's search index reads Text nodes: each paper's title, nickname and authors, on its canonical page only.
 
         The index keeps which pages hold a word, not how often, so each word goes in once
         per page: at 5,000 entries the all-papers page has 125,000 words and a few thousand
@@ -100,7 +100,7 @@ class PageContext:
         """
         home = self.docname
         canonical = self.domain.canonical_pages()
-        words = dict.fromkeys(chain.from_iterable(f"{p.title} {' '.join(p.authors)}".split()
+        words = dict.fromkeys(chain.from_iterable(f"{p.title} {p.aka} {' '.join(p.authors)}".split()
                                                   for p in papers if canonical.get(p.key) == home))
         seen = self.search_words
         fresh = [word for word in words if word not in seen]

@@ -83,6 +83,8 @@ def list_item_parts(taxonomy: Taxonomy, paper: Paper) -> list[tuple[str, str, st
     """What one item of a list layout says, as ``(kind, text, uri)``: the nodes other builders get
     and the HTML markup (:func:`list_item_markup`) are both written from this one description."""
     parts = [("title", paper.title or paper.key, paper.links.get("paper", ""))]
+    if paper.aka:
+        parts.append(("text", f" ({paper.aka})", ""))
     if paper.authors:
         parts.append(("text", ". " + ", ".join(paper.authors), ""))
     if paper.venue:

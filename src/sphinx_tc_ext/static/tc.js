@@ -199,13 +199,15 @@
     seg.wrap.replaceChildren(frag);
   }
 
-  /** Title, authors (folded ones too) and venue of a card, as plain text. */
+  /** Title, nickname, authors (folded ones too) and venue of a card, as plain text. */
   function cardFields(card) {
     let title = '';
+    let aka = '';
     const titleEl = card.querySelector('.tc-title');
     if (titleEl) {
       for (const node of titleEl.childNodes) {
-        if (!(node.nodeType === 1 && node.classList.contains('tc-permalink'))) title += node.textContent;
+        if (node.nodeType === 1 && node.classList.contains('tc-aka')) aka = node.textContent;
+        else if (!(node.nodeType === 1 && node.classList.contains('tc-permalink'))) title += node.textContent;
       }
     }
     let authors = '';
@@ -220,7 +222,7 @@
       }
     }
     const venueEl = card.querySelector('.tc-venue');
-    return { title: title.trim(), authors, venue: venueEl ? venueEl.textContent.trim() : '' };
+    return { title: title.trim(), aka, authors, venue: venueEl ? venueEl.textContent.trim() : '' };
   }
 
   class PaperTable {
@@ -300,7 +302,7 @@
             month: Number(card.getAttribute('data-month')) || 0,
             title: f.title,
             venue: f.venue,
-            text: fold(`${f.title}\n${f.authors}\n${f.venue}\n${key}`),
+            text: fold(`${f.title}\n${f.aka}\n${f.authors}\n${f.venue}\n${key}`),
             visible: true,
           };
           byKey.set(key, paper);
