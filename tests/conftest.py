@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import http.server
+import ipaddress
 import shutil
+import socket
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tc_testing import ROOTS
+from tc_testing import ROOTS, LookupServer
 
 pytest_plugins = ("sphinx.testing.fixtures",)
 
@@ -36,3 +41,93 @@ def build(make_app: Callable) -> Callable:
         return app
 
     return run
+
+
+# -- no test reaches the network ---------------------------------------------------------------------------
+
+_LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "", None}
+
+
+def _is_loopback(host: object) -> bool:
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(str(host).split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch):
+    """Fail any test that resolves or connects to a host other than the loopback (tests are offline)."""
+    attempts: list[str] = []
+    real_connect, real_connect_ex, real_getaddrinfo = socket.socket.connect, socket.socket.connect_ex, \
+        socket.getaddrinfo
+
+    def guarded(address: object) -> None:
+        if isinstance(address, tuple) and not _is_loopback(address[0]):
+            attempts.append(str(address))
+            raise OSError(f"tests must not use the network (connect to {address})")
+
+    def connect(self, address):
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            guarded(address)
+        return real_connect(self, address)
+
+    def connect_ex(self, address):
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            guarded(address)
+        return real_connect_ex(self, address)
+
+    def getaddrinfo(host, *args, **kwargs):
+        if not _is_loopback(host.decode() if isinstance(host, bytes) else host):
+            attempts.append(f"resolve {host}")
+            raise socket.gaierror(socket.EAI_NONAME, f"tests must not use the network (resolve {host})")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    yield attempts
+    assert not attempts, f"a test tried to use the network: {attempts}"
+
+
+# -- a local stand-in for arXiv and doi.org ---------------------------------------------------------------
+
+@pytest.fixture
+def lookup_server(monkeypatch: pytest.MonkeyPatch):
+    """An HTTP server on 127.0.0.1 standing in for both services; TC_ARXIV_API and TC_DOI_RESOLVER point at it."""
+    state = LookupServer()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            state.requests.append((self.path, dict(self.headers)))
+            reply = state.reply_for(self.path)
+            if reply.delay:
+                time.sleep(reply.delay)
+            body = reply.payload()
+            try:
+                self.send_response(reply.status)
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except OSError:  # the client timed out and left
+                pass
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    state.url = f"http://127.0.0.1:{server.server_address[1]}"
+    monkeypatch.setenv("TC_ARXIV_API", state.url + "/api/query")
+    monkeypatch.setenv("TC_DOI_RESOLVER", state.url + "/doi/")
+    monkeypatch.setenv("TC_LOOKUP_TIMEOUT", "5")
+    monkeypatch.setattr("sphinx_tc_ext.core.lookup.ARXIV_LIMIT.interval", 0.0)  # the limit has its own test
+    yield state
+    server.shutdown()
+    server.server_close()

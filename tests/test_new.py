@@ -40,7 +40,7 @@ ENTRY = """@article{sun2025llava,
 FLAGS = ["--title", TITLE, "--author", "Boyuan Sun", "--author", "Zhao, Jiaxing and Xihan Wei",
          "--arxiv", "https://arxiv.org/abs/2506.21862v2", "--areas", "video", "--categories", "similarity",
          "--cost", "training-free", "--code", "https://github.com/HumanMLLM/LLaVA-Scissor",
-         "--added", "2025-08-20"]
+         "--added", "2025-08-20", "--offline"]
 
 
 @pytest.fixture
@@ -206,22 +206,28 @@ class FakeTerminal(io.StringIO):
 
 def test_prompts_in_a_terminal(survey, monkeypatch, capsys):
     answers = [
+        "arXiv:2507.20198",              # arXiv id (the sample bib has it already), --offline: nothing fetched
+        "",                              # title: required, asked again
         "Token Pruning for Audio LLMs",  # title
         "Wei Li and Zhang, San",         # authors
-        "2507.20198",                    # arXiv id (the sample bib has it already)
         "",                              # venue: a preprint
+        "audoi",                         # year: rejected at once, asked again
         "",                              # year: the default from the arXiv id
         "audoi",                         # area: rejected, asked again
         "audio, Audio-LLM",              # area
         "",                              # categories: optional
         "training-free",                 # cost
+        "github.com/li/audio-prune",     # code: not a link, asked again
         "https://github.com/li/audio-prune",  # code
     ]
     monkeypatch.setattr("sys.stdin", FakeTerminal("\n".join(answers) + "\n"))
-    code = run("--dry-run", "--added", "2025-08-20")
+    code = run("--dry-run", "--added", "2025-08-20", "--offline")
     out, err = capsys.readouterr()
     assert "Area values: image (Image LLM), video (Video LLM), audio (Audio LLM)" in err
-    assert "unknown area 'audoi' (did you mean 'audio'?)" in err
+    assert "  an answer is required\n" in err
+    assert "  year 'audoi' is not four digits; write e.g. 2025\n" in err
+    assert "unknown area 'audoi' (did you mean 'audio'?); allowed: image, video, audio" in err
+    assert "'github.com/li/audio-prune' is not an http(s) link" in err
     assert out.startswith("@article{li2025token,\n")
     assert "  author = {Li, Wei and Zhang, San},\n" in out
     assert "  year = {2025},\n  month = jul,\n" in out

@@ -4,7 +4,9 @@ The entry gets a Google-Scholar-style key (first author's last name, year, first
 meaningful title word: ``shao2025tokens``) made unique against the bib, today's
 ``added`` date and the canonical layout of ``tc-survey fmt``.  Taxonomy fields get
 one flag each (``--areas``, ``--categories``... read from ``refs/taxonomy.toml``
-when the parser is built); ``--field NAME=VALUE`` sets any other field.
+when the parser is built); ``--field NAME=VALUE`` sets any other field.  With ``--arxiv`` or
+``--doi`` the title, authors, dates, venue and abstract come from arXiv or doi.org
+(:mod:`sphinx_tc_ext.core.lookup`), so the contributor is asked only for what no service knows.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sphinx_tc_ext.core.bibread import balanced_braces
 from sphinx_tc_ext.core.bibsyntax import Block, entry_source, format_text, tokenize
 from sphinx_tc_ext.core.codes import CODES_BY_ID, ERROR
 from sphinx_tc_ext.core.lint import ENTRY_TYPES, Checker, render
+from sphinx_tc_ext.core.lookup import Client, Found, LookupFailed, normalise_doi
 from sphinx_tc_ext.core.problems import InputError, Problem, did_you_mean
 from sphinx_tc_ext.core.rules import (
     MONTH_MACROS,
@@ -29,6 +32,7 @@ from sphinx_tc_ext.core.rules import (
     citation_key,
     load_venues,
     month_macro,
+    text_to_bib,
     to_bibtex_name,
     unique_key,
 )
@@ -95,6 +99,42 @@ def parse_arxiv(text: str) -> str:
     return found
 
 
+def parse_doi(text: str) -> str:
+    """``10.1109/cvpr.2016.90`` from the DOI, ``doi:...`` or a doi.org link."""
+    found = normalise_doi(text)
+    if not found:
+        raise UsageError(f"'{text}' is not a DOI; write e.g. --doi 10.1109/CVPR.2016.90")
+    return found
+
+
+def parse_identifier(text: str) -> tuple[str, str]:
+    """("arxiv", id) or ("doi", doi) for what a contributor pastes at the first question."""
+    if normalise_doi(text):
+        return "doi", parse_doi(text)
+    try:
+        return "arxiv", parse_arxiv(text)
+    except UsageError:
+        raise UsageError(f"'{text}' is neither an arXiv id nor a DOI; write e.g. 2507.20198 or "
+                         "10.1109/CVPR.2016.90, or leave it empty") from None
+
+
+def check_year(text: str) -> str:
+    if not re.fullmatch(r"\d{4}", text.strip()):
+        raise UsageError(f"year '{text}' is not four digits; write e.g. 2025")
+    return text.strip()
+
+
+def check_link(text: str) -> str:
+    if not re.fullmatch(r"(?i)https?://[^\s/]+\S*", text.strip()):
+        raise UsageError(f"'{text}' is not an http(s) link; write e.g. https://github.com/OWNER/REPO")
+    return text.strip()
+
+
+def bib_value(text: str) -> str:
+    """A service's plain text as a BibTeX value: LaTeX kept when its braces balance, else everything escaped."""
+    return escape_latex(text) if balanced_braces(text) else text_to_bib(text)
+
+
 def resolve_values(facet: Facet, text: str) -> list[str]:
     values: list[str] = []
     for item in (v.strip() for v in text.split(",")):
@@ -134,6 +174,45 @@ def resolve_venue(text: str, year: str) -> dict[str, str]:
     return {"type": "", "container": text.strip(), "shortvenue": "", "year": year}
 
 
+def found_venue(found: Found) -> dict[str, str] | None:
+    """:func:`resolve_venue`'s fields for a service's venue: a name of the venue table (``... (CVPR)`` too)
+    or a journal_ref (``CVPR 2025``); else the name as the service wrote it; None for a preprint."""
+    if not found.venue:
+        return None
+    table = load_venues()
+    venue = table.by_name(found.venue) or table.lookup(found.venue)
+    abbreviation = re.search(r"\(([A-Za-z][\w-]*)\)\s*$", found.venue)
+    if venue is None and abbreviation:
+        venue = table.lookup(abbreviation.group(1))
+    number = int(found.year) if found.year.isdigit() else None
+    if venue is not None:
+        kind = "article" if venue.kind == "journal" else "inproceedings"
+        return {"type": kind, "container": venue.full_name(number), "shortvenue": venue.shortvenue(number),
+                "year": found.year}
+    resolved = resolve_venue(found.venue, "")
+    if resolved["type"]:
+        return resolved
+    kind = {"journal": "article", "proceedings": "inproceedings"}.get(found.venue_kind, "")
+    if not kind:  # a journal_ref in free text ("Proc. of X, pp. 1-9"): keep it as a note of the preprint
+        return {"type": "", "container": "", "shortvenue": "", "year": "", "note": found.venue}
+    return {"type": kind, "container": found.venue, "shortvenue": "", "year": found.year}
+
+
+def fetch_metadata(arxiv_id: str, doi: str, client: Client | None = None) -> Found:
+    """What arXiv and doi.org know; the DOI's published version wins, arXiv fills what it lacks."""
+    client = client or Client()
+    preprint = client.arxiv(arxiv_id) if arxiv_id else None
+    published = client.doi(doi) if doi else None
+    if published is None:
+        assert preprint is not None
+        return preprint
+    if preprint is not None:
+        for name in ("title", "authors", "year", "month", "eprint", "abstract"):
+            if not getattr(published, name):
+                setattr(published, name, getattr(preprint, name))
+    return published
+
+
 # -- building the entry --------------------------------------------------------------------
 
 
@@ -162,7 +241,9 @@ class Prompter:
         self.interactive = interactive
         self.ask = ask or ask_on_stderr
 
-    def __call__(self, label: str, default: str = "", check: Callable[[str], object] | None = None) -> str:
+    def __call__(self, label: str, default: str = "", check: Callable[[str], object] | None = None,
+                 required: bool = False) -> str:
+        """The answer, checked as it is typed: a bad or missing required answer is asked again, at once."""
         if not self.interactive:
             return default
         while True:
@@ -171,6 +252,9 @@ class Prompter:
                 answer = self.ask(f"{label}{shown}: ").strip() or default
             except EOFError:
                 return default
+            if not answer and required:
+                print("  an answer is required", file=sys.stderr)
+                continue
             if check is None or not answer:
                 return answer
             try:
@@ -180,20 +264,55 @@ class Prompter:
                 print(f"  {exc}", file=sys.stderr)
 
 
-def build_fields(args: argparse.Namespace, taxonomy: Taxonomy, prompt: Prompter) -> tuple[str, dict[str, str]]:
-    """(entry type, fields) from the flags and the answers."""
-    title = args.title or prompt("Title")
-    authors = args.author or ([a] if (a := prompt("Authors (Last, First and Last, First)")) else [])
-    arxiv = args.arxiv or prompt("arXiv id (empty if none)", check=parse_arxiv)
+def facet_answer(facet: Facet) -> Callable[[str], list[str]]:
+    """The check of a typed taxonomy answer: its error names the nearest value and lists the allowed ones."""
+    def check(text: str) -> list[str]:
+        try:
+            return resolve_values(facet, text)
+        except UsageError as exc:
+            if "allowed:" in str(exc):
+                raise
+            raise UsageError(f"{exc}; allowed: {', '.join(facet.value_ids)}") from None
+    return check
+
+
+def build_fields(args: argparse.Namespace, taxonomy: Taxonomy, prompt: Prompter,
+                 client: Client | None = None) -> tuple[str, dict[str, str]]:
+    """(entry type, fields) from the flags, what arXiv or doi.org know, and the answers (in that order)."""
+    arxiv, doi_text = args.arxiv or "", args.doi or ""
+    if not arxiv and not doi_text:
+        identifier = prompt("arXiv id, arXiv link or DOI (empty to type every field)", check=parse_identifier)
+        if identifier:
+            kind, value = parse_identifier(identifier)
+            arxiv, doi_text = (value, "") if kind == "arxiv" else ("", value)
     arxiv_id = parse_arxiv(arxiv) if arxiv else ""
+    doi = parse_doi(doi_text) if doi_text else ""
+    found = None
+    if (arxiv_id or doi) and not args.offline:
+        try:
+            found = fetch_metadata(arxiv_id, doi, client)
+        except LookupFailed as exc:
+            raise UsageError(f"{exc}; nothing written") from None
+        arxiv_id = arxiv_id or found.eprint
+        if prompt.interactive:
+            print(f"found on {found.source}: {found.title} ({found.year})", file=sys.stderr)
+    title = args.title or ("" if found else prompt("Title", required=True))  # "": the service's, below
+    if args.author:
+        authors = split_authors(args.author)
+    elif found:
+        authors = [bibtex_name(a) for a in found.authors]
+    else:
+        authors = split_authors([a] if (a := prompt("Authors (Last, First and Last, First)", required=True)) else [])
     date = arxiv_date(arxiv_id) if arxiv_id else None
     posted = (str(date[0]), date[1]) if date else ("", 0)
-    venue_text = args.venue or prompt("Venue (CVPR 2025, a full name, or empty for a preprint)")
-    year = args.year or (resolve_venue(venue_text, "")["year"] if venue_text else "") or \
-        prompt("Year", default=posted[0])
+    venue_text = args.venue or ("" if found else prompt("Venue (CVPR 2025, a full name, or empty for a preprint)"))
+    venue = resolve_venue(venue_text, "") if venue_text else found_venue(found) if found else None
+    year = args.year or (venue or {}).get("year") or (found.year if found else "") or \
+        prompt("Year", default=posted[0], check=check_year, required=True)
     if not year and posted[0]:
         year = posted[0]
-    missing = [name for name, value in (("--title", title), ("--author", authors), ("--year", year)) if not value]
+    missing = [name for name, value in (("--title", title or (found and found.title)), ("--author", authors),
+                                        ("--year", year)) if not value]
     facet_values: dict[str, list[str]] = {}
     for facet in taxonomy.facets:
         given = getattr(args, facet_dest(facet), None)
@@ -204,33 +323,36 @@ def build_fields(args: argparse.Namespace, taxonomy: Taxonomy, prompt: Prompter)
             if prompt.interactive:
                 print(f"{facet.label} values: {offered}", file=sys.stderr)
             text = prompt(f"{facet.label} ({facet.field}{', comma-separated' if facet.multi else ''}"
-                          f"{'' if facet.required else ', optional'})",
-                          check=lambda t, f=facet: resolve_values(f, t))
+                          f"{'' if facet.required else ', optional'})", check=facet_answer(facet),
+                          required=facet.required)
         values = resolve_values(facet, text) if text else []
         if facet.required and not values:
             missing.append(facet_flag(facet))
         facet_values[facet.field] = values
-    code = args.code or prompt("Code repository URL (empty if none)")
+    code = args.code or prompt("Code repository URL (empty if none)", check=check_link)
     if missing:
         raise UsageError("missing " + ", ".join(missing) + " (give the flags, or run in a terminal to be asked)")
-    if not re.fullmatch(r"\d{4}", year):
-        raise UsageError(f"year '{year}' is not four digits")
+    check_year(year)
 
     fields: dict[str, str] = {}
-    for name, value in (("title", title), ("note", args.note)):
+    note = args.note or (venue or {}).get("note", "")
+    for name, value in (("title", title), ("note", note)):
         if value:
             if not balanced_braces(value):
                 raise UsageError(f"{name} has unbalanced braces: {value}")
             fields[name] = escape_latex(protect_title(value) if name == "title" else value)
-    fields["author"] = " and ".join(split_authors(authors))
+    if not title and found:  # the service's plain text: acronyms braced, LaTeX specials escaped
+        fields["title"] = bib_value(protect_title(found.title))
+    fields["author"] = " and ".join(authors)
     fields["year"] = year
 
     entry_type = args.type or ""
     shortvenue = args.shortvenue or ""
     if venue_text:
         venue = resolve_venue(venue_text, year)
+    if venue and venue["container"]:
         entry_type = entry_type or venue["type"] or "inproceedings"
-        container = escape_latex(venue["container"])
+        container = escape_latex(venue["container"]) if venue_text else bib_value(venue["container"])
         fields["journal" if entry_type == "article" else "booktitle"] = container
         shortvenue = shortvenue or venue["shortvenue"]
     elif arxiv_id:
@@ -239,7 +361,11 @@ def build_fields(args: argparse.Namespace, taxonomy: Taxonomy, prompt: Prompter)
         if posted[1]:
             shortvenue = shortvenue or f"arXiv {posted[0]}.{posted[1]:02d}"
     entry_type = entry_type or "misc"
-    month = args.month or (MONTH_MACROS[posted[1] - 1] if posted[1] and not venue_text else "")
+    published = venue is not None and bool(venue["container"])
+    # arXiv's month is the preprint's: it dates a preprint only; doi.org's dates the published version
+    dates_entry = found and found.month and (not published or (found.source == "doi.org" and not args.venue))
+    found_month = MONTH_MACROS[found.month - 1] if found and dates_entry else ""
+    month = args.month or found_month or (MONTH_MACROS[posted[1] - 1] if posted[1] and not published else "")
     if month:
         macro = month_macro(month)
         if not macro:
@@ -249,10 +375,13 @@ def build_fields(args: argparse.Namespace, taxonomy: Taxonomy, prompt: Prompter)
         fields["eprint"] = arxiv_id
         fields["archiveprefix"] = "arXiv"
         fields["url"] = args.url or f"https://arxiv.org/abs/{arxiv_id}"
-    elif args.url:
-        fields["url"] = args.url
-    if args.doi:
-        fields["doi"] = re.sub(r"(?i)^(https?://(dx\.)?doi\.org/|doi:\s*)", "", args.doi.strip())
+    doi = doi or (found.doi if found else "")
+    if not arxiv_id and (args.url or (found and found.url)):  # doi.org's link is the DOI's, spelled as given
+        fields["url"] = args.url or f"https://doi.org/{doi}"
+    if doi:
+        fields["doi"] = doi
+    if found and found.abstract:
+        fields["abstract"] = bib_value(found.abstract)
     for name, values in facet_values.items():
         if values:
             fields[name] = ", ".join(values)
@@ -349,6 +478,8 @@ def run_new(args: argparse.Namespace) -> int:
     if args.dry_run:
         return 1 if errors else 0
     if errors and not args.force:
+        if interactive:  # the answers are in the entry: show it rather than lose them
+            sys.stdout.write(entry)
         print(f"not written: fix the {len(errors)} error(s) above, or pass --force", file=sys.stderr)
         return 1
     # append to the bytes as read (BOM, line endings, a missing final newline...): the diff is the entry
@@ -381,8 +512,12 @@ def register(subparsers) -> None:
                         "Highlight') or a full venue name; empty for a preprint")
     parser.add_argument("--shortvenue", help="badge text (default: from --venue or the arXiv id)")
     parser.add_argument("--type", help="entry type (default: from the venue; article for arXiv preprints)")
-    parser.add_argument("--arxiv", help="arXiv id or URL; sets eprint, url, and year/month of preprints")
-    parser.add_argument("--doi")
+    parser.add_argument("--arxiv", help="arXiv id or URL: title, authors, dates, abstract (and the venue of a "
+                        "journal_ref) come from arXiv's API; with --offline it sets eprint, url, year and month only")
+    parser.add_argument("--doi", help="DOI or doi.org link: the published version's title, authors, venue and "
+                        "date come from doi.org (they win over arXiv's when both are given)")
+    parser.add_argument("--offline", action="store_true",
+                        help="never use the network: --arxiv and --doi fill only what the identifiers say")
     parser.add_argument("--url")
     parser.add_argument("--note")
     for name in ("code", "model", "dataset", "project"):
