@@ -72,7 +72,7 @@ def test_bullet_list_imports_every_field(taxonomy, venues):
     assert result.count == 4  # the news item and the badge legend are not papers
     assert by_key(result) == {
         "auber2025sievekit": {
-            "@type": "article", "title": "SieveKit: Dropping Visual Tokens by Conditional Diversity",
+            "@type": "article", "title": "{SieveKit}: Dropping Visual Tokens by Conditional Diversity",
             "author": "Auber, Alice and Berg, Bo", "year": "2025", "month": "jun",
             "journal": "arXiv preprint arXiv:2506.11111", "eprint": "2506.11111", "archiveprefix": "arXiv",
             "url": "https://arxiv.org/abs/2506.11111", "areas": "image", "categories": "similarity",
@@ -86,9 +86,10 @@ def test_bullet_list_imports_every_field(taxonomy, venues):
             "booktitle": "International Conference on Learning Representations (ICLR)", "eprint": "2505.22222",
             "archiveprefix": "arXiv", "url": "https://arxiv.org/abs/2505.22222", "areas": "image, video",
             "categories": "attention", "shortvenue": "ICLR 2025", "added": "2025-07-29"},
-        # `EMNLP--blue`: the colour stuck to the venue; a [CLS] in the title; a named link after it; no authors.
+        # `EMNLP--blue`: the colour stuck to the venue; a [CLS] in the title (written protected); a named
+        # link after it; no authors.
         "anon2025cls": {
-            "@type": "inproceedings", "title": "[CLS] Tokens Are All You Keep", "year": "2025",
+            "@type": "inproceedings", "title": "[{CLS}] Tokens Are All You Keep", "year": "2025",
             "booktitle": "Proceedings of the Conference on Empirical Methods in Natural Language Processing (EMNLP)",
             "eprint": "2504.33333", "archiveprefix": "arXiv", "url": "https://arxiv.org/abs/2504.33333",
             "areas": "image", "cost": "training-based", "shortvenue": "EMNLP 2025",

@@ -16,7 +16,7 @@ from tc_testing import FETCH_DATA, ROOTS, Reply
 TAXONOMY = ROOTS / "test-survey" / "refs" / "taxonomy.toml"
 ARXIV_QUERY = "/api/query?id_list=2507.20198"
 SURVEY_ENTRY_START = """@article{shao2025tokens,
-  title = {When Tokens Talk Too Much: A Survey of Multimodal {Long-Context} Token Compression across Images, Videos, and Audios},
+  title = {When Tokens Talk Too Much: A Survey of Multimodal Long-Context Token Compression across Images, Videos, and Audios},
   author = {Shao, Kele and Tao, Keda and Zhang, Kejia and Feng, Sicheng and Cai, Mu and Shang, Yuzhang and You, Haoxuan and Qin, Can and Sui, Yang and Wang, Huan},
   year = {2025},
   month = jul,
