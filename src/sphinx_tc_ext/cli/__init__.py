@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sphinx_tc_ext.cli.check",
     "sphinx_tc_ext.cli.fmt",
     "sphinx_tc_ext.cli.new",
+    "sphinx_tc_ext.cli.enrich",
     "sphinx_tc_ext.cli.export",
     "sphinx_tc_ext.cli.init",
 )

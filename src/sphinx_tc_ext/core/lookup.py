@@ -83,8 +83,8 @@ def normalise_doi(text: str) -> str | None:
 # -- parsers: bytes in, Found or LookupFailed out ------------------------------------------------------------
 
 
-def parse_atom(body: bytes, wanted: str) -> Found:
-    """The arXiv paper ``wanted`` (a versionless id) from an Atom feed of arXiv's API."""
+def _atom_entries(body: bytes) -> list[ET.Element]:
+    """The ``<entry>`` elements of an arXiv Atom feed; :class:`LookupFailed` for anything else."""
     if b"<!DOCTYPE" in body[:2000].upper() or b"<!ENTITY" in body.upper():
         raise LookupFailed("arXiv sent a response that is not an Atom feed (it has a DOCTYPE); try again later")
     try:
@@ -93,27 +93,55 @@ def parse_atom(body: bytes, wanted: str) -> Found:
         raise LookupFailed("arXiv sent a response that is not an Atom feed; try again later") from None
     if root.tag != f"{_ATOM}feed":
         raise LookupFailed("arXiv sent a response that is not an Atom feed; try again later")
-    for entry in root.iter(f"{_ATOM}entry"):
+    return list(root.iter(f"{_ATOM}entry"))
+
+
+def _atom_found(entry: ET.Element, wanted: str) -> Found:
+    found = Found("arXiv", eprint=wanted, url=f"https://arxiv.org/abs/{wanted}")
+    found.title = clean_text(entry.findtext(f"{_ATOM}title") or "")
+    found.abstract = clean_text(entry.findtext(f"{_ATOM}summary") or "")
+    found.authors = [clean_text(a.findtext(f"{_ATOM}name") or "") for a in entry.findall(f"{_ATOM}author")]
+    found.authors = [a for a in found.authors if a]
+    published = re.match(r"(\d{4})-(\d{2})", entry.findtext(f"{_ATOM}published") or "")
+    if published:
+        found.year, found.month = published.group(1), int(published.group(2))
+    found.doi = normalise_doi(entry.findtext(f"{_ARXIV}doi") or "") or ""
+    found.venue = clean_text(entry.findtext(f"{_ARXIV}journal_ref") or "")
+    if not found.title or not found.authors:
+        raise LookupFailed(f"arXiv's entry for {wanted} has no title or no authors; try again later")
+    return found
+
+
+def parse_atom_batch(body: bytes, wanted: list[str]) -> dict[str, Found | LookupFailed]:
+    """Each id of ``wanted`` (versionless) with its paper, or the one-line reason it has none.
+
+    A feed that cannot be read, or arXiv's error entry (a malformed id in the query), fails the
+    whole batch with :class:`LookupFailed`: arXiv then answers for none of the ids.
+    """
+    results: dict[str, Found | LookupFailed] = {}
+    for entry in _atom_entries(body):
         entry_id = entry.findtext(f"{_ATOM}id") or ""
-        if "/api/errors" in entry_id:  # the API's way to say the id is malformed
+        if "/api/errors" in entry_id:  # the API's way to say an id is malformed
             summary = clean_text(entry.findtext(f"{_ATOM}summary") or "")
-            raise LookupFailed(f"arXiv does not know {wanted}: {summary or 'error'}; check the id")
-        if arxiv_id_in(entry_id) != wanted:
-            continue
-        found = Found("arXiv", eprint=wanted, url=f"https://arxiv.org/abs/{wanted}")
-        found.title = clean_text(entry.findtext(f"{_ATOM}title") or "")
-        found.abstract = clean_text(entry.findtext(f"{_ATOM}summary") or "")
-        found.authors = [clean_text(a.findtext(f"{_ATOM}name") or "") for a in entry.findall(f"{_ATOM}author")]
-        found.authors = [a for a in found.authors if a]
-        published = re.match(r"(\d{4})-(\d{2})", entry.findtext(f"{_ATOM}published") or "")
-        if published:
-            found.year, found.month = published.group(1), int(published.group(2))
-        found.doi = normalise_doi(entry.findtext(f"{_ARXIV}doi") or "") or ""
-        found.venue = clean_text(entry.findtext(f"{_ARXIV}journal_ref") or "")
-        if not found.title or not found.authors:
-            raise LookupFailed(f"arXiv's entry for {wanted} has no title or no authors; try again later")
-        return found
-    raise LookupFailed(f"arXiv has no paper {wanted}; check the id")
+            shown = ", ".join(wanted)
+            raise LookupFailed(f"arXiv does not know {shown}: {summary or 'error'}; check the id")
+        got = arxiv_id_in(entry_id)
+        if got in wanted and got not in results:
+            try:
+                results[got] = _atom_found(entry, got)
+            except LookupFailed as exc:
+                results[got] = exc
+    for arxiv_id in wanted:
+        results.setdefault(arxiv_id, LookupFailed(f"arXiv has no paper {arxiv_id}; check the id"))
+    return results
+
+
+def parse_atom(body: bytes, wanted: str) -> Found:
+    """The arXiv paper ``wanted`` (a versionless id) from an Atom feed of arXiv's API."""
+    result = parse_atom_batch(body, [wanted])[wanted]
+    if isinstance(result, LookupFailed):
+        raise result
+    return result
 
 
 _CSL_JOURNAL = {"article-journal", "journal-article", "article-magazine", "article-newspaper"}
@@ -267,11 +295,24 @@ class Client:
                 raise LookupFailed("TC_LOOKUP_TIMEOUT is not a number of seconds; fix or unset it") from None
         self.timeout = timeout
         self.clock, self.sleep, self.arxiv_limit = clock, sleep, arxiv_limit
+        delay = os.environ.get("TC_ARXIV_DELAY")
+        if delay:  # a process-wide limit of its own: tests and mirrors without arXiv's terms
+            try:
+                self.arxiv_limit = RateLimit(float(delay))
+            except ValueError:
+                raise LookupFailed("TC_ARXIV_DELAY is not a number of seconds; fix or unset it") from None
 
     def arxiv(self, arxiv_id: str) -> Found:
         url = f"{self.arxiv_api}?{urllib.parse.urlencode({'id_list': arxiv_id})}"
         body, _ = self.get(url, "application/atom+xml", f"arXiv {arxiv_id}", self.arxiv_limit)
         return parse_atom(body, arxiv_id)
+
+    def arxiv_batch(self, arxiv_ids: list[str]) -> dict[str, Found | LookupFailed]:
+        """Several papers in one query (``id_list=a,b,c``): each id's paper or the reason it has none."""
+        query = urllib.parse.urlencode({"id_list": ",".join(arxiv_ids), "max_results": len(arxiv_ids)}, safe=",")
+        shown = arxiv_ids[0] if len(arxiv_ids) == 1 else f"{arxiv_ids[0]} and {len(arxiv_ids) - 1} more"
+        body, _ = self.get(f"{self.arxiv_api}?{query}", "application/atom+xml", f"arXiv {shown}", self.arxiv_limit)
+        return parse_atom_batch(body, arxiv_ids)
 
     def doi(self, doi: str) -> Found:
         url = self.doi_resolver.rstrip("/") + "/" + urllib.parse.quote(doi, safe="/:;()<>[]")
