@@ -20,6 +20,7 @@ class CheckCode:
     subtype: str  # the matching Sphinx warning subtype (``tc.<subtype>``)
     description: str
     example: str  # bib text that triggers the code
+    online: bool = False  # reported only by ``check --online`` (it asks the network)
 
 
 #: Every problem ``tc-survey check`` reports.  The docs render this table.
@@ -108,6 +109,11 @@ CODES: tuple[CheckCode, ...] = (
               "U+2066-2069) or a zero-width character (U+200B-200D, U+2060, U+FEFF). It changes where the "
               "link goes or how it reads while looking the same (the example shows it as <U+200B>).",
               "code = {https://github.com/o/r<U+200B>},"),
+    CheckCode("TC136", "dead-link", WARNING, "url",
+              "Only with 'tc-survey check --online': a link (url, code, model, dataset, project, or a doi as its "
+              "https://doi.org/ link) that answers 404, 410, another 4xx or a 5xx, or cannot be reached within "
+              "the timeout. 401, 403 and 429 are not reported: servers answer them to robots, not for dead pages.",
+              "code = {https://github.com/owner/deleted},", online=True),
     CheckCode("TC140", "empty-author", ERROR, "missing",
               "An empty author list, or an empty name in it (a doubled, leading or trailing 'and').",
               "author = {Shao, Kele and and Tao, Keda},"),

@@ -35,6 +35,7 @@ from sphinx_tc_ext.core.bibread import (
 from sphinx_tc_ext.core.bibsyntax import Block, RawField, flatten, known_fields, title_words_to_protect, tokenize
 from sphinx_tc_ext.core.codes import CODES_BY_ID, ERROR
 from sphinx_tc_ext.core.latex import control_characters, latex_to_text
+from sphinx_tc_ext.core.linkcheck import Verdict
 from sphinx_tc_ext.core.model import Bibliography, plain_anchor
 from sphinx_tc_ext.core.problems import Problem
 from sphinx_tc_ext.core.rules import MONTH_MACROS, arxiv_date, month_macro, strip_version, valid_arxiv_id
@@ -637,3 +638,66 @@ def check_paths(paths: Sequence[str], taxonomy: Taxonomy) -> list[Problem]:
         if text is not None:
             checker.check_text(text, name)
     return checker.problems
+
+
+# -- online: are the links alive? (``check --online``; the only part of the checks that uses the network) -----
+
+#: The fields whose links ``check --online`` asks for; a doi is asked as its https://doi.org/ link.
+ONLINE_FIELDS = ("url", "code", "model", "dataset", "project", "doi")
+
+
+@dataclass(frozen=True)
+class LinkUse:
+    """One link of the bib: where it is written, and the URL asked for."""
+
+    path: str
+    line: int
+    column: int
+    key: str
+    field: str
+    value: str  # as written in the bib
+    url: str  # what is asked for (a doi's resolver link)
+
+
+def links_in_paths(paths: Sequence[str], doi_resolver: str = "https://doi.org/") -> list[LinkUse]:
+    """Every http(s) link of ``ONLINE_FIELDS`` in the readable entries, with its file and line.
+
+    Malformed links are the offline checks' business (TC130, TC131, TC134); they are not asked for.
+    """
+    uses: list[LinkUse] = []
+    for name in paths:
+        try:
+            text, _ = decode_bib(Path(name).read_bytes(), name)
+        except OSError:
+            continue  # the offline check reports it (TC100)
+        if text is None:
+            continue
+        for block in tokenize(text):
+            if block.kind != "entry":
+                continue
+            seen: set[str] = set()
+            for f in block.fields:
+                if f.lname not in ONLINE_FIELDS or f.lname in seen:
+                    continue
+                seen.add(f.lname)
+                value = " ".join(flatten(f.pieces).split())
+                if f.lname == "doi":
+                    url = doi_resolver.rstrip("/") + "/" + value if _DOI.match(value) else ""
+                else:
+                    url = value if re.fullmatch(r"(?i)https?://[^\s/]+\S*", value) and not _doubled(value) else ""
+                if url and not _INVISIBLE.search(url):
+                    uses.append(LinkUse(name, f.line, f.column, block.key, f.lname, value, url))
+    return uses
+
+
+def online_problems(uses: Sequence[LinkUse], verdicts: dict[str, Verdict]) -> list[Problem]:
+    """A TC136 warning for each use of a link whose verdict is dead (a link used twice is reported twice)."""
+    problems = []
+    for use in uses:
+        verdict = verdicts.get(use.url)
+        if verdict is not None and verdict.dead:
+            shown = f"doi '{use.value}'" if use.field == "doi" else f"{use.field} link '{use.value}'"
+            problems.append(Problem(use.path, use.line, CODES_BY_ID["TC136"].subtype,
+                                    f"{shown} looks dead ({verdict.reason}); fix or remove it, or check it in a "
+                                    "browser", use.column, "TC136"))
+    return problems
