@@ -124,6 +124,48 @@ def check_year(text: str) -> str:
     return text.strip()
 
 
+def check_month(text: str) -> str:
+    """A typed month as its macro (``aug`` for ``August``, ``8``, ``08``)."""
+    macro = month_macro(text)
+    if not macro:
+        raise UsageError(f"month '{text}' is not a month; write jan..dec, a month name or 1..12")
+    return macro
+
+
+def check_title(text: str) -> str:
+    if not balanced_braces(text):
+        raise UsageError(f"title has unbalanced braces: {text}; close every '{{' (or drop the braces)")
+    return text
+
+
+def check_authors(text: str) -> list[str]:
+    """The typed names; an empty name (a doubled 'and') or 'et al.' is rejected while the answer can be retyped."""
+    if re.search(r"(?i)\bet\s+al\b", text):
+        raise UsageError("write every author ('and others' for the rest), not 'et al.'")
+    parts = re.split(r"(?:^|\s)and(?=\s|$)", text.strip())
+    if any(not part.strip() for part in parts):
+        raise UsageError(f"'{text}' has an empty name (a doubled, leading or trailing 'and'); "
+                         "write Last, First and Last, First")
+    if not balanced_braces(text):
+        raise UsageError(f"'{text}' has unbalanced braces; close every '{{'")
+    return split_authors([text])
+
+
+def check_venue(text: str) -> str:
+    """A typed venue: braces balanced, and a bare abbreviation the venue table does not know rejected with
+    the nearest one (a venue the table lacks is written by its full name)."""
+    if not balanced_braces(text):
+        raise UsageError(f"venue '{text}' has unbalanced braces; close every '{{'")
+    if resolve_venue(text, "")["type"]:
+        return text
+    words = [w for w in text.split() if not re.fullmatch(r"\d{4}", w)]
+    if len(words) == 1 and len(words[0]) <= 8 and re.fullmatch(r"[A-Z][A-Za-z-]*[A-Z][A-Za-z-]*", words[0]):
+        keys = [v.key for v in load_venues().venues]
+        raise UsageError(f"unknown venue '{words[0]}' ({did_you_mean(words[0], keys)}); write a venue of the table "
+                         "(CVPR 2025) or the venue's full name")
+    return text
+
+
 def check_link(text: str) -> str:
     if not re.fullmatch(r"(?i)https?://[^\s/]+\S*", text.strip()):
         raise UsageError(f"'{text}' is not an http(s) link; write e.g. https://github.com/OWNER/REPO")
@@ -296,21 +338,26 @@ def build_fields(args: argparse.Namespace, taxonomy: Taxonomy, prompt: Prompter,
         arxiv_id = arxiv_id or found.eprint
         if prompt.interactive:
             print(f"found on {found.source}: {found.title} ({found.year})", file=sys.stderr)
-    title = args.title or ("" if found else prompt("Title", required=True))  # "": the service's, below
+    title = args.title or ("" if found else prompt("Title", check=check_title, required=True))  # "": the service's
     if args.author:
         authors = split_authors(args.author)
     elif found:
         authors = [bibtex_name(a) for a in found.authors]
     else:
-        authors = split_authors([a] if (a := prompt("Authors (Last, First and Last, First)", required=True)) else [])
+        authors = split_authors([a] if (a := prompt("Authors (Last, First and Last, First)", check=check_authors,
+                                                     required=True)) else [])
     date = arxiv_date(arxiv_id) if arxiv_id else None
     posted = (str(date[0]), date[1]) if date else ("", 0)
-    venue_text = args.venue or ("" if found else prompt("Venue (CVPR 2025, a full name, or empty for a preprint)"))
+    venue_text = args.venue if args.venue is not None else \
+        "" if found else prompt("Venue (CVPR 2025, a full name, or empty for a preprint)", check=check_venue)
     venue = resolve_venue(venue_text, "") if venue_text else found_venue(found) if found else None
     year = args.year or (venue or {}).get("year") or (found.year if found else "") or \
         prompt("Year", default=posted[0], check=check_year, required=True)
     if not year and posted[0]:
         year = posted[0]
+    # no identifier dates it and no service knows: asked, so the answer is checked now rather than at the end
+    asked_month = "" if args.month or posted[1] or found else \
+        prompt("Month (jan..dec or 1..12, empty if unknown)", check=check_month)
     missing = [name for name, value in (("--title", title or (found and found.title)), ("--author", authors),
                                         ("--year", year)) if not value]
     facet_values: dict[str, list[str]] = {}
@@ -318,7 +365,7 @@ def build_fields(args: argparse.Namespace, taxonomy: Taxonomy, prompt: Prompter,
         given = getattr(args, facet_dest(facet), None)
         extra = dict(_field_pairs(args.field)).get(facet.field)
         text = given or extra
-        if not text:
+        if given is None and extra is None:  # a flag given empty is an answer: "none", not "ask me"
             offered = ", ".join(f"{v.id} ({v.label})" for v in facet.values)
             if prompt.interactive:
                 print(f"{facet.label} values: {offered}", file=sys.stderr)
@@ -329,7 +376,7 @@ def build_fields(args: argparse.Namespace, taxonomy: Taxonomy, prompt: Prompter,
         if facet.required and not values:
             missing.append(facet_flag(facet))
         facet_values[facet.field] = values
-    code = args.code or prompt("Code repository URL (empty if none)", check=check_link)
+    code = args.code if args.code is not None else prompt("Code repository URL (empty if none)", check=check_link)
     if missing:
         raise UsageError("missing " + ", ".join(missing) + " (give the flags, or run in a terminal to be asked)")
     check_year(year)
@@ -365,7 +412,8 @@ def build_fields(args: argparse.Namespace, taxonomy: Taxonomy, prompt: Prompter,
     # arXiv's month is the preprint's: it dates a preprint only; doi.org's dates the published version
     dates_entry = found and found.month and (not published or (found.source == "doi.org" and not args.venue))
     found_month = MONTH_MACROS[found.month - 1] if found and dates_entry else ""
-    month = args.month or found_month or (MONTH_MACROS[posted[1] - 1] if posted[1] and not published else "")
+    month = args.month or found_month or (MONTH_MACROS[posted[1] - 1] if posted[1] and not published else "") \
+        or asked_month
     if month:
         macro = month_macro(month)
         if not macro:
