@@ -286,3 +286,15 @@ def test_a_batch_answers_for_every_id_asked(ids):
             assert isinstance(result, Found) and result.eprint == arxiv_id
         else:
             assert isinstance(result, LookupFailed) and str(result) == f"arXiv has no paper {arxiv_id}; check the id"
+
+
+def test_an_unreadable_bib_is_one_line(bib, lookup_server, capsys):
+    bib.write_bytes(BIB.encode().replace(b"Nobody", b"Nob\xf6dy"))
+    assert run() == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("refs/survey.bib:1: the bib is not UTF-8")
+    bib.unlink()
+    assert run() == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("refs/survey.bib:1: cannot read the bib")
+    assert lookup_server.requests == []

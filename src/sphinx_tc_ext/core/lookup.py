@@ -1,11 +1,13 @@
-"""A paper's metadata from its arXiv id or DOI, so ``tc-survey new`` asks only what no service knows.
+"""A paper's metadata from its arXiv id or DOI, so ``tc-survey new`` asks only what no service knows
+and ``tc-survey enrich`` fills what entries lack.
 
 Two services: arXiv's Atom API (``TC_ARXIV_API``, default ``https://export.arxiv.org/api/query``)
 and DOI content negotiation (``TC_DOI_RESOLVER``, default ``https://doi.org/``), which answers
 CSL-JSON or BibTeX.  The parsers (:func:`parse_atom`, :func:`parse_csl_json`, :func:`parse_bibtex`)
 take bytes and return a :class:`Found` or raise :class:`LookupFailed`; they never touch the
 network, so they are tested on recorded responses and junk.  :class:`Client` makes the HTTP calls
-with the standard library only: a timeout, arXiv's one call every 3 s (across calls in one process)
+with the standard library only: a timeout, arXiv's one call every 3 s (across calls in one process;
+``TC_ARXIV_DELAY`` sets another interval), many ids in one arXiv query (:meth:`Client.arxiv_batch`)
 and a 429's ``Retry-After`` honoured.  Every failure is one :class:`LookupFailed` line.
 """
 
@@ -40,7 +42,7 @@ ARXIV_INTERVAL = 3.0
 MAX_RETRY_WAIT = 30.0
 #: A metadata answer is a few kilobytes; more is not metadata.
 MAX_BODY = 2_000_000
-USER_AGENT = f"sphinx-tc-ext/{__version__} (tc-survey new; https://github.com/cokeshao/sphinx-tc-ext)"
+USER_AGENT = f"sphinx-tc-ext/{__version__} (tc-survey new/enrich; https://github.com/cokeshao/sphinx-tc-ext)"
 DOI_ACCEPT = "application/vnd.citationstyles.csl+json, application/x-bibtex;q=0.5"
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
