@@ -205,3 +205,11 @@ def test_bad_settings_are_one_line(site, link_server, monkeypatch, capsys):
     assert check("--online") == 2
     assert capsys.readouterr().err == "tc-survey check: TC_LINK_TIMEOUT='ten' is not a number of seconds; " \
                                       "fix or unset it\n"
+
+
+def test_github_annotations_carry_the_code(site, link_server, capsys):
+    link_server.route("/gone", Reply(404, b""))
+    write_bib(site, link_server, entry("a2025", url="BASE/gone"))
+    assert check("--online", "--format", "github") == 0
+    out = capsys.readouterr().out
+    assert out.startswith("::warning file=refs/survey.bib,line=7,col=3,title=TC136::") and "HTTP 404" in out

@@ -298,3 +298,15 @@ def test_an_unreadable_bib_is_one_line(bib, lookup_server, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("refs/survey.bib:1: cannot read the bib")
     assert lookup_server.requests == []
+
+
+def test_no_connection_is_one_line_per_entry(bib, lookup_server, monkeypatch, capsys):
+    monkeypatch.setenv("TC_ARXIV_API", "http://127.0.0.1:1/api/query")  # nothing listens on port 1
+    serve_all(lookup_server)
+    before = bib.read_bytes()
+    assert run("--write", "--only", "doi") == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("refs/survey.bib:4: shao2025tokens: cannot reach 127.0.0.1:1 for arXiv 2507.20198 and "
+                             "1 more (")
+    assert err[1].startswith("refs/survey.bib:17: zeng2025glimpse: cannot reach 127.0.0.1:1")
+    assert len(err) == 3 and bib.read_bytes() == before

@@ -144,3 +144,15 @@ def test_the_prompter_asks_until_an_answer_passes(bad_answers):
         answer = prompt("Month", check=scaffold.check_month)
     assert answer == "8" and scaffold.check_month(answer) == MONTH_MACROS[7]
     assert errors.getvalue().count("\n") == len(typed) - 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=40))
+def test_a_typed_answer_is_accepted_or_refused_in_one_line(text):
+    """No answer makes a check fail otherwise than with a one-line UsageError (which the prompt prints)."""
+    for check in (scaffold.check_title, scaffold.check_authors, scaffold.check_venue, scaffold.check_month,
+                  scaffold.check_year, scaffold.check_link, scaffold.parse_identifier):
+        try:
+            check(text)
+        except scaffold.UsageError as exc:
+            assert str(exc) and "\n" not in str(exc).replace(text, "")
