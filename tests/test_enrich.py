@@ -310,3 +310,72 @@ def test_no_connection_is_one_line_per_entry(bib, lookup_server, monkeypatch, ca
                              "1 more (")
     assert err[1].startswith("refs/survey.bib:17: zeng2025glimpse: cannot reach 127.0.0.1:1")
     assert len(err) == 3 and bib.read_bytes() == before
+
+
+# -- every byte that is not a filled field stays ----------------------------------------------------------
+
+
+@st.composite
+def written_bibs(draw) -> tuple[str, str]:
+    """A bib in one of many hand-written layouts (line ends, indentation, quoting, '=' spacing, comments)."""
+    nl = draw(st.sampled_from(["\n", "\r\n"]))
+    indent = draw(st.sampled_from(["  ", "\t", "    ", ""]))
+    parts = [f"@string{{cvpr = {{CVPR}}}}{nl}"]
+    for i in range(draw(st.integers(1, 4))):
+        parts.append(draw(st.sampled_from(["", f"% a note{nl}", f"@comment{{kept}}{nl}", nl, f"{nl}{nl}"])))
+        sep = draw(st.sampled_from([" = ", "=", " =  "]))
+        title = f'"T{i}"' if draw(st.booleans()) else f"{{T{i}}}"
+        fields = [("title", title), ("author", "{A, B}"), ("year", "2025")]
+        fields.append(("journal", f"{{arXiv preprint arXiv:2507.2019{i}}}") if draw(st.booleans())
+                      else ("booktitle", "cvpr"))
+        fields.append(("eprint", f"{{2507.2019{i}}}"))
+        if draw(st.booleans()):
+            fields.append(("abstract", "{Mine.}"))
+        fields.append(("added", "{2025-07-29}"))
+        body = ("," + nl).join(f"{indent}{name}{sep}{value}" for name, value in fields)
+        trailing = "," if draw(st.booleans()) else ""
+        parts.append(f"@article{{k{i},{nl}{body}{trailing}{nl}}}{nl}")
+    return "".join(parts), nl
+
+
+@settings(max_examples=60, deadline=None)
+@given(written_bibs())
+def test_edits_keep_every_other_byte(case):
+    from sphinx_tc_ext.awesome.bibedit import BibEditor
+    from sphinx_tc_ext.core.bibsyntax import canonical_order, flatten, tokenize
+
+    text, nl = case
+    taxonomy = load_taxonomy(TAXONOMY)
+    blocks = tokenize(text)
+    editor = BibEditor(text, canonical_order(taxonomy))
+    planned = {}
+    for block in blocks:
+        if block.kind != "entry":
+            continue
+        target = enrich.plan(block, False, set(enrich.FILLED))
+        target.found = Found("arXiv", abstract="New & 50% better", doi=f"10.1000/{block.key}", venue="ICCV 2025",
+                             year="2025")
+        entry_type, edits = enrich.edits_for(target, "2026-01-02")
+        editor.edit(block, entry_type, edits)
+        planned[block.key] = (target, entry_type, edits)
+    result = editor.result([])
+    after = tokenize(result)
+    assert [b.source for b in after if b.kind != "entry"] == [b.source for b in blocks if b.kind != "entry"]
+    if nl == "\r\n":
+        assert "\n" not in result.replace("\r\n", "")
+    old_entries, new_entries = [b for b in blocks if b.kind == "entry"], [b for b in after if b.kind == "entry"]
+    for old, new in zip(old_entries, new_entries, strict=True):
+        target, entry_type, edits = planned[old.key]
+        assert new.key == old.key and new.entry_type.lower() == (entry_type or old.entry_type.lower())
+        for f in old.fields:
+            if f.lname not in edits:  # untouched: the very same bytes (a last field's span ends with the spaces)
+                g = new.get(f.lname)
+                assert g is not None
+                assert result[g.value_start:g.value_end].rstrip() == text[f.value_start:f.value_end].rstrip()
+        for name, value in edits.items():
+            g = new.get(name)
+            assert (g is None) if value is None else (g is not None and flatten(g.pieces) == value)
+        assert ("abstract" in edits) == ("abstract" not in target.values)
+        assert new.get("abstract") is not None and new.get("doi") is not None
+        if "venue" in target.wants:
+            assert flatten(new.get("booktitle").pieces).endswith("(ICCV)") and new.get("journal") is None

@@ -11,6 +11,7 @@ library is used, and nothing here runs unless ``--online`` asks for it.
 
 from __future__ import annotations
 
+import email.message
 import http.client
 import os
 import threading
@@ -21,6 +22,7 @@ import urllib.request
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import IO
 
 from sphinx_tc_ext._version import __version__
 
@@ -82,7 +84,8 @@ class HostPacer:
 class _KeepHead(urllib.request.HTTPRedirectHandler):
     """Follow a redirect with the method asked (Python before 3.13 turns a redirected HEAD into a GET)."""
 
-    def redirect_request(self, req: urllib.request.Request, fp, code: int, msg: str, headers, newurl: str):
+    def redirect_request(self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str,
+                         headers: email.message.Message, newurl: str) -> urllib.request.Request | None:
         new = super().redirect_request(req, fp, code, msg, headers, newurl)
         if new is not None and req.get_method() == "HEAD":
             new.method = "HEAD"
