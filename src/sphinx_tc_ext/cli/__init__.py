@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sphinx_tc_ext.cli.new",
     "sphinx_tc_ext.cli.export",
     "sphinx_tc_ext.cli.init",
+    "sphinx_tc_ext.cli.preview",
 )
 
 
