@@ -286,6 +286,6 @@ def test_pre_commit_snippets_pin_the_release_tag():
         ".pre-commit-hooks.yaml": (REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"),
     }
     for name, text in shown.items():
-        revs = re.findall(r"\brev:\s*(\S+)", text)
+        revs = re.findall(r"^[\s#]*rev:\s*(\S+)", text, re.M)  # YAML lines, commented out or not
         assert revs, f"{name} shows no pre-commit snippet"
         assert set(revs) == {f"v{__version__}"}, f"{name}: rev {revs}; pin the release tag v{__version__}"
