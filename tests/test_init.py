@@ -62,6 +62,7 @@ def test_default_scaffold_has_every_file_and_builds_clean(tmp_path, capsys):
     assert 'href="area/image.html#area-image"' in papers, "badges link to the value's page"
     assert (html / "_static" / "tc.css").is_file() and (html / "_static" / "tc-taxonomy.css").is_file()
     assert "A Survey of Everything" in (html / "index.html").read_text(encoding="utf-8")
+    assert "tc-survey preview" in (site / "README.md").read_text(encoding="utf-8")
 
 
 def test_refuses_a_folder_that_is_not_empty_unless_forced(tmp_path, capsys):
