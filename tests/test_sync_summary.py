@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sphinx_tc_ext.awesome.summary import NO_CHANGE, md_escape
+from sphinx_tc_ext.awesome.summary import MAX_ANOMALIES, NO_CHANGE, md_escape
 from sphinx_tc_ext.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -53,7 +53,13 @@ def test_old_list_then_new_list_summary(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     taxonomy = taxonomy_before_new_list(tmp_path)
     bib = tmp_path / "survey.bib"
-    assert main(["import-awesome", str(OLD_LIST), "-o", str(bib), "--taxonomy", str(taxonomy), "-q"]) == 0
+    assert main(["import-awesome", str(OLD_LIST), "-o", str(bib), "--taxonomy", str(taxonomy), "-q",
+                 "--summary", "first.md"]) == 0
+    first = (tmp_path / "first.md").read_text(encoding="utf-8")
+    assert "\n166 papers in the list: 166 added, 0 published" in first and len(sections(first)["Added"]) == 166
+    anomalies = sections(first)["Anomalies"]  # more than MAX_ANOMALIES: the rest counted, for GitHub's limit
+    assert len(anomalies) == MAX_ANOMALIES + 1 and anomalies[-1].endswith("more: see the job's log")
+    assert len(first) < 65536
     shutil.copy(bib, tmp_path / "old.bib")
     shutil.copy(taxonomy, tmp_path / "old-taxonomy.toml")
     merge = ["import-awesome", str(NEW_LIST), "-o", str(bib), "--taxonomy", str(taxonomy), "-q", "--add-values",
@@ -76,7 +82,8 @@ def test_old_list_then_new_list_summary(tmp_path, capsys, monkeypatch):
     assert [re.match(r"- `area` `([a-z-]+)`", line).group(1) for line in parts["New taxonomy values"]] == list(
         NEW_AREAS)
     assert any("`areas`: `image` → `image`, `vla`" in line for line in parts["Retagged"])
-    assert all(re.match(r"- `[^`]+\.md:\d+` \S", line) for line in parts["Anomalies"]), parts["Anomalies"][:3]
+    # The list's files relative to the list's folder, as in the upstream repository.
+    assert all(re.match(r"- `[\w-]+\.md:\d+` \S", line) for line in parts["Anomalies"]), parts["Anomalies"][:3]
     assert "1 \\+ 1" not in summary and "Why 1 + 1 \\< 1" in summary, "titles escaped where markup could start"
 
     # The same merge again gives the same summary, byte for byte (the taxonomy as it was before, too).

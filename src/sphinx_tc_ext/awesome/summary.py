@@ -46,11 +46,13 @@ def _code(value: str) -> str:
 
 
 def _where(problem: Problem, base: Path) -> str:
-    """``file:line`` relative to ``base`` when the file is under it (the workflow's checkout)."""
+    """``file:line``, relative to ``base`` (the list's folder) for the list's files: the workflow downloads
+    the list outside the checkout, and a reviewer looks the line up in the upstream repository."""
     path = Path(problem.path)
     try:
-        shown = os.path.relpath(path, base) if path.is_absolute() and path.resolve().is_relative_to(base) else str(path)
-    except (ValueError, OSError):  # another drive on Windows, an unreadable path
+        resolved = path.resolve()
+        shown = resolved.relative_to(base).as_posix() if resolved.is_relative_to(base) else str(path)
+    except (ValueError, OSError):  # an unreadable path: as the problem gives it
         shown = str(path)
     return f"{shown}:{problem.line}"
 
@@ -67,7 +69,10 @@ def new_values(before: Taxonomy, after: Taxonomy) -> list[tuple[str, FacetValue]
 
 def render_summary(result: ImportResult, taxonomy: Taxonomy, added_values: Sequence[tuple[str, FacetValue]] = (),
                    problems: Sequence[Problem] = (), source: str = "", base: Path | None = None) -> str:
-    """The Markdown summary of one merge (``problems``: every anomaly reported, the taxonomy's included)."""
+    """The Markdown summary of one merge (``problems``: every anomaly reported, the taxonomy's included).
+
+    ``base`` is the list's folder: the list's files are shown relative to it.
+    """
     base = (base or Path.cwd()).resolve()
     titles = {e.key: _text(e.fields.get("title", "")) for e in result.entries}
     venues = {e.key: _text(e.fields.get("shortvenue", "")) for e in result.entries}
@@ -98,12 +103,10 @@ def render_summary(result: ImportResult, taxonomy: Taxonomy, added_values: Seque
               f"{len(shown_problems)} anomalies"]
     lines += [f"{result.count} papers in the list: " + ", ".join(counts) + ".", ""]
 
-    def section(title: str, body: list[str]) -> None:
+    def section(title: str, body: list[str], count: int | None = None) -> None:
         if body:
-            lines.extend([f"## {title} ({len(body)})" if not title.startswith("New") else f"## {title}", "", *body,
-                          ""])
+            lines.extend([f"## {title} ({len(body) if count is None else count})", "", *body, ""])
 
-    section("Added", [item(k) for k in added])
     def moved(key: str) -> str:
         diff = result.diffs[key]
         return f"{md_escape(_venue(diff, 0)) or 'preprint'} → {md_escape(_venue(diff, 1) or venues.get(key, ''))}"
@@ -112,22 +115,22 @@ def render_summary(result: ImportResult, taxonomy: Taxonomy, added_values: Seque
         old, new = result.diffs[key]["title"]
         return f"- {_code(key)} {md_escape(_text(old))} → {md_escape(_text(new))}"
 
+    def retags(key: str) -> str:
+        return "; ".join(f"{_code(name)}: {_tags(old)} → {_tags(new)}"
+                         for name, (old, new) in sorted(result.diffs[key].items()) if name in facet_fields)
+
+    section("Added", [item(k) for k in added])
     section("Published", [f"{item(k)}: {moved(k)}" for k in published])
     section("Retitled", [renamed(k) for k in retitled])
-    section("Retagged", [
-        f"{item(k)}: " + "; ".join(f"{_code(name)}: {_tags(old)} → {_tags(new)}"
-                                   for name, (old, new) in sorted(result.diffs[k].items()) if name in facet_fields)
-        for k in retagged])
+    section("Retagged", [f"{item(k)}: {retags(k)}" for k in retagged])
     section("Other updates", [f"{item(k)}: " + ", ".join(_code(n) for n in sorted(result.diffs[k])) for k in other])
-    if added_values:
-        section(f"New taxonomy values ({len(added_values)})", [
-            f"- {_code(facet)} {_code(value.id)} (badge {_code(', '.join(value.aliases))}): describe it in "
-            f"{_code(os.path.basename(taxonomy.path))}" for facet, value in added_values])
+    section("New taxonomy values", [
+        f"- {_code(facet)} {_code(value.id)} (badge {_code(', '.join(value.aliases))}): describe it in "
+        f"{_code(os.path.basename(taxonomy.path))}" for facet, value in added_values])
     anomalies = [f"- {_code(_where(p, base))} {md_escape(p.message)}" for p in shown_problems[:MAX_ANOMALIES]]
     if len(shown_problems) > MAX_ANOMALIES:
         anomalies.append(f"- and {len(shown_problems) - MAX_ANOMALIES} more: see the job's log")
-    if anomalies:
-        lines.extend([f"## Anomalies ({len(shown_problems)})", "", *anomalies, ""])
+    section("Anomalies", anomalies, len(shown_problems))
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

@@ -207,7 +207,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
     if args.summary:
         added_values = new_values(before, taxonomy) if extension is not None and extension.added else []
         anomalies = [p for p in problems if not (p.code == "new-value" and p.message.startswith("added "))]
-        text = render_summary(result, taxonomy, added_values, anomalies, source=Path(args.source).name)
+        source = Path(args.source)
+        text = render_summary(result, taxonomy, added_values, anomalies, source=source.name,
+                              base=source if source.is_dir() else source.parent)
         if summary_path is None:
             sys.stdout.write(text)
         else:
