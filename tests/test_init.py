@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import json
+import re
 import shutil
 import subprocess
 import sys
@@ -11,9 +13,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
 
 from sphinx_tc_ext import cli
-from sphinx_tc_ext.cli.init import InitError, init_site, parse_facet, scaffold_files
+from sphinx_tc_ext._version import __version__
+from sphinx_tc_ext.cli import init as init_module
+from sphinx_tc_ext.cli.init import InitError, init_site, parse_facet, requirement_line, scaffold_files
 from sphinx_tc_ext.core.taxonomy import load_taxonomy, tomllib
 
 REPO = Path(__file__).parent.parent
@@ -57,6 +62,7 @@ def test_default_scaffold_has_every_file_and_builds_clean(tmp_path, capsys):
     assert 'href="area/image.html#area-image"' in papers, "badges link to the value's page"
     assert (html / "_static" / "tc.css").is_file() and (html / "_static" / "tc-taxonomy.css").is_file()
     assert "A Survey of Everything" in (html / "index.html").read_text(encoding="utf-8")
+    assert "tc-survey preview" in (site / "README.md").read_text(encoding="utf-8")
 
 
 def test_refuses_a_folder_that_is_not_empty_unless_forced(tmp_path, capsys):
@@ -159,7 +165,10 @@ def test_pre_commit_config_uses_our_hooks_with_a_documented_placeholder():
 
 def test_requirements_and_taxonomy_are_valid():
     files = scaffold_files("S", "A", [parse_facet("area:areas=x,y")])
-    assert "sphinx-tc-ext>=" in files["requirements.txt"] and "myst-parser" in files["requirements.txt"]
+    requirement, _source = requirement_line()
+    lines = [line for line in files["requirements.txt"].splitlines() if line and not line.startswith("#")]
+    assert lines == [requirement, "myst-parser>=3.0"]
+    assert Requirement(requirement).name == "sphinx-tc-ext" and Requirement(requirement).extras == {"docs"}
     data = tomllib.loads(files["refs/taxonomy.toml"])
     assert [v["section"] for v in data["facets"][0]["values"]] == ["area-x", "area-y"]
 
@@ -197,3 +206,87 @@ def test_scaffold_passes_check_and_fmt(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert tc_survey("check") == 0, capsys.readouterr()
     assert tc_survey("fmt", "--check") == 0, capsys.readouterr()
+
+
+# -- where the scaffold installs sphinx-tc-ext from (PEP 610 direct_url.json) ---------------------
+
+class FakeDistribution:
+    """An installed distribution as ``importlib.metadata`` shows it: a version and its metadata files."""
+
+    def __init__(self, direct_url: dict | str | None, version: str = "0.3.1") -> None:
+        self.version = version
+        self._direct_url = json.dumps(direct_url) if isinstance(direct_url, dict) else direct_url
+
+    def read_text(self, filename: str) -> str | None:
+        return self._direct_url if filename == "direct_url.json" else None
+
+
+GIT = {"url": "https://github.com/someone/sphinx-tc-ext.git",
+       "vcs_info": {"vcs": "git", "commit_id": "0123456789abcdef0123456789abcdef01234567",
+                    "requested_revision": "main"}}
+
+
+@pytest.mark.parametrize("direct_url, expected", [
+    (GIT, "sphinx-tc-ext[docs] @ git+https://github.com/someone/sphinx-tc-ext.git"
+          "@0123456789abcdef0123456789abcdef01234567"),
+    ({**GIT, "subdirectory": "pkg"}, "sphinx-tc-ext[docs] @ git+https://github.com/someone/sphinx-tc-ext.git"
+                                     "@0123456789abcdef0123456789abcdef01234567#subdirectory=pkg"),
+    ({"url": "file:///home/ada/sphinx-tc-ext", "dir_info": {"editable": True}},
+     "sphinx-tc-ext[docs] @ file:///home/ada/sphinx-tc-ext"),
+    ({"url": "file:///home/ada/sphinx-tc-ext", "dir_info": {}}, "sphinx-tc-ext[docs] @ file:///home/ada/sphinx-tc-ext"),
+    ({"url": "file:///tmp/dist/sphinx_tc_ext-0.3.1-py3-none-any.whl", "archive_info": {}},
+     "sphinx-tc-ext[docs] @ file:///tmp/dist/sphinx_tc_ext-0.3.1-py3-none-any.whl"),
+    (None, "sphinx-tc-ext[docs]==0.3.1"),  # from an index: no direct_url.json
+    ("{not json", "sphinx-tc-ext[docs]==0.3.1"),
+    ({"url": "javascript:alert(1)", "dir_info": {}}, "sphinx-tc-ext[docs]==0.3.1"),
+], ids=["git", "git-subdirectory", "editable", "local-dir", "local-wheel", "index", "broken", "odd-scheme"])
+def test_requirement_line_from_direct_url(direct_url, expected):
+    line, source = requirement_line(FakeDistribution(direct_url))
+    assert line == expected
+    requirement = Requirement(line)  # what pip parses
+    assert requirement.name == "sphinx-tc-ext" and requirement.extras == {"docs"}
+    assert ("on this machine only" in source) == line.startswith("sphinx-tc-ext[docs] @ file:")
+
+
+@pytest.mark.parametrize("direct_url, line", [
+    (GIT, "sphinx-tc-ext[docs] @ git+https://github.com/someone/sphinx-tc-ext.git@0123456789abcdef0123456789abcdef01234567"),
+    ({"url": "file:///src/tc", "dir_info": {"editable": True}}, "sphinx-tc-ext[docs] @ file:///src/tc"),
+    (None, "sphinx-tc-ext[docs]==0.3.1"),
+], ids=["git", "editable", "index"])
+def test_init_writes_the_source_it_was_installed_from(tmp_path, monkeypatch, capsys, direct_url, line):
+    asked = []
+
+    def distribution(name: str) -> FakeDistribution:
+        asked.append(name)
+        return FakeDistribution(direct_url)
+
+    monkeypatch.setattr(init_module.metadata, "distribution", distribution)
+    assert tc_survey("init", str(tmp_path / "site")) == 0
+    requirements = (tmp_path / "site" / "requirements.txt").read_text(encoding="utf-8")
+    assert asked == ["sphinx-tc-ext"] and f"\n{line}\n" in requirements
+    assert ">=" not in requirements.split("myst-parser")[0]
+
+
+def test_init_from_a_source_tree_not_installed(monkeypatch):
+    def missing(name: str):
+        raise init_module.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(init_module.metadata, "distribution", missing)
+    assert requirement_line()[0] == f"sphinx-tc-ext[docs]>={__version__}"
+
+
+# -- pre-commit: a release tag, never a branch -----------------------------------------------------
+
+def test_pre_commit_snippets_pin_the_release_tag():
+    """pre-commit warns about a mutable rev such as main: every snippet we write or show pins v<version>."""
+    config = yaml.safe_load(scaffold_files("S", "A", [parse_facet("area=a")])[".pre-commit-config.yaml"])
+    assert config["repos"][0]["rev"] == f"v{__version__}"
+    shown = {
+        "docs/contributing.md": (REPO / "docs" / "contributing.md").read_text(encoding="utf-8"),
+        "docs/guide/cli.md": (REPO / "docs" / "guide" / "cli.md").read_text(encoding="utf-8"),
+        ".pre-commit-hooks.yaml": (REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"),
+    }
+    for name, text in shown.items():
+        revs = re.findall(r"^[\s#]*rev:\s*(\S+)", text, re.M)  # YAML lines, commented out or not
+        assert revs, f"{name} shows no pre-commit snippet"
+        assert set(revs) == {f"v{__version__}"}, f"{name}: rev {revs}; pin the release tag v{__version__}"

@@ -457,6 +457,9 @@ class ImportResult:
     count: int  # papers found in the list
     published: list[str] = field(default_factory=list)  # keys of preprints the list now gives a venue
     retitled: list[str] = field(default_factory=list)  # keys whose title the list changed
+    #: key -> field -> (old raw value, new raw value; "" when deleted) of every entry the merge edited,
+    #: ``updated`` left out: what ``--summary`` shows a reviewer (``type`` is the entry type)
+    diffs: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
 
 
 #: Fields whose change a merge dates with ``updated``: what a reader of the site notices.
@@ -619,6 +622,7 @@ def import_awesome(source: str | Path, output: str | Path | None, taxonomy: Taxo
     new_items: list[Imported] = []
     published: list[str] = []
     retitled: list[str] = []
+    diffs: dict[str, dict[str, tuple[str, str]]] = {}
     for item in items:
         eprint = item.entry.fields.get("eprint", "")
         paper = by_eprint.get(eprint) if eprint else None
@@ -647,6 +651,11 @@ def import_awesome(source: str | Path, output: str | Path | None, taxonomy: Taxo
             entry_type, edits = None, {}
         if block is not None:
             editor.edit(block, entry_type, edits)
+        if entry_type or edits:
+            diffs[paper.key] = {name: (old.fields.get(name, ""), value or "") for name, value in edits.items()
+                                if name != "updated"}
+            if entry_type:
+                diffs[paper.key]["type"] = (old.entry_type.lower(), entry_type)
         if entry_type:
             old.entry_type = entry_type
         for name, value in edits.items():
@@ -667,7 +676,7 @@ def import_awesome(source: str | Path, output: str | Path | None, taxonomy: Taxo
     problems.sort(key=lambda p: (p.path, p.line, p.message))
     return ImportResult(entries=sorted([*entries.values(), *appended], key=Entry.sort_key), problems=problems,
                         changes=sorted(changes, key=lambda c: (c[0], c[1])), text=text, count=len(items),
-                        published=sorted(published), retitled=sorted(retitled))
+                        published=sorted(published), retitled=sorted(retitled), diffs=diffs)
 
 
 def summarise(problems: Sequence[Problem]) -> str:

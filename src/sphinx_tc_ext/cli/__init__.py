@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sphinx_tc_ext.cli.enrich",
     "sphinx_tc_ext.cli.export",
     "sphinx_tc_ext.cli.init",
+    "sphinx_tc_ext.cli.preview",
 )
 
 

@@ -97,6 +97,7 @@ from sphinx_tc_ext.awesome.importer import import_awesome, summarise
 from sphinx_tc_ext.awesome.layout import Layout, layout_for, load_layout
 from sphinx_tc_ext.awesome.newvalues import extend_taxonomy, unknown_tags
 from sphinx_tc_ext.awesome.rows import UNREAD_SHOWN, markdown_files, unread_lines
+from sphinx_tc_ext.awesome.summary import new_values, render_summary
 from sphinx_tc_ext.cache.atomic import write_atomic
 from sphinx_tc_ext.cli._common import iso_date, load_for_command, output_file, output_folder, positive_int, year_month
 from sphinx_tc_ext.core.problems import InputError, Problem
@@ -128,6 +129,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="add the list's unknown tags to the taxonomy file as new values (to describe), then import")
     p.add_argument("--force", action="store_true",
                    help="merge even when the existing bib has entries that cannot be read (they are kept as they are)")
+    p.add_argument("--summary", default=None, metavar="FILE",
+                   help="also write a Markdown summary of the merge (for a pull request's body): counts, added, "
+                        "published, retitled, retagged, new taxonomy values, anomalies; '-' for stdout")
     p.add_argument("-q", "--quiet", action="store_true", help="print only the summary of the anomalies")
     p.add_argument("--strict", action="store_true", help="exit with status 1 when anomalies were found")
     p.set_defaults(func=_cmd_import)
@@ -165,8 +169,10 @@ def _cmd_import(args: argparse.Namespace) -> int:
         for path in files:  # a Latin-1 byte: say where, before anything is parsed or written
             read_utf8(path, "Markdown file")
         out = output_file(args.output, "survey.bib")
+        summary_path = _summary_file(args.summary) if args.summary not in (None, "-") else None
         if out.exists():
             read_utf8(out, "bib to merge into", "syntax")
+        before = taxonomy
         extension = extend_taxonomy(taxonomy, unknown_tags(files, taxonomy, layout)) if args.add_values else None
         if extension is not None:
             taxonomy = extension.taxonomy
@@ -185,19 +191,38 @@ def _cmd_import(args: argparse.Namespace) -> int:
     if extension is not None and extension.added:
         write_atomic(taxonomy.path, extension.text)
     write_atomic(out, result.text)
+    report = sys.stderr if args.summary == "-" else sys.stdout  # stdout is the summary's, then
     counts = Counter(action for action, _k, _d in result.changes)
     for action, key, detail in result.changes:
         if action != "unchanged":
-            print(f"{action:8} {key}" + (f": {detail}" if detail else ""))
+            print(f"{action:8} {key}" + (f": {detail}" if detail else ""), file=report)
     if result.changes:
         updated = f"{counts.get('updated', 0)} updated"
         if result.published or result.retitled:
             updated += f" ({len(result.published)} published, {len(result.retitled)} retitled)"
         print(", ".join([f"{counts.get('added', 0)} added", updated,
-                         *(f"{counts.get(a, 0)} {a}" for a in ("unchanged", "kept"))]))
+                         *(f"{counts.get(a, 0)} {a}" for a in ("unchanged", "kept"))]), file=report)
     else:
-        print(f"wrote {len(result.entries)} entries to {out}")
+        print(f"wrote {len(result.entries)} entries to {out}", file=report)
+    if args.summary:
+        added_values = new_values(before, taxonomy) if extension is not None and extension.added else []
+        anomalies = [p for p in problems if not (p.code == "new-value" and p.message.startswith("added "))]
+        source = Path(args.source)
+        text = render_summary(result, taxonomy, added_values, anomalies, source=source.name,
+                              base=source if source.is_dir() else source.parent)
+        if summary_path is None:
+            sys.stdout.write(text)
+        else:
+            write_atomic(summary_path, text)
     return 1 if args.strict and result.problems else 0
+
+
+def _summary_file(value: str) -> Path:
+    """The ``--summary`` file, checked before anything is written (a folder in the way is a usage error)."""
+    if Path(value).is_dir():
+        raise InputError([Problem(value, 1, "io", "--summary names a folder, not a file; give a file name such as "
+                                  f"{Path(value) / 'sync-summary.md'}, or '-' for stdout")])
+    return output_file(value, "sync-summary.md")
 
 
 def _no_papers(source: str, files: list[Path], layout: Layout, unread: int) -> Problem:

@@ -4,7 +4,8 @@ The scaffold is a site that builds with ``sphinx-build -nW --keep-going -c . doc
 _build/html`` as created::
 
     conf.py                   the Sphinx configuration (tc_* settings)
-    requirements.txt          what the build needs (sphinx-tc-ext, myst-parser)
+    requirements.txt          what the build needs: sphinx-tc-ext from where this copy was
+                              installed (see :func:`requirement_line`), myst-parser
     README.md                 how to build, add papers, publish
     .readthedocs.yaml         Read the Docs runs the same sphinx-build command
     .pre-commit-config.yaml   the tc-survey-check and tc-survey-fmt hooks
@@ -29,8 +30,10 @@ import json
 import re
 import sys
 from dataclasses import dataclass
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
+from typing import Protocol
+from urllib.parse import urlsplit
 
 from sphinx_tc_ext._version import __version__
 from sphinx_tc_ext.cache.atomic import write_atomic
@@ -100,6 +103,62 @@ def parse_facets(specs: list[str] | None) -> list[FacetSpec]:
     return facets
 
 
+# -- where sphinx-tc-ext comes from ------------------------------------------------------------
+
+DIST_NAME = "sphinx-tc-ext"
+#: The requirement names the extra: the scaffold's conf.py needs MyST and the docs dependencies.
+REQUIREMENT = "sphinx-tc-ext[docs]"
+
+
+class Distribution(Protocol):
+    """What :func:`requirement_line` reads of an installed distribution (``importlib.metadata``'s, or a fake)."""
+
+    @property
+    def version(self) -> str: ...
+
+    def read_text(self, filename: str) -> str | None: ...
+
+
+def requirement_line(dist: Distribution | None = None) -> tuple[str, str]:
+    """The requirement that installs this copy of sphinx-tc-ext again, and a comment saying where it points.
+
+    Until the package is on PyPI, ``sphinx-tc-ext>=VERSION`` cannot install; what pip recorded at
+    install time (PEP 610 ``direct_url.json``) can: a git URL at its commit, a local folder or
+    archive (editable or not), else (installed from an index) the exact version.
+    """
+    if dist is None:
+        try:
+            dist = metadata.distribution(DIST_NAME)
+        except metadata.PackageNotFoundError:  # run from a source tree on sys.path, never installed
+            return f"{REQUIREMENT}>={__version__}", "not installed: the release of this version or newer"
+    pinned = f"{REQUIREMENT}=={dist.version}", "the release this site was made with"
+    try:
+        raw = dist.read_text("direct_url.json")
+        data = json.loads(raw) if raw else None
+    except (OSError, ValueError):
+        return pinned
+    if not isinstance(data, dict) or not isinstance(data.get("url"), str):
+        return pinned
+    url: str = data["url"]
+    scheme = urlsplit(url).scheme
+    vcs = data.get("vcs_info")
+    if isinstance(vcs, dict) and vcs.get("vcs") == "git" and scheme in ("https", "http", "ssh", "file"):
+        commit = vcs.get("commit_id") or vcs.get("requested_revision") or ""
+        line = f"{REQUIREMENT} @ git+{url}" + (f"@{commit}" if commit else "")
+        subdirectory = data.get("subdirectory")
+        if isinstance(subdirectory, str) and subdirectory:
+            line += f"#subdirectory={subdirectory}"
+        return line, "the git commit this site was made with"
+    if scheme == "file":
+        editable = isinstance(data.get("dir_info"), dict) and data["dir_info"].get("editable")
+        return f"{REQUIREMENT} @ {url}", ("a local " + ("checkout (installed editable)" if editable else "path")
+                                          + ": installs on this machine only; before publishing the site, replace "
+                                          "it with a git URL or a release")
+    if scheme in ("https", "http") and "archive_info" in data:
+        return f"{REQUIREMENT} @ {url}", "the archive this site was made with"
+    return pinned
+
+
 # -- rendering -------------------------------------------------------------------------------
 
 def template(name: str) -> str:
@@ -153,9 +212,10 @@ def taxonomy_toml(title: str, facets: list[FacetSpec]) -> str:
 
 
 def scaffold_files(title: str, author: str, facets: list[FacetSpec], hooks_repo: str = HOOKS_REPO,
-                   today: datetime.date | None = None) -> dict[str, str]:
-    """Every file of the scaffold: relative path -> text."""
+                   today: datetime.date | None = None, requirement: tuple[str, str] | None = None) -> dict[str, str]:
+    """Every file of the scaffold: relative path -> text (``requirement``: :func:`requirement_line`'s)."""
     today = today or datetime.date.today()
+    requirement_text, requirement_source = requirement or requirement_line()
     one_line = " ".join(title.split())
     facet_fields = ", ".join(f.field for f in facets)
     group = facets[:2]
@@ -164,7 +224,8 @@ def scaffold_files(title: str, author: str, facets: list[FacetSpec], hooks_repo:
     files["conf.py"] = render(
         "conf.py.tmpl", title_text=in_docstring, version=__version__, title_py=repr(one_line),
         author_py=repr(author), copyright_py=repr(f"{today.year}, {author}"))
-    files["requirements.txt"] = render("requirements.txt.tmpl", version=__version__)
+    files["requirements.txt"] = render("requirements.txt.tmpl", requirement=requirement_text,
+                                       source=requirement_source)
     files[".readthedocs.yaml"] = render("readthedocs.yaml.tmpl")
     files[".pre-commit-config.yaml"] = render("pre-commit-config.yaml.tmpl", hooks_repo=hooks_repo,
                                               version=__version__)
