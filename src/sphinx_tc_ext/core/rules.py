@@ -22,6 +22,7 @@ from pybtex.exceptions import PybtexError
 from sphinx_tc_ext.core.bibread import balanced_braces
 from sphinx_tc_ext.core.latex import latex_to_text
 from sphinx_tc_ext.core.problems import InputError, Problem
+from sphinx_tc_ext.core.titlecase import is_word_char
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -39,7 +40,13 @@ _UNESCAPE_RE = re.compile(_COMMANDS + r"|\\[&%$#_]")
 _EXACT = re.compile(r"(?:" + _COMMANDS + r"|\\[&%$#_]|[^\\{}~^$])*")
 _UNESCAPES = {v: k for k, v in _ESCAPES.items()}
 # A word braced against case changes (``{LLaVA}``, core.titlecase), not the argument of a command (``\emph{X}``).
-_PROTECTED_WORD = re.compile(r"(?<![A-Za-z])\{(\w+)\}")
+# A word is what core.titlecase braces: letters, digits and combining marks (``\w`` misses the marks).
+_PROTECTED_WORD = re.compile(r"(?<![A-Za-z])\{([^\s{}\\]+)\}")
+
+
+def _unbrace_word(match: re.Match[str]) -> str:
+    word = match.group(1)
+    return word if all(is_word_char(ch) for ch in word) else match.group(0)
 
 
 def text_to_bib(text: str) -> str:
@@ -50,7 +57,7 @@ def text_to_bib(text: str) -> str:
 def bib_to_text(value: str) -> str:
     """The inverse of :func:`text_to_bib`, case-protecting braces aside; other LaTeX goes through
     :func:`latex_to_text` (which would also drop the braces ``\\textbraceleft{}`` stands for)."""
-    unbraced = _PROTECTED_WORD.sub(r"\1", value) if "{" in value else value
+    unbraced = _PROTECTED_WORD.sub(_unbrace_word, value) if "{" in value else value
     if _EXACT.fullmatch(unbraced):
         return " ".join(_UNESCAPE_RE.sub(lambda m: _UNESCAPES[m.group(0)], unbraced).split())
     return latex_to_text(value)

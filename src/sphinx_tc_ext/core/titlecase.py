@@ -17,7 +17,7 @@ from collections.abc import Iterator
 _ACCENT_SYMBOLS = frozenset("'`^\"~=.")
 
 
-def _is_word_char(char: str) -> bool:
+def is_word_char(char: str) -> bool:
     """Letters, digits and combining marks (a decomposed ``é`` stays inside its word)."""
     return char.isalnum() or unicodedata.category(char).startswith("M")
 
@@ -55,7 +55,7 @@ def _math_end(value: str, start: int) -> int:
 
 def _word_end(value: str, start: int) -> int:
     end = start
-    while end < len(value) and _is_word_char(value[end]):
+    while end < len(value) and is_word_char(value[end]):
         end += 1
     return end
 
@@ -84,7 +84,7 @@ def _bare_words(value: str) -> Iterator[tuple[int, int]]:
             i = _command_end(value, i)
         elif char == "$":
             i = _math_end(value, i)
-        elif _is_word_char(char):
+        elif is_word_char(char):
             end = _word_end(value, i)
             yield i, end
             i = end
