@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
 ROOTS = Path(__file__).parent / "roots"
 REPO = Path(__file__).parent.parent
 
@@ -14,6 +16,19 @@ def read(path: Path) -> str:
 
 
 FETCH_DATA = Path(__file__).parent / "data" / "fetch"
+SURVEY_TAXONOMY = ROOTS / "test-survey" / "refs" / "taxonomy.toml"
+
+
+def survey_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bib: bytes) -> Path:
+    """A site folder holding ``refs/survey.bib`` (``bib``, bytes as given) and the test survey's taxonomy,
+    made the working directory, as a contributor runs ``tc-survey``; returns the bib's path."""
+    refs = tmp_path / "refs"
+    refs.mkdir()
+    (refs / "taxonomy.toml").write_bytes(SURVEY_TAXONOMY.read_bytes())
+    path = refs / "survey.bib"
+    path.write_bytes(bib)
+    monkeypatch.chdir(tmp_path)
+    return path
 
 
 @dataclass

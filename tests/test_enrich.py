@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
 import time
 
 import pytest
@@ -16,9 +15,9 @@ from sphinx_tc_ext.core import lint
 from sphinx_tc_ext.core.codes import CODES_BY_ID, ERROR
 from sphinx_tc_ext.core.lookup import Found, LookupFailed, parse_atom_batch
 from sphinx_tc_ext.core.taxonomy import load_taxonomy
-from tc_testing import FETCH_DATA, ROOTS, Reply
+from tc_testing import FETCH_DATA, SURVEY_TAXONOMY, Reply, survey_folder
 
-TAXONOMY = ROOTS / "test-survey" / "refs" / "taxonomy.toml"
+TAXONOMY = SURVEY_TAXONOMY
 BATCH = "/api/query?id_list=2507.20198,2508.01548&max_results=2"
 SURVEY = "/api/query?id_list=2507.20198&max_results=1"
 GLIMPSE_DOI = "/doi/10.1109/ICCV.2025.00123"
@@ -113,12 +112,7 @@ assert WRITTEN.count("abstract") == 2
 
 @pytest.fixture
 def bib(tmp_path, monkeypatch):
-    refs = tmp_path / "refs"
-    refs.mkdir()
-    shutil.copy(TAXONOMY, refs / "taxonomy.toml")
-    path = refs / "survey.bib"
-    path.write_text(BIB, encoding="utf-8", newline="")
-    monkeypatch.chdir(tmp_path)
+    path = survey_folder(tmp_path, monkeypatch, BIB.encode())
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     return path
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
 
 import pytest
 from hypothesis import given, settings
@@ -12,9 +11,7 @@ from hypothesis import strategies as st
 from sphinx_tc_ext import cli
 from sphinx_tc_ext.cli import new as scaffold
 from sphinx_tc_ext.core.rules import MONTH_MACROS
-from tc_testing import ROOTS, Reply
-
-TAXONOMY = ROOTS / "test-survey" / "refs" / "taxonomy.toml"
+from tc_testing import Reply, survey_folder
 
 
 class FakeTerminal(io.StringIO):
@@ -26,13 +23,7 @@ class FakeTerminal(io.StringIO):
 
 @pytest.fixture
 def bib(tmp_path, monkeypatch):
-    refs = tmp_path / "refs"
-    refs.mkdir()
-    shutil.copy(TAXONOMY, refs / "taxonomy.toml")
-    path = refs / "survey.bib"
-    path.write_text("% my survey\n", encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    return path
+    return survey_folder(tmp_path, monkeypatch, b"% my survey\n")
 
 
 def type_in(monkeypatch, answers: list[str]) -> list[str]:

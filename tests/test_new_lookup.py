@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 
 import pytest
 
 from sphinx_tc_ext import cli
 from sphinx_tc_ext.core import lint
 from sphinx_tc_ext.core.taxonomy import load_taxonomy
-from tc_testing import FETCH_DATA, ROOTS, Reply
+from tc_testing import FETCH_DATA, Reply, survey_folder
 
-TAXONOMY = ROOTS / "test-survey" / "refs" / "taxonomy.toml"
 ARXIV_QUERY = "/api/query?id_list=2507.20198"
 SURVEY_ENTRY_START = """@article{shao2025tokens,
   title = {When Tokens Talk Too Much: A Survey of Multimodal Long-Context Token Compression across Images, Videos, and Audios},
@@ -54,12 +52,7 @@ RESNET_FLAGS = ["--areas", "image", "--categories", "similarity", "--cost", "tra
 
 @pytest.fixture
 def bib(tmp_path, monkeypatch):
-    refs = tmp_path / "refs"
-    refs.mkdir()
-    shutil.copy(TAXONOMY, refs / "taxonomy.toml")
-    path = refs / "survey.bib"
-    path.write_bytes(b"% my survey\r\n@string{cvpr = {CVPR}}\r\n")
-    monkeypatch.chdir(tmp_path)
+    path = survey_folder(tmp_path, monkeypatch, b"% my survey\r\n@string{cvpr = {CVPR}}\r\n")
     monkeypatch.setattr("sys.stdin", io.StringIO(""))  # not a terminal
     return path
 
