@@ -10,6 +10,12 @@
  * alongside the other active filters, i.e. it ignores the value's own facet.
  * A paper shown in several groups (ids paper-KEY, paper-KEY-2 ...) counts once.
  *
+ * Groups.  A paper sits in every group of each value it has (its first card is
+ * the full one, the others are short `tc-repeat` cards that link to it), so a
+ * group heading counts what the filter bar counts for its value.  When values of
+ * the grouped facet are checked, only their groups are shown: with "Video" on,
+ * no video paper sits under an "Image" heading that would count image papers.
+ *
  * Search.  Title, authors, venue and key; every word must match; case and
  * accents are ignored ("zoe" finds "Zoë").  Matches in titles, authors and
  * venues are wrapped in <mark class="tc-mark"> built with DOM calls.
@@ -255,8 +261,10 @@
         return {
           el, cards, papers, matched: -1, rendered: true,
           countEl: el.querySelector(':scope > .tc-group-title .tc-group-count'),
+          facet: el.getAttribute('data-facet'), value: el.getAttribute('data-value'), excluded: false,
         };
       });
+      this.indexGroupFilters();
       this.live = make('p', 'tc-sr-only');
       this.live.setAttribute('role', 'status');
       this.live.setAttribute('aria-live', 'polite');
@@ -324,10 +332,11 @@
       });
     }
 
-    /** Give a card its copy buttons the first time it is rendered. */
+    /** Give a card its copy buttons the first time it is rendered (a repeat links to the full card instead). */
     prepareCard(st) {
       st.ready = true;
       const card = st.card;
+      if (card.classList.contains('tc-repeat')) return;
       let row = card.querySelector(':scope > .tc-links');
       if (!row) {
         row = make('p', 'tc-links');
@@ -474,7 +483,7 @@
         this.copy(keys, list.join(','), plural(list.length, 'key', 'keys'));
       });
       this.moreButton.addEventListener('click', () => {
-        const first = this.order.find((st) => st.paper.visible && !st.shown);
+        const first = this.order.find((st) => st.paper.visible && !st.shown && !st.excluded);
         this.limit = Infinity;
         this.refresh();
         const link = first && first.card.querySelector('.tc-title a, .tc-copy');
@@ -500,10 +509,61 @@
         return; // a malformed fragment
       }
       const st = id ? this.byId.get(id) : null;
-      if (st && !st.shown && st.paper.visible && this.limit !== Infinity) {
+      if (!st) {
+        this.revealHeading(id);
+        return;
+      }
+      if (st.shown || !st.paper.visible) return;
+      // Past the render limit, or in a group hidden by the filter: show the paper's first shown card.
+      const shownCard = () => st.paper.cards.map((card) => this.stateOf.get(card)).find((other) => other.shown);
+      if (!shownCard() && this.limit !== Infinity) {
         this.limit = Infinity;
         this.refresh();
-        st.card.scrollIntoView();
+      }
+      const target = st.shown ? st : shownCard();
+      if (target) target.card.scrollIntoView();
+    }
+
+    /** A link to a group heading whose cards are past the render limit: render everything. */
+    revealHeading(id) {
+      const heading = id ? document.getElementById(id) : null;
+      const section = heading && this.root.contains(heading) ? heading.closest('section.tc-group') : null;
+      if (!section || !section.hidden || this.limit === Infinity) return;
+      this.limit = Infinity;
+      this.refresh();
+      if (!section.hidden) heading.scrollIntoView();
+    }
+
+    // -- groups that follow the filter ---------------------------------------------------------
+
+    /** Each section's filter dimension (when its facet has one) and each card's enclosing sections. */
+    indexGroupFilters() {
+      const dimOf = new Map(this.dims.map((dim) => [dim.name, dim]));
+      for (const section of this.sections) {
+        section.dim = dimOf.get(section.facet) || null;
+        section.at = section.dim ? section.dim.values.indexOf(section.value) : -1;
+      }
+      const sectionOf = new Map(this.sections.map((section) => [section.el, section]));
+      for (const st of this.cards) {
+        st.sections = [];
+        for (let el = st.card.parentNode; el && el !== this.root; el = el.parentNode) {
+          const section = sectionOf.get(el);
+          if (section && section.dim) st.sections.push(section);
+        }
+        st.excluded = false;
+      }
+    }
+
+    /** Groups of unchecked values of a filtered facet are left out, with their cards. */
+    excludeGroups() {
+      for (const section of this.sections) {
+        const dim = section.dim;
+        section.excluded = Boolean(dim && dim.active && !this.flat && !(section.at >= 0 && dim.sel[section.at]));
+      }
+      for (const st of this.cards) {
+        let excluded = false;
+        for (const section of st.sections) if (section.excluded) { excluded = true; break; }
+        st.excluded = excluded;
       }
     }
 
@@ -588,6 +648,7 @@
         }
       }
       this.matched = matched;
+      this.excludeGroups();
       const rendered = this.paintCards();
       this.paintCounts(dims);
       this.paintSections();
@@ -604,7 +665,7 @@
         let cur = el.firstChild;
         for (const st of grid.order) {
           const card = st.card;
-          if (st.paper.visible && rendered < limit) {
+          if (st.paper.visible && !st.excluded && rendered < limit) {
             rendered++;
             if (card === cur) cur = cur.nextSibling;
             else el.insertBefore(card, cur);
@@ -677,9 +738,9 @@
           section.matched = n;
           if (section.countEl) section.countEl.textContent = `(${n})`;
         }
-        // Hidden when none of its cards is rendered (no match, or all past the render limit).
+        // Hidden when none of its cards is rendered (no match, a value not checked, or all past the render limit).
         let rendered = false;
-        for (const st of section.cards) if (st.shown) { rendered = true; break; }
+        if (!section.excluded) for (const st of section.cards) if (st.shown) { rendered = true; break; }
         if (rendered !== section.rendered) {
           section.rendered = rendered;
           section.el.hidden = !rendered;
@@ -697,7 +758,7 @@
         }
         if (this.countEl.textContent !== text) this.countEl.textContent = text;
       }
-      const cut = this.order.reduce((n, st) => n + (st.paper.visible && !st.shown ? 1 : 0), 0);
+      const cut = this.order.reduce((n, st) => n + (st.paper.visible && !st.shown && !st.excluded ? 1 : 0), 0);
       this.moreEl.hidden = cut === 0;
       if (cut) {
         this.moreText.textContent = `The first ${rendered} cards are listed; ${cut} more match.`;
