@@ -284,7 +284,7 @@ def html_card_frame(ctx: PageContext, paper: Paper, card_id: str, classes: list[
     """The ``<article>`` of a card with the ``data-`` attributes the page script filters on."""
     attrs = {"data-key": paper.key, "data-kind": paper.venue_kind}
     optional = {"data-year": str(paper.year or ""), "data-month": str(paper.month or ""),
-                "data-code": "1" if paper.has_code else ""}
+                "data-code": "1" if paper.has_code else "", "data-added": paper.added}  # added: tc.js "new" marks
     for facet in ctx.taxonomy.facets:
         optional[f"data-{facet.id}"] = " ".join(paper.facets.get(facet.id, ()))
     attrs.update((name, value) for name, value in optional.items() if value)

@@ -45,6 +45,12 @@
  * A site can change the limit with a script that runs before this one:
  * window.tcConfig = { renderLimit: 1000 }.
  *
+ * "New" marks.  Cards added since the reader's last visit (their data-added date
+ * is after the newest one the reader had seen) carry a "New" mark; "Mark as
+ * seen" clears them in one click.  Two dates in localStorage, nothing else: no
+ * cookie, no request.  A visit starts with a browser tab's first page of the site
+ * (sessionStorage), so reloading or moving between pages keeps the marks.
+ *
  * Safety.  No innerHTML, no eval, no inline code, no request to anywhere:
  * bib text only ever reaches the page through textContent and text nodes.
  */
@@ -963,6 +969,72 @@
     }
   }
 
+  // -- "new since your last visit" ------------------------------------------------------------
+
+  const SEEN = 'tc-new:seen'; // the newest added date of the previous visit: cards after it are new
+  const NEWEST = 'tc-new:newest'; // the newest added date seen in this visit so far
+  const VISIT = 'tc-new:visit'; // sessionStorage: this tab's visit has started
+  const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+  function storage(kind) {
+    try {
+      const store = window[kind];
+      store.getItem(SEEN);
+      return store;
+    } catch (err) {
+      return null; // storage disabled or blocked: no marks
+    }
+  }
+
+  function initNewMarks() {
+    const local = storage('localStorage');
+    const session = storage('sessionStorage');
+    if (!local || !session) return;
+    const cards = Array.from(document.querySelectorAll('.tc-paper-table article.tc-card[data-added]'))
+      .filter((card) => ISO_DATE.test(card.getAttribute('data-added')));
+    let newest = local.getItem(NEWEST) || '';
+    if (!ISO_DATE.test(newest)) newest = '';
+    if (!session.getItem(VISIT)) { // a new visit: what the last one saw is now "seen"
+      session.setItem(VISIT, '1');
+      if (newest) local.setItem(SEEN, newest);
+    }
+    for (const card of cards) if (card.getAttribute('data-added') > newest) newest = card.getAttribute('data-added');
+    if (newest) local.setItem(NEWEST, newest);
+    const seen = local.getItem(SEEN);
+    if (!seen || !ISO_DATE.test(seen)) return; // a first visit: nothing is "new" to the reader yet
+    const fresh = cards.filter((card) => card.getAttribute('data-added') > seen);
+    if (!fresh.length) return;
+    const marks = fresh.map((card) => {
+      const mark = make('span', 'tc-new-mark', 'New');
+      mark.title = `Added ${card.getAttribute('data-added')}, after your last visit`;
+      card.prepend(mark);
+      card.classList.add('tc-new');
+      return mark;
+    });
+    const notes = [];
+    for (const root of document.querySelectorAll('.tc-paper-table')) {
+      const papers = new Set(fresh.filter((card) => root.contains(card)).map((card) => card.getAttribute('data-key')));
+      if (!papers.size) continue;
+      const note = make('p', 'tc-new-note', `${plural(papers.size, 'paper', 'papers')} new since your last visit. `);
+      const button = make('button', 'tc-button tc-mark-seen', 'Mark as seen');
+      button.type = 'button';
+      note.append(button);
+      const count = root.querySelector(':scope > .tc-count');
+      root.insertBefore(note, count ? count.nextSibling : root.firstChild);
+      notes.push(note);
+      button.addEventListener('click', () => {
+        local.setItem(SEEN, local.getItem(NEWEST) || seen);
+        for (const mark of marks) {
+          mark.closest('.tc-card').classList.remove('tc-new');
+          mark.remove();
+        }
+        for (const other of notes) other.remove();
+        const status = root.tcTable;
+        if (status && status.say) status.say('New marks cleared.');
+      });
+    }
+  }
+
   function init() {
     initCiteBlocks();
     let owner = true;
@@ -972,6 +1044,7 @@
       if (hasBar) owner = false;
       root.tcTable = table;
     }
+    initNewMarks();
   }
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
