@@ -83,3 +83,12 @@ def test_an_update_rewrites_the_news_without_reading_pages(copy_root, build):
     assert page.select_one(".tc-news-month .rubric").get_text() == "September 2025"
     assert BeautifulSoup(read(app.outdir / "index.html"), "html.parser").select_one(
         ".tc-last-updated").get_text().startswith("Last updated 2025-09-02")
+
+
+def test_parallel_build_equals_serial(copy_root, build):
+    serial = build(copy_root("test-news", dest="serial"))
+    parallel = build(copy_root("test-news", dest="parallel"), parallel=2)
+    assert parallel.warning.getvalue() == ""
+    for name in ("index.html", "papers.html", "whats-new.html"):
+        assert read(serial.outdir / name) == read(parallel.outdir / name)
+    assert read(serial.outdir / "feed.xml") == read(parallel.outdir / "feed.xml")
