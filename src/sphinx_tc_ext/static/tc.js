@@ -30,6 +30,7 @@
  *   &code=1                  only papers with code
  *   &sort=newest             newest, oldest, title or venue (default: as built)
  *   &group=flat              one flat list instead of groups
+ *   &view=table, &tsort=..., &pick=k1,k2   the table view (see TableView)
  * A discrete change (checkbox, select, button) pushes a history entry; typing in
  * the search box replaces the entry it started, so back/forward step through
  * filter states.  Unknown parameters are kept untouched; a bad value is ignored.
@@ -343,6 +344,7 @@
       st.ready = true;
       const card = st.card;
       if (card.classList.contains('tc-repeat')) return;
+      if (this.onPrepare) this.onPrepare(st); // the table view's "Pick" button
       let row = card.querySelector(':scope > .tc-links');
       if (!row) {
         row = make('p', 'tc-links');
@@ -659,6 +661,7 @@
       this.paintCounts(dims);
       this.paintSections();
       this.paintTotal(matched, rendered, active.length > 0 || years !== null || ws.length > 0);
+      if (this.afterRefresh) this.afterRefresh(); // the table view
     }
 
     /** Put the matching cards in the document, in display order, up to the render limit; highlight them. */
@@ -969,6 +972,260 @@
     }
   }
 
+  // -- the table view and picks -----------------------------------------------------------------
+  //
+  //   &view=table          the matching papers as a compact table instead of cards
+  //   &tsort=year / -year  the table's sort column (title, venue, year, a facet id or code), - for descending
+  //   &pick=k1,k2          just these papers, in the table ("Compare"; each full card has a "Pick" toggle)
+
+  class TableView {
+    constructor(table) {
+      this.table = table;
+      this.root = table.root;
+      this.on = false;
+      this.sortKey = '';
+      this.desc = false;
+      this.picks = new Set();
+      this.onlyPicks = false;
+      this.limit = table.limit;
+      this.columns = this.makeColumns();
+      this.buildSwitch();
+      this.buildTable();
+      this.buildPickBar();
+      if (table.ownsUrl) {
+        this.fromUrl();
+        window.addEventListener('popstate', () => {
+          this.fromUrl();
+          this.apply();
+        });
+      }
+      table.onPrepare = (st) => this.addPick(st);
+      table.afterRefresh = () => this.render();
+      for (const st of table.cards) if (st.ready && !st.card.classList.contains('tc-repeat')) this.addPick(st);
+      this.apply();
+    }
+
+    makeColumns() {
+      const badges = (facet) => (p) => Array.from(
+        p.primary.querySelectorAll(`.tc-badges .tc-badge[data-facet="${facet}"]`), (b) => b.textContent).join(', ');
+      const columns = [
+        { id: 'title', label: 'Title', text: (p) => p.title, key: (p) => p.title },
+        { id: 'venue', label: 'Venue', text: (p) => p.venue, key: (p) => p.venue },
+        { id: 'year', label: 'Year', text: (p) => (p.year ? String(p.year) : ''), key: (p) => p.year * 100 + p.month },
+      ];
+      for (const dim of this.table.dims) {
+        if (dim.name === 'kind' || dim.name === 'code') continue;
+        const legend = this.table.form.querySelector(`fieldset[data-facet="${dim.name}"] > legend`);
+        const text = badges(dim.name);
+        columns.push({ id: dim.name, label: legend ? legend.textContent : dim.name, text, key: text });
+      }
+      const code = (p) => p.primary.querySelector('.tc-links a.tc-link-code');
+      columns.push({ id: 'code', label: 'Code', text: (p) => (code(p) ? 'code' : ''), key: (p) => (code(p) ? 0 : 1), link: code });
+      return columns;
+    }
+
+    buildSwitch() {
+      const view = this.table.form.querySelector('.tc-view');
+      const id = `${this.table.id}-view`;
+      this.select = make('select');
+      this.select.id = id;
+      this.select.name = 'view';
+      for (const [value, label] of [['', 'Cards'], ['table', 'Table']]) {
+        const option = make('option', '', label);
+        option.value = value;
+        this.select.append(option);
+      }
+      const label = make('label', '', 'View');
+      label.htmlFor = id;
+      const wrap = make('span', 'tc-control tc-view-switch');
+      wrap.append(label, this.select);
+      view.insertBefore(wrap, view.querySelector('.tc-actions'));
+      this.select.addEventListener('change', () => {
+        this.on = this.select.value === 'table';
+        if (!this.on) this.onlyPicks = false;
+        this.apply();
+        this.toUrl(true);
+      });
+    }
+
+    buildTable() {
+      this.wrap = make('div', 'tc-table-wrap');
+      this.wrap.hidden = true;
+      this.el = make('table', 'tc-table');
+      this.caption = make('caption', 'tc-sr-only');
+      const head = make('thead');
+      const row = make('tr');
+      this.heads = this.columns.map((column) => {
+        const th = make('th');
+        th.scope = 'col';
+        const button = make('button', 'tc-sort-head', column.label);
+        button.type = 'button';
+        button.addEventListener('click', () => {
+          if (this.sortKey === column.id) this.desc = !this.desc;
+          else { this.sortKey = column.id; this.desc = column.id === 'year'; }
+          this.render();
+          this.toUrl(false);
+        });
+        th.append(button);
+        row.append(th);
+        return th;
+      });
+      head.append(row);
+      this.body = make('tbody');
+      this.el.append(this.caption, head, this.body);
+      this.more = make('p', 'tc-table-more');
+      this.moreButton = make('button', 'tc-button', 'Show all');
+      this.moreButton.type = 'button';
+      this.moreButton.addEventListener('click', () => {
+        this.limit = Infinity;
+        this.render();
+      });
+      this.moreText = make('span');
+      this.more.append(this.moreText, ' ', this.moreButton);
+      this.wrap.append(this.el, this.more);
+      this.root.insertBefore(this.wrap, this.table.moreEl);
+    }
+
+    buildPickBar() {
+      this.pickBar = make('p', 'tc-pick-bar');
+      this.pickBar.hidden = true;
+      this.pickText = make('span');
+      this.compare = make('button', 'tc-button tc-compare', 'Compare');
+      this.compare.type = 'button';
+      this.compare.addEventListener('click', () => {
+        this.onlyPicks = !this.onlyPicks;
+        if (this.onlyPicks) this.on = true;
+        this.apply();
+        this.toUrl(true);
+      });
+      const clear = make('button', 'tc-button tc-clear-picks', 'Clear picks');
+      clear.type = 'button';
+      clear.addEventListener('click', () => {
+        this.picks.clear();
+        this.onlyPicks = false;
+        this.apply();
+        this.toUrl(true);
+      });
+      this.pickBar.append(this.pickText, ' ', this.compare, ' ', clear);
+      this.root.insertBefore(this.pickBar, this.table.bar.nextSibling);
+    }
+
+    addPick(st) {
+      const row = st.card.querySelector(':scope > .tc-links');
+      if (!row || row.querySelector('.tc-pick')) return;
+      const button = make('button', 'tc-button tc-pick', 'Pick');
+      button.type = 'button';
+      const key = st.paper.key;
+      const paint = () => {
+        const on = this.picks.has(key);
+        button.setAttribute('aria-pressed', on ? 'true' : 'false');
+        button.textContent = on ? 'Picked ✓' : 'Pick';
+      };
+      button.tcPaint = paint;
+      paint();
+      button.addEventListener('click', () => {
+        if (this.picks.has(key)) this.picks.delete(key);
+        else this.picks.add(key);
+        this.apply();
+        if (this.onlyPicks) this.toUrl(false);
+      });
+      row.append(button);
+    }
+
+    /** Show the chosen view, the pick bar and the picks' buttons. */
+    apply() {
+      if (!this.picks.size) this.onlyPicks = false;
+      this.select.value = this.on ? 'table' : '';
+      this.root.classList.toggle('tc-is-table', this.on);
+      this.wrap.hidden = !this.on;
+      this.pickBar.hidden = this.picks.size === 0;
+      this.pickText.textContent = `${plural(this.picks.size, 'paper', 'papers')} picked.`;
+      this.compare.textContent = this.onlyPicks ? 'Show all papers' : 'Compare';
+      for (const button of this.root.querySelectorAll('.tc-pick')) button.tcPaint();
+      this.render();
+    }
+
+    /** The table's rows: the matching papers (or the picked ones), sorted by the chosen column. */
+    render() {
+      if (!this.on) return;
+      let papers = this.onlyPicks ? this.table.papers.filter((p) => this.picks.has(p.key)) : this.table.matchedPapers();
+      const column = this.columns.find((c) => c.id === this.sortKey);
+      if (column) {
+        const sign = this.desc ? -1 : 1;
+        papers = papers.slice().sort((a, b) => {
+          const x = column.key(a);
+          const y = column.key(b);
+          const order = typeof x === 'number' ? x - y : collator.compare(x, y);
+          return sign * order || a.i - b.i;
+        });
+      }
+      for (const [i, th] of this.heads.entries()) {
+        const sorted = this.columns[i].id === this.sortKey;
+        th.setAttribute('aria-sort', sorted ? (this.desc ? 'descending' : 'ascending') : 'none');
+      }
+      this.caption.textContent = `${plural(papers.length, 'paper', 'papers')}${column ? `, sorted by ${column.label}` : ''}`;
+      const shown = papers.slice(0, this.limit);
+      this.body.replaceChildren(...shown.map((p) => this.row(p)));
+      this.more.hidden = shown.length === papers.length;
+      this.moreText.textContent = `The first ${shown.length} of ${papers.length} papers are listed.`;
+    }
+
+    row(p) {
+      const tr = make('tr');
+      tr.setAttribute('data-key', p.key);
+      for (const column of this.columns) {
+        const td = make('td');
+        if (column.id === 'title') {
+          const a = make('a', '', p.title);
+          a.href = `#${p.primary.id}`;
+          td.append(a);
+        } else if (column.link) {
+          const found = column.link(p);
+          if (found) {
+            const a = make('a', '', column.text(p));
+            a.href = found.href;
+            td.append(a);
+          }
+        } else {
+          td.textContent = column.text(p);
+        }
+        tr.append(td);
+      }
+      return tr;
+    }
+
+    fromUrl() {
+      const params = new URLSearchParams(window.location.search);
+      const picks = (params.get(PICK_PARAM) || '').split(',').map((s) => s.trim()).filter(Boolean);
+      const known = new Set(this.table.papers.map((p) => p.key));
+      this.picks = new Set(picks.filter((key) => known.has(key)));
+      this.onlyPicks = this.picks.size > 0;
+      this.on = params.get(VIEW_PARAM) === 'table' || this.onlyPicks;
+      const sort = params.get(TSORT_PARAM) || '';
+      const id = sort.replace(/^-/, '');
+      this.sortKey = this.columns.some((c) => c.id === id) ? id : '';
+      this.desc = this.sortKey !== '' && sort.startsWith('-');
+    }
+
+    toUrl(push) {
+      if (!this.table.ownsUrl) return;
+      const params = new URLSearchParams(window.location.search);
+      for (const name of [VIEW_PARAM, TSORT_PARAM, PICK_PARAM]) params.delete(name);
+      if (this.on) params.set(VIEW_PARAM, 'table');
+      if (this.on && this.sortKey) params.set(TSORT_PARAM, (this.desc ? '-' : '') + this.sortKey);
+      if (this.onlyPicks && this.picks.size) params.set(PICK_PARAM, Array.from(this.picks).join(','));
+      const qs = params.toString();
+      const url = window.location.pathname + (qs ? `?${qs}` : '') + window.location.hash;
+      if (url === window.location.pathname + window.location.search + window.location.hash) return;
+      if (push) window.history.pushState(null, '', url);
+      else window.history.replaceState(window.history.state, '', url);
+    }
+  }
+
+  const VIEW_PARAM = 'view';
+  const TSORT_PARAM = 'tsort';
+  const PICK_PARAM = 'pick';
+
   // -- "new since your last visit" ------------------------------------------------------------
 
   const SEEN = 'tc-new:seen'; // the newest added date of the previous visit: cards after it are new
@@ -1043,6 +1300,7 @@
       const table = new PaperTable(root, owner && hasBar);
       if (hasBar) owner = false;
       root.tcTable = table;
+      if (table.form) table.tableView = new TableView(table);
     }
     initNewMarks();
   }
