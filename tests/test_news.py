@@ -92,3 +92,20 @@ def test_parallel_build_equals_serial(copy_root, build):
     for name in ("index.html", "papers.html", "whats-new.html"):
         assert read(serial.outdir / name) == read(parallel.outdir / name)
     assert read(serial.outdir / "feed.xml") == read(parallel.outdir / "feed.xml")
+
+
+def test_table_layout_is_a_plain_table_for_every_builder(copy_root, build):
+    app = build(_news_root(copy_root))
+    assert app.warning.getvalue() == ""
+    page = BeautifulSoup(read(app.outdir / "table.html"), "html.parser")
+    table = page.select_one("table.tc-plain-table")
+    assert table.select_one("caption .caption-text").get_text(strip=True) == "4 papers"
+    head = [th.get_text(strip=True) for th in table.select("thead th")]
+    assert head == ["Title", "Venue", "Year", "Area", "Mechanism", "Training cost", "Code"]
+    rows = [[td.get_text(strip=True) for td in tr.select("td")] for tr in table.select("tbody tr")]
+    assert len(rows) == 4  # merge2025video is in two areas: still one row
+    merge = next(r for r in rows if r[0].startswith("Merging Frames"))
+    assert merge[1:5] == ["arXiv 2025.06", "2025", "Video LLM, Image LLM", "Similarity-based"]
+    assert table.select_one("tbody a")["href"].startswith("https://arxiv.org/abs/")
+    text = build(copy_root("test-news", dest="text"), "text")
+    assert "Merging Frames" in read(text.outdir / "table.txt")  # in a cell, wrapped

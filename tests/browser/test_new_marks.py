@@ -69,3 +69,26 @@ def test_whats_new_page_lists_added_and_updated_by_month(page: Page, news_site: 
     months.nth(0).locator("ul.tc-news-updated a").first.click()
     page.wait_for_url("**/papers.html#paper-retitle2025image")
     expect(page.locator("#paper-retitle2025image")).to_be_in_viewport()
+
+
+def test_table_layout_sorts_with_javascript_and_is_plain_without(page: Page, news_site: str, browser) -> None:
+    page.goto(news_site + "table.html")
+    table = page.locator("table.tc-plain-table")
+    titles = table.locator("tbody tr td:nth-child(1)")
+    built = titles.all_inner_texts()
+    year_head = table.locator("thead th").nth(2)
+    title_head = table.locator("thead th").nth(0)
+    title_head.locator("button").click()
+    expect(title_head).to_have_attribute("aria-sort", "ascending")
+    assert titles.all_inner_texts() == sorted(built, key=str.casefold)
+    title_head.locator("button").focus()
+    page.keyboard.press("Enter")
+    expect(title_head).to_have_attribute("aria-sort", "descending")
+    assert titles.all_inner_texts() == sorted(built, key=str.casefold, reverse=True)
+    expect(year_head).to_have_attribute("aria-sort", "none")
+    context = browser.new_context(java_script_enabled=False)
+    plain = context.new_page()
+    plain.goto(news_site + "table.html")
+    assert plain.locator("table.tc-plain-table tbody tr").count() == 4
+    assert plain.locator("table.tc-plain-table thead button").count() == 0  # a plain table
+    context.close()

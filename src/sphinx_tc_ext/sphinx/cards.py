@@ -27,6 +27,7 @@ from sphinx_tc_ext.sphinx.filterbar import render_filterbar
 from sphinx_tc_ext.sphinx.html import Html, el, escape_attribute, h, text
 from sphinx_tc_ext.sphinx.nodes import paper_table, tc_cards, tc_list
 from sphinx_tc_ext.sphinx.plainlist import count_keys, list_item_markup, render_plain_table
+from sphinx_tc_ext.sphinx.tablelayout import render_table_layout
 
 
 def render_paper_tables(app: Sphinx, doctree: nodes.document, docname: str) -> None:
@@ -52,7 +53,9 @@ def render_paper_tables(app: Sphinx, doctree: nodes.document, docname: str) -> N
         level = sum(1 for a in _ancestors(node) if isinstance(a, nodes.section))
         ctx.section_id = next((a["ids"][0] for a in _ancestors(node)
                                if isinstance(a, nodes.section) and a["ids"]), "")
-        if ctx.html and node.get("layout", "cards") == "cards":
+        if node.get("layout") == "table":
+            node.replace_self(render_table_layout(ctx, node))
+        elif ctx.html and node.get("layout", "cards") == "cards":
             node.replace_self(render_html_table(ctx, node, level))
         else:
             node.replace_self(render_plain_table(ctx, node))

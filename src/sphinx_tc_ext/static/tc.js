@@ -1222,6 +1222,38 @@
     }
   }
 
+  /** ``:layout: table`` (a plain table without JavaScript): a click on a column head sorts it. */
+  function initPlainTables() {
+    for (const table of document.querySelectorAll('table.tc-plain-table')) {
+      const body = table.tBodies[0];
+      const heads = Array.from(table.querySelectorAll('thead th'));
+      if (!body || !heads.length) continue;
+      const rows = Array.from(body.rows);
+      let sorted = -1;
+      let desc = false;
+      heads.forEach((th, index) => {
+        const button = make('button', 'tc-sort-head', th.textContent.trim());
+        button.type = 'button';
+        th.replaceChildren(button);
+        th.setAttribute('aria-sort', 'none');
+        button.addEventListener('click', () => {
+          desc = sorted === index ? !desc : false;
+          sorted = index;
+          const text = (row) => (row.cells[index] ? row.cells[index].textContent.trim() : '');
+          const order = rows.slice().sort((a, b) => {
+            const x = text(a);
+            const y = text(b);
+            if (x === '' || y === '') return (x === '') - (y === '') || rows.indexOf(a) - rows.indexOf(b);
+            return (desc ? -1 : 1) * collator.compare(x, y) || rows.indexOf(a) - rows.indexOf(b);
+          });
+          body.replaceChildren(...order);
+          for (const other of heads) other.setAttribute('aria-sort', 'none');
+          th.setAttribute('aria-sort', desc ? 'descending' : 'ascending');
+        });
+      });
+    }
+  }
+
   const VIEW_PARAM = 'view';
   const TSORT_PARAM = 'tsort';
   const PICK_PARAM = 'pick';
@@ -1303,6 +1335,7 @@
       if (table.form) table.tableView = new TableView(table);
     }
     initNewMarks();
+    initPlainTables();
   }
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
