@@ -28,7 +28,7 @@ def test_html_cards(copy_root, build):
     app = build(copy_root())
     assert warnings_of(app) == ""
     page = soup(app.outdir / "papers.html")
-    cards = page.select("article.tc-card")
+    cards = page.select("article.tc-card:not(.tc-repeat)")
     assert {c["data-key"] for c in cards} == {"shao2025tokens", "shang2025llava", "zeng2025glimpse", "yeo2025mms",
                                               "sch2024accents"}
     table = page.select_one("div.tc-paper-table")
@@ -36,16 +36,21 @@ def test_html_cards(copy_root, build):
     assert table["data-group-by"] == "area category"
     # Groups: area first, in taxonomy order, then mechanism; headings carry anchors and counts.
     top = [s["data-value"] for s in table.find_all("section", recursive=False)]
-    assert top == ["image", "video", "audio"]  # each paper once, under the first area it lists
+    assert top == ["image", "video", "audio", "survey"]  # a paper under each of its areas
     image = table.find("section", attrs={"data-value": "image"})
     heading = image.find(re.compile("h[1-6]"))
     assert heading.name == "h2" and heading["id"] == "papers-image"
     assert heading.get_text(" ", strip=True).startswith("Image LLM (3)")
     inner = [s["data-value"] for s in image.find_all("section", recursive=False)]
-    assert inner == ["attention", "_none"]
+    assert inner == ["transformation", "attention", "_none"]
     ids = [tag["id"] for tag in page.find_all(id=True)]
     assert len(ids) == len(set(ids))
-    assert len(cards) == 5  # one card per entry
+    assert len(cards) == 5  # one full card per entry, the others repeats that link to it
+    repeats = page.select("article.tc-repeat")
+    assert len(repeats) == 6  # the survey paper in 3 more areas, LLaVA-PruMerge in 3 more cells
+    for repeat in repeats:
+        assert repeat.select_one(".tc-repeat-note a")["href"] == f"#paper-{repeat['data-key']}"
+        assert repeat.select_one(".tc-permalink") is None
     # The first card of a paper carries its canonical anchor.
     card = page.find("article", id="paper-shang2025llava")
     assert card["data-area"] == "image video"

@@ -40,6 +40,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         feed,
         html,
         matrix,
+        news,
         nodes,
         reference,
         stats,
@@ -72,12 +73,15 @@ def setup(app: Sphinx) -> dict[str, Any]:
         (nodes.tc_bibtex, None),
         (nodes.tc_matrix, None),
         (nodes.tc_stats, None),
+        (nodes.tc_news, None),
+        (nodes.tc_last_updated, None),
     ]
     directives = {
         "paper-table": directive.PaperTableDirective,
         "tc-bibtex": citations.BibtexDirective,
         "tc-matrix": matrix.MatrixDirective,
         "tc-stats": stats.StatsDirective,
+        "tc-whats-new": news.WhatsNewDirective,
         **reference.DIRECTIVES,
         "tc-cli-reference": clidoc.CliReferenceDirective,
     }
@@ -103,6 +107,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         ("doctree-resolved", matrix.render_matrices, 500),
         ("doctree-resolved", stats.render_stats, 500),
         ("doctree-resolved", feed.fix_feed_links, 500),
+        ("doctree-resolved", news.render_news, 500),
         ("html-page-context", cards.insert_cards, 0),  # after Sphinx's debug repr of the context
         ("html-page-context", feed.feed_link, 500),
         ("html-page-context", assets.page_assets, 500),
@@ -122,6 +127,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         if not is_directive_registered(name):  # reference and clidoc may also be loaded on their own
             app.add_directive(name, directive_class)
     app.add_role("tc-feed", feed.feed_role)
+    app.add_role("tc-last-updated", news.last_updated_role)
     for event, handler, priority in events:
         app.connect(event, handler, priority=priority)
     return {

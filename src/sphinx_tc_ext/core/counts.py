@@ -115,3 +115,46 @@ def _first_facet(taxonomy: Taxonomy) -> str:
     if not taxonomy.facets:
         raise FilterError("the taxonomy declares no facet to chart (see its warnings); fix the taxonomy file")
     return taxonomy.facets[0].id
+
+
+# -- what changed, and when: the ``added`` and ``updated`` dates ------------------------------------
+
+def last_updated(bib: Bibliography) -> str:
+    """The newest ``added`` or ``updated`` date of the bib (``YYYY-MM-DD``), "" when no entry has one.
+
+    The date the survey's list last changed, not the build's: the same bib always shows the same date.
+    """
+    return max((d for p in bib.papers.values() for d in (p.added, p.fields.get("updated", "")) if _is_date(d)),
+               default="")
+
+
+def news_by_month(bib: Bibliography, months: int = 0) -> list[tuple[str, list[str], list[str]]]:
+    """``[(YYYY-MM, added keys, updated keys)]``, newest month first, newest date first in a month.
+
+    A paper is *added* in the month of its ``added`` date and *updated* in the month of its
+    ``updated`` date (a preprint published, a retitle, new tags), unless that is the month
+    it was added: news of a paper are one line.  ``months`` keeps the newest months only (0: all).
+    """
+    by_month: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {}
+    for paper in bib.papers.values():
+        added = paper.added if _is_date(paper.added) else ""
+        if added:
+            by_month.setdefault(added[:7], ([], []))[0].append((added, paper.key))
+        updated = paper.fields.get("updated", "")
+        if _is_date(updated) and updated[:7] != added[:7] and updated > added:
+            by_month.setdefault(updated[:7], ([], []))[1].append((updated, paper.key))
+    chosen = sorted(by_month, reverse=True)
+    if months > 0:
+        chosen = chosen[:months]
+
+    def ordered(found: list[tuple[str, str]]) -> list[str]:  # newest date first, then by key
+        return [key for _date, key in sorted(sorted(found, key=lambda item: item[1]),
+                                             key=lambda item: item[0], reverse=True)]
+
+    return [(month, ordered(by_month[month][0]), ordered(by_month[month][1])) for month in chosen]
+
+
+def _is_date(value: str) -> bool:
+    """An ISO date as the schema checks it (``YYYY-MM-DD``); anything else is ignored here."""
+    return len(value) == 10 and value[4] == "-" and value[7] == "-" and value[:4].isdigit() and \
+        value[5:7].isdigit() and value[8:].isdigit()

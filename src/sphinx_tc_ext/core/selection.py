@@ -85,7 +85,7 @@ def select_table(bib: Bibliography, taxonomy: Taxonomy, options: dict, default_s
         raise FilterError(":group-by: takes one or two facets")
     default_facets = ",".join([f.id for f in taxonomy.facets] + list(EXTRA_CONTROLS))
     facets = parse_facet_list(options.get("facets", default_facets), taxonomy, ":facets:", extra=EXTRA_CONTROLS)
-    groups = group_papers(papers, group_by, taxonomy, prefix, repeat="repeat" in options)
+    groups = group_papers(papers, group_by, taxonomy, prefix)
     return Selection([p.key for p in papers], group_by, facets, groups)
 
 
@@ -154,13 +154,14 @@ def _group_values(name: str, taxonomy: Taxonomy, papers: list[Paper], repeat: bo
 
 
 def group_papers(papers: list[Paper], group_by: list[str], taxonomy: Taxonomy, prefix: str,
-                 repeat: bool = False) -> list:
+                 repeat: bool = True) -> list:
     """Nest papers by up to two groupings, in taxonomy order, papers without a value last.
 
     Returns ``[(value_id, label, anchor, inner)]`` where ``inner`` is a list of keys or
-    of subgroups; with no grouping a single group with value ``None``.  By default a
-    paper sits once, under the first value it lists (so a page shows one card per
-    paper); with ``repeat`` it appears under each of its values.
+    of subgroups; with no grouping a single group with value ``None``.  A paper sits
+    under each of its values, so a group's count is its value's count in the filter
+    bar and in ``tc-matrix`` (the page marks every copy after the first as a repeat);
+    ``repeat=False`` keeps only the first value a paper lists.
     """
     if not group_by:
         return [(None, "", prefix + "-all", [p.key for p in papers])]

@@ -27,6 +27,7 @@ from sphinx_tc_ext.sphinx.filterbar import render_filterbar
 from sphinx_tc_ext.sphinx.html import Html, el, escape_attribute, h, text
 from sphinx_tc_ext.sphinx.nodes import paper_table, tc_cards, tc_list
 from sphinx_tc_ext.sphinx.plainlist import count_keys, list_item_markup, render_plain_table
+from sphinx_tc_ext.sphinx.tablelayout import render_table_layout
 
 
 def render_paper_tables(app: Sphinx, doctree: nodes.document, docname: str) -> None:
@@ -52,7 +53,9 @@ def render_paper_tables(app: Sphinx, doctree: nodes.document, docname: str) -> N
         level = sum(1 for a in _ancestors(node) if isinstance(a, nodes.section))
         ctx.section_id = next((a["ids"][0] for a in _ancestors(node)
                                if isinstance(a, nodes.section) and a["ids"]), "")
-        if ctx.html and node.get("layout", "cards") == "cards":
+        if node.get("layout") == "table":
+            node.replace_self(render_table_layout(ctx, node))
+        elif ctx.html and node.get("layout", "cards") == "cards":
             node.replace_self(render_html_table(ctx, node, level))
         else:
             node.replace_self(render_plain_table(ctx, node))
@@ -90,14 +93,16 @@ def render_html_table(ctx: PageContext, node: paper_table, level: int) -> nodes.
         return container
     container += el("p", text(f"{len(node['keys'])} papers"), classes=["tc-count"], role="status",
                     **{"aria-live": "polite"})
-    _html_groups(ctx, container, node["groups"], node["group_by"], min(level + 1, 6))
+    _html_groups(ctx, container, node["groups"], node["group_by"], min(level + 1, 6), {}, ())
     return container
 
 
-def _html_groups(ctx: PageContext, parent: nodes.Element, groups: list, group_by: list[str], level: int) -> None:
+def _html_groups(ctx: PageContext, parent: nodes.Element, groups: list, group_by: list[str], level: int,
+                 first: dict[str, tuple[str, str]], where: tuple[str, ...]) -> None:
+    """Group sections with their headings; ``first`` collects each paper's first card (see :func:`_html_cards`)."""
     for value_id, label, anchor, inner in groups:
         if value_id is None:  # ungrouped table
-            _html_cards(ctx, parent, inner)
+            _html_cards(ctx, parent, inner, first, where)
             continue
         section = el("section", classes=["tc-group"], **{"data-facet": group_by[0], "data-value": value_id})
         anchor = ctx.unique_id(anchor)
@@ -107,17 +112,25 @@ def _html_groups(ctx: PageContext, parent: nodes.Element, groups: list, group_by
                       title="Link to this group")
         section += heading
         if inner and not isinstance(inner[0], str):
-            _html_groups(ctx, section, inner, group_by[1:], min(level + 1, 6))
+            _html_groups(ctx, section, inner, group_by[1:], min(level + 1, 6), first, (*where, label))
         else:
-            _html_cards(ctx, section, inner)
+            _html_cards(ctx, section, inner, first, (*where, label))
         parent += section
 
 
-def _html_cards(ctx: PageContext, parent: nodes.Element, keys: list[str]) -> None:
+def _html_cards(ctx: PageContext, parent: nodes.Element, keys: list[str],
+                first: dict[str, tuple[str, str]], where: tuple[str, ...]) -> None:
+    """A grid of cards.  A paper in several groups has one full card, its first; the others are
+    repeats (``repeats[i]``: the first card's id and group), short cards that link to it."""
     papers = [p for p in map(ctx.bib.papers.get, keys) if p is not None]
-    grid = tc_cards("", keys=[p.key for p in papers], card_ids=[ctx.unique_id(paper_anchor(p.key)) for p in papers],
-                    section_id=ctx.section_id)
-    ctx.add_search_text(grid, papers)
+    card_ids = [ctx.unique_id(paper_anchor(p.key)) for p in papers]
+    repeats: list[tuple[str, str] | None] = []
+    for paper, card_id in zip(papers, card_ids, strict=True):
+        repeats.append(first.get(paper.key))
+        first.setdefault(paper.key, (card_id, " › ".join(where)))
+    grid = tc_cards("", keys=[p.key for p in papers], card_ids=card_ids, section_id=ctx.section_id,
+                    repeats=repeats)
+    ctx.add_search_text(grid, [p for p, r in zip(papers, repeats, strict=True) if r is None])
     parent += grid
 
 
@@ -175,13 +188,7 @@ def html_badges(ctx: PageContext, paper: Paper) -> Html:
 
 def html_card(ctx: PageContext, paper: Paper, card_id: str, permalink: str, badges: Html | str,
               discussed: Html | str | None) -> Html:
-    attrs = {"data-key": paper.key, "data-kind": paper.venue_kind}
-    optional = {"data-year": str(paper.year or ""), "data-month": str(paper.month or ""),
-                "data-code": "1" if paper.has_code else ""}
-    for facet in ctx.taxonomy.facets:
-        optional[f"data-{facet.id}"] = " ".join(paper.facets.get(facet.id, ()))
-    attrs.update((name, value) for name, value in optional.items() if value)
-    card = h("article", classes=["tc-card"], ids=[card_id], **attrs)
+    card = html_card_frame(ctx, paper, card_id, ["tc-card"])
 
     title = h("p", classes=["tc-title"])
     title_text = paper.title or paper.key
@@ -254,6 +261,39 @@ def discussed_in(ctx: PageContext, key: str) -> Html | None:
     return para
 
 
+def repeat_card_markup(ctx: PageContext, paper: Paper, card_id: str, first_id: str, where: str) -> str:
+    """A repeat: the paper's title and a link to its full card earlier in the table, under ``where``.
+
+    It carries the full card's ``data-`` attributes, so the page script filters it like any card;
+    the permalink, badges and BibTeX are on the full card only.
+    """
+    card = html_card_frame(ctx, paper, card_id, ["tc-card", "tc-repeat"])
+    title = h("p", classes=["tc-title"])
+    title_text = paper.title or paper.key
+    title += h("a", title_text, href=paper.links["paper"]) if "paper" in paper.links else title_text
+    if paper.aka:
+        title += " "
+        title += h("span", paper.aka, classes=["tc-aka"])
+    card += title
+    note = h("p", "Repeated here: ", classes=["tc-repeat-note"])
+    note += h("a", f"see its card under {where}" if where else "see its card above", href="#" + first_id)
+    card += note
+    out: list[str] = []
+    card.write(out)
+    return "".join(out)
+
+
+def html_card_frame(ctx: PageContext, paper: Paper, card_id: str, classes: list[str]) -> Html:
+    """The ``<article>`` of a card with the ``data-`` attributes the page script filters on."""
+    attrs = {"data-key": paper.key, "data-kind": paper.venue_kind}
+    optional = {"data-year": str(paper.year or ""), "data-month": str(paper.month or ""),
+                "data-code": "1" if paper.has_code else "", "data-added": paper.added}  # added: tc.js "new" marks
+    for facet in ctx.taxonomy.facets:
+        optional[f"data-{facet.id}"] = " ".join(paper.facets.get(facet.id, ()))
+    attrs.update((name, value) for name, value in optional.items() if value)
+    return h("article", classes=classes, ids=[card_id], **attrs)
+
+
 # -- card markup memoized across the pages of a build -------------------------------------------
 
 def shared_parts(ctx: PageContext, paper: Paper) -> tuple[str, ...] | None:
@@ -305,6 +345,10 @@ class _PageCards:
         key = (self.digests[paper.key], ctx.domain.links_digest(paper.key), card_id, ctx.section_id)
         return self.cache.cached(key, lambda: card_markup(ctx, paper, card_id))
 
+    def repeat_card(self, paper: Paper, card_id: str, first: tuple[str, str]) -> str:
+        """Not cached: a repeat costs little to build, and an edit would rewrite the page's cache file."""
+        return repeat_card_markup(self.ctx, paper, card_id, *first)
+
     def list_item(self, paper: Paper) -> str:
         """One ``<li>`` of a list layout (it depends on the paper and the page-wide inputs only)."""
         return self.cache.cached((self.digests[paper.key], "li"),
@@ -339,8 +383,10 @@ def visit_tc_cards(self: Any, node: tc_cards) -> None:
     ctx = page.ctx
     ctx.section_id = node["section_id"]
     parts = ['<div class="tc-cards">']
-    parts.extend(page.card(ctx.bib.papers[key], card_id)
-                 for key, card_id in zip(node["keys"], node["card_ids"], strict=True))
+    repeats = node.get("repeats") or [None] * len(node["keys"])
+    parts.extend(page.card(ctx.bib.papers[key], card_id) if first is None
+                 else page.repeat_card(ctx.bib.papers[key], card_id, first)
+                 for key, card_id, first in zip(node["keys"], node["card_ids"], repeats, strict=True))
     parts.append("</div>")
     _written(self, node, page, "".join(parts))
 

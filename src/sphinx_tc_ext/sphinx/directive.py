@@ -34,7 +34,7 @@ class PaperTableDirective(SelectionDirective):
         "limit": directives.positive_int,
         "repeat": directives.flag,
         "recent": directives.positive_int,
-        "layout": lambda arg: directives.choice(arg, ("cards", "list")),
+        "layout": lambda arg: directives.choice(arg, ("cards", "list", "table")),
         "class": directives.class_option,
         "name": directives.unchanged,
     }

@@ -1,4 +1,8 @@
-"""An Atom feed of newly added papers (by their ``added`` date), so readers can subscribe.
+"""An Atom feed of newly added and updated papers (``added`` and ``updated`` dates), so readers can subscribe.
+
+An update (a preprint published, a retitle, new tags: the importer sets ``updated``) is an
+entry of its own, "Updated: <title>", with an id of its own per date, so a feed reader shows
+it as news rather than silently editing the entry of the paper's addition.
 
 Written at the end of an HTML build, only when the bib changed since the feed
 was last written (a no-change rebuild does not even parse the bib).  Entries
@@ -20,14 +24,16 @@ from sphinx.application import Sphinx
 
 from sphinx_tc_ext.cache.atomic import write_atomic
 from sphinx_tc_ext.cache.digest import digest
+from sphinx_tc_ext.core.counts import news_by_month
 from sphinx_tc_ext.core.latex import strip_control_characters
 from sphinx_tc_ext.sphinx.config import get_bibliography, get_taxonomy, tc_config
 from sphinx_tc_ext.sphinx.domain import TCDomain
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_NAME = "feed.xml"
-#: In the feed's stamp, so a feed written by older code is rewritten (2: ids are URIs, no control characters).
-FEED_FORMAT = 2
+#: In the feed's stamp, so a feed written by older code is rewritten (2: ids are URIs, no control characters;
+#: 3: updates are entries).
+FEED_FORMAT = 3
 #: RFC 4151 tag URI prefix of the ids of a feed without ``html_baseurl``.
 TAG = "tag:sphinx-tc-ext,2025:"
 # Characters a URI keeps as they are (RFC 3986 unreserved and reserved, "%" of escapes already made).
@@ -50,27 +56,31 @@ def build_feed(app: Sphinx) -> bytes:
     taxonomy = get_taxonomy(app.config)
     domain: TCDomain = app.env.get_domain("tc")  # type: ignore[assignment]
     base = app.config.html_baseurl.rstrip("/") + "/" if app.config.html_baseurl else ""
-    papers = sorted((p for p in bib.papers.values() if p.added), key=lambda p: (p.added, p.key), reverse=True)
-    papers = papers[: tc_config(app).feed_limit]
+    items = feed_items(bib)[: tc_config(app).feed_limit]
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     title = tc_config(app).feed_title or f"{taxonomy.short_title or app.config.project}: new papers"
     ET.SubElement(feed, f"{{{ATOM}}}title").text = strip_control_characters(title)
     feed_id = uri(urljoin(base, FEED_NAME)) if base else TAG + slug(title)
     ET.SubElement(feed, f"{{{ATOM}}}id").text = feed_id
-    ET.SubElement(feed, f"{{{ATOM}}}updated").text = (papers[0].added if papers else "1970-01-01") + "T00:00:00Z"
+    ET.SubElement(feed, f"{{{ATOM}}}updated").text = (items[0][0] if items else "1970-01-01") + "T00:00:00Z"
     ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=feed_id if base else FEED_NAME)
     ET.SubElement(feed, f"{{{ATOM}}}generator").text = "sphinx-tc-ext"
-    for paper in papers:
+    for date, what, key in items:
+        paper = bib.papers[key]
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
-        ET.SubElement(entry, f"{{{ATOM}}}title").text = paper.title or strip_control_characters(paper.key)
+        title = paper.title or strip_control_characters(paper.key)
+        ET.SubElement(entry, f"{{{ATOM}}}title").text = f"Updated: {title}" if what == "updated" else title
         home = domain.canonical_page(paper.key)
         link = f"{app.builder.get_target_uri(home)}#{paper.anchor}" if home else paper.links.get("paper", "")
         if link:
             ET.SubElement(entry, f"{{{ATOM}}}link", href=uri(urljoin(base, link) if base else link))
-        ET.SubElement(entry, f"{{{ATOM}}}id").text = uri(urljoin(base, link)) if base and home else \
+        entry_id = uri(urljoin(base, link)) if base and home else \
             f"urn:sphinx-tc-ext:paper:{quote(paper.key, safe='')}"  # as before for ordinary keys: ids never change
-        ET.SubElement(entry, f"{{{ATOM}}}updated").text = paper.added + "T00:00:00Z"
+        if what == "updated":  # an id per update, so a reader shows it as news
+            entry_id = f"urn:sphinx-tc-ext:paper:{quote(paper.key, safe='')}:updated:{date}"
+        ET.SubElement(entry, f"{{{ATOM}}}id").text = entry_id
+        ET.SubElement(entry, f"{{{ATOM}}}updated").text = date + "T00:00:00Z"
         for name in paper.authors[:20]:
             ET.SubElement(ET.SubElement(entry, f"{{{ATOM}}}author"), f"{{{ATOM}}}name").text = name
         labels = [facet.value(v).label for facet in taxonomy.facets for v in paper.facets.get(facet.id, ())
@@ -82,6 +92,19 @@ def build_feed(app: Sphinx) -> bytes:
                 ET.SubElement(entry, f"{{{ATOM}}}link", rel="related", title=name, href=paper.links[name])
     ET.indent(feed)
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def feed_items(bib: Any) -> list[tuple[str, str, str]]:
+    """``(date, "added" or "updated", key)`` of every addition and update, newest first.
+
+    The months of :func:`~sphinx_tc_ext.core.counts.news_by_month` (the What's new page),
+    so the feed and the page tell the same news.
+    """
+    items = []
+    for _month, added, updated in news_by_month(bib):
+        items += [(bib.papers[key].added, "added", key) for key in added]
+        items += [(bib.papers[key].fields["updated"], "updated", key) for key in updated]
+    return sorted(items, key=lambda item: (item[0], item[1] == "updated"), reverse=True)
 
 
 def write_feed(app: Sphinx, exception: Exception | None) -> None:

@@ -58,3 +58,11 @@ class tc_matrix(nodes.General, nodes.Element):
 
 class tc_stats(nodes.General, nodes.Element):
     """Placeholder holding one chart's numbers (``node["data"]``)."""
+
+
+class tc_news(nodes.General, nodes.Element):
+    """Placeholder for ``tc-whats-new``: papers added and updated by month, drawn from the bib when written."""
+
+
+class tc_last_updated(nodes.Inline, nodes.TextElement):
+    """Placeholder for ``:tc-last-updated:``: the newest ``added``/``updated`` date, filled when written."""

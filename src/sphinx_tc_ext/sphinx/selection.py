@@ -18,7 +18,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from sphinx_tc_ext.cache.digest import value_digest
 from sphinx_tc_ext.cache.state import state_of
-from sphinx_tc_ext.core.counts import compute_stats, count_matrix
+from sphinx_tc_ext.core.counts import compute_stats, count_matrix, last_updated, news_by_month
 from sphinx_tc_ext.core.filters import FilterError, compile_filter
 from sphinx_tc_ext.core.model import Bibliography
 from sphinx_tc_ext.core.selection import Selection, select_table
@@ -29,8 +29,10 @@ logger = logging.getLogger(__name__)
 
 #: Record kinds.  A paper table's selection is replaced in its record (the page is written
 #: again, not read again); a matrix's or chart's counts live in the doctree (the page is read
-#: again); a fixed record (``tc-bibtex``) shows one entry whatever the bib holds.
-PAPERS, MATRIX, STATS, FIXED = "papers", "matrix", "stats", "fixed"
+#: again); a fixed record (``tc-bibtex``) shows one entry whatever the bib holds; a news record
+#: (``tc-whats-new``, ``tc-last-updated``) is drawn from the bib when the page is written, like
+#: a paper table, and its digest changes with what it shows.
+PAPERS, MATRIX, STATS, FIXED, NEWS = "papers", "matrix", "stats", "fixed", "news"
 COUNTED = (MATRIX, STATS)
 
 
@@ -45,6 +47,16 @@ def matrix_digest(counts: dict) -> str:
 
 def stats_digest(data: dict) -> str:
     return value_digest(data, 16)
+
+
+def news_digest(bib: Bibliography, options: dict) -> str:
+    """What a news record shows: the months' keys with each paper's entry (titles and venues are shown)."""
+    if options.get("what") == "last-updated":
+        return value_digest(last_updated(bib), 16)
+    news = news_by_month(bib, options.get("months", 0))
+    digests = bib.digests()
+    return value_digest([(month, [digests[k] for k in added], [digests[k] for k in updated])
+                         for month, added, updated in news], 16)
 
 
 class TableRecord(NamedTuple):
@@ -79,7 +91,7 @@ class TableRecord(NamedTuple):
         """
         if not edited or self.kind == FIXED:
             return False
-        if self.counted or "recent" in self.options:
+        if self.counted or self.kind == NEWS or "recent" in self.options:
             return True
         if not edited.isdisjoint(self.keys):
             return True
@@ -105,7 +117,9 @@ class TableRecord(NamedTuple):
                 return self
             return self._replace(keys=tuple(selection.keys), groups_digest=selection_digest(selection),
                                  groups=selection.groups)
-        if self.kind == MATRIX:
+        if self.kind == NEWS:
+            digest = news_digest(bib, self.options)
+        elif self.kind == MATRIX:
             digest = matrix_digest(count_matrix(bib, taxonomy, self.options))
         else:
             digest = stats_digest(compute_stats(bib, taxonomy, self.options))

@@ -10,6 +10,12 @@
  * alongside the other active filters, i.e. it ignores the value's own facet.
  * A paper shown in several groups (ids paper-KEY, paper-KEY-2 ...) counts once.
  *
+ * Groups.  A paper sits in every group of each value it has (its first card is
+ * the full one, the others are short `tc-repeat` cards that link to it), so a
+ * group heading counts what the filter bar counts for its value.  When values of
+ * the grouped facet are checked, only their groups are shown: with "Video" on,
+ * no video paper sits under an "Image" heading that would count image papers.
+ *
  * Search.  Title, authors, venue and key; every word must match; case and
  * accents are ignored ("zoe" finds "Zoë").  Matches in titles, authors and
  * venues are wrapped in <mark class="tc-mark"> built with DOM calls.
@@ -24,6 +30,7 @@
  *   &code=1                  only papers with code
  *   &sort=newest             newest, oldest, title or venue (default: as built)
  *   &group=flat              one flat list instead of groups
+ *   &view=table, &tsort=..., &pick=k1,k2   the table view (see TableView)
  * A discrete change (checkbox, select, button) pushes a history entry; typing in
  * the search box replaces the entry it started, so back/forward step through
  * filter states.  Unknown parameters are kept untouched; a bad value is ignored.
@@ -38,6 +45,12 @@
  * every match, and a link to a card past the limit (#paper-KEY) renders them all.
  * A site can change the limit with a script that runs before this one:
  * window.tcConfig = { renderLimit: 1000 }.
+ *
+ * "New" marks.  Cards added since the reader's last visit (their data-added date
+ * is after the newest one the reader had seen) carry a "New" mark; "Mark as
+ * seen" clears them in one click.  Two dates in localStorage, nothing else: no
+ * cookie, no request.  A visit starts with a browser tab's first page of the site
+ * (sessionStorage), so reloading or moving between pages keeps the marks.
  *
  * Safety.  No innerHTML, no eval, no inline code, no request to anywhere:
  * bib text only ever reaches the page through textContent and text nodes.
@@ -255,8 +268,10 @@
         return {
           el, cards, papers, matched: -1, rendered: true,
           countEl: el.querySelector(':scope > .tc-group-title .tc-group-count'),
+          facet: el.getAttribute('data-facet'), value: el.getAttribute('data-value'), excluded: false,
         };
       });
+      this.indexGroupFilters();
       this.live = make('p', 'tc-sr-only');
       this.live.setAttribute('role', 'status');
       this.live.setAttribute('aria-live', 'polite');
@@ -324,10 +339,12 @@
       });
     }
 
-    /** Give a card its copy buttons the first time it is rendered. */
+    /** Give a card its copy buttons the first time it is rendered (a repeat links to the full card instead). */
     prepareCard(st) {
       st.ready = true;
       const card = st.card;
+      if (card.classList.contains('tc-repeat')) return;
+      if (this.onPrepare) this.onPrepare(st); // the table view's "Pick" button
       let row = card.querySelector(':scope > .tc-links');
       if (!row) {
         row = make('p', 'tc-links');
@@ -474,7 +491,7 @@
         this.copy(keys, list.join(','), plural(list.length, 'key', 'keys'));
       });
       this.moreButton.addEventListener('click', () => {
-        const first = this.order.find((st) => st.paper.visible && !st.shown);
+        const first = this.order.find((st) => st.paper.visible && !st.shown && !st.excluded);
         this.limit = Infinity;
         this.refresh();
         const link = first && first.card.querySelector('.tc-title a, .tc-copy');
@@ -500,10 +517,61 @@
         return; // a malformed fragment
       }
       const st = id ? this.byId.get(id) : null;
-      if (st && !st.shown && st.paper.visible && this.limit !== Infinity) {
+      if (!st) {
+        this.revealHeading(id);
+        return;
+      }
+      if (st.shown || !st.paper.visible) return;
+      // Past the render limit, or in a group hidden by the filter: show the paper's first shown card.
+      const shownCard = () => st.paper.cards.map((card) => this.stateOf.get(card)).find((other) => other.shown);
+      if (!shownCard() && this.limit !== Infinity) {
         this.limit = Infinity;
         this.refresh();
-        st.card.scrollIntoView();
+      }
+      const target = st.shown ? st : shownCard();
+      if (target) target.card.scrollIntoView();
+    }
+
+    /** A link to a group heading whose cards are past the render limit: render everything. */
+    revealHeading(id) {
+      const heading = id ? document.getElementById(id) : null;
+      const section = heading && this.root.contains(heading) ? heading.closest('section.tc-group') : null;
+      if (!section || !section.hidden || this.limit === Infinity) return;
+      this.limit = Infinity;
+      this.refresh();
+      if (!section.hidden) heading.scrollIntoView();
+    }
+
+    // -- groups that follow the filter ---------------------------------------------------------
+
+    /** Each section's filter dimension (when its facet has one) and each card's enclosing sections. */
+    indexGroupFilters() {
+      const dimOf = new Map(this.dims.map((dim) => [dim.name, dim]));
+      for (const section of this.sections) {
+        section.dim = dimOf.get(section.facet) || null;
+        section.at = section.dim ? section.dim.values.indexOf(section.value) : -1;
+      }
+      const sectionOf = new Map(this.sections.map((section) => [section.el, section]));
+      for (const st of this.cards) {
+        st.sections = [];
+        for (let el = st.card.parentNode; el && el !== this.root; el = el.parentNode) {
+          const section = sectionOf.get(el);
+          if (section && section.dim) st.sections.push(section);
+        }
+        st.excluded = false;
+      }
+    }
+
+    /** Groups of unchecked values of a filtered facet are left out, with their cards. */
+    excludeGroups() {
+      for (const section of this.sections) {
+        const dim = section.dim;
+        section.excluded = Boolean(dim && dim.active && !this.flat && !(section.at >= 0 && dim.sel[section.at]));
+      }
+      for (const st of this.cards) {
+        let excluded = false;
+        for (const section of st.sections) if (section.excluded) { excluded = true; break; }
+        st.excluded = excluded;
       }
     }
 
@@ -588,10 +656,12 @@
         }
       }
       this.matched = matched;
+      this.excludeGroups();
       const rendered = this.paintCards();
       this.paintCounts(dims);
       this.paintSections();
       this.paintTotal(matched, rendered, active.length > 0 || years !== null || ws.length > 0);
+      if (this.afterRefresh) this.afterRefresh(); // the table view
     }
 
     /** Put the matching cards in the document, in display order, up to the render limit; highlight them. */
@@ -604,7 +674,7 @@
         let cur = el.firstChild;
         for (const st of grid.order) {
           const card = st.card;
-          if (st.paper.visible && rendered < limit) {
+          if (st.paper.visible && !st.excluded && rendered < limit) {
             rendered++;
             if (card === cur) cur = cur.nextSibling;
             else el.insertBefore(card, cur);
@@ -677,9 +747,9 @@
           section.matched = n;
           if (section.countEl) section.countEl.textContent = `(${n})`;
         }
-        // Hidden when none of its cards is rendered (no match, or all past the render limit).
+        // Hidden when none of its cards is rendered (no match, a value not checked, or all past the render limit).
         let rendered = false;
-        for (const st of section.cards) if (st.shown) { rendered = true; break; }
+        if (!section.excluded) for (const st of section.cards) if (st.shown) { rendered = true; break; }
         if (rendered !== section.rendered) {
           section.rendered = rendered;
           section.el.hidden = !rendered;
@@ -697,7 +767,7 @@
         }
         if (this.countEl.textContent !== text) this.countEl.textContent = text;
       }
-      const cut = this.order.reduce((n, st) => n + (st.paper.visible && !st.shown ? 1 : 0), 0);
+      const cut = this.order.reduce((n, st) => n + (st.paper.visible && !st.shown && !st.excluded ? 1 : 0), 0);
       this.moreEl.hidden = cut === 0;
       if (cut) {
         this.moreText.textContent = `The first ${rendered} cards are listed; ${cut} more match.`;
@@ -902,6 +972,358 @@
     }
   }
 
+  // -- the table view and picks -----------------------------------------------------------------
+  //
+  //   &view=table          the matching papers as a compact table instead of cards
+  //   &tsort=year / -year  the table's sort column (title, venue, year, a facet id or code), - for descending
+  //   &pick=k1,k2          just these papers, in the table ("Compare"; each full card has a "Pick" toggle)
+
+  class TableView {
+    constructor(table) {
+      this.table = table;
+      this.root = table.root;
+      this.on = false;
+      this.sortKey = '';
+      this.desc = false;
+      this.picks = new Set();
+      this.onlyPicks = false;
+      this.limit = table.limit;
+      this.columns = this.makeColumns();
+      this.buildSwitch();
+      this.buildTable();
+      this.buildPickBar();
+      if (table.ownsUrl) {
+        this.fromUrl();
+        window.addEventListener('popstate', () => {
+          this.fromUrl();
+          this.apply();
+        });
+      }
+      table.onPrepare = (st) => this.addPick(st);
+      table.afterRefresh = () => this.render();
+      for (const st of table.cards) if (st.ready && !st.card.classList.contains('tc-repeat')) this.addPick(st);
+      this.apply();
+    }
+
+    makeColumns() {
+      const badges = (facet) => (p) => Array.from(
+        p.primary.querySelectorAll(`.tc-badges .tc-badge[data-facet="${facet}"]`), (b) => b.textContent).join(', ');
+      const columns = [
+        { id: 'title', label: 'Title', text: (p) => p.title, key: (p) => p.title },
+        { id: 'venue', label: 'Venue', text: (p) => p.venue, key: (p) => p.venue },
+        { id: 'year', label: 'Year', text: (p) => (p.year ? String(p.year) : ''), key: (p) => p.year * 100 + p.month },
+      ];
+      for (const dim of this.table.dims) {
+        if (dim.name === 'kind' || dim.name === 'code') continue;
+        const legend = this.table.form.querySelector(`fieldset[data-facet="${dim.name}"] > legend`);
+        const text = badges(dim.name);
+        columns.push({ id: dim.name, label: legend ? legend.textContent : dim.name, text, key: text });
+      }
+      const code = (p) => p.primary.querySelector('.tc-links a.tc-link-code');
+      columns.push({ id: 'code', label: 'Code', text: (p) => (code(p) ? 'code' : ''), key: (p) => (code(p) ? 0 : 1), link: code });
+      return columns;
+    }
+
+    buildSwitch() {
+      const view = this.table.form.querySelector('.tc-view');
+      const id = `${this.table.id}-view`;
+      this.select = make('select');
+      this.select.id = id;
+      this.select.name = 'view';
+      for (const [value, label] of [['', 'Cards'], ['table', 'Table']]) {
+        const option = make('option', '', label);
+        option.value = value;
+        this.select.append(option);
+      }
+      const label = make('label', '', 'View');
+      label.htmlFor = id;
+      const wrap = make('span', 'tc-control tc-view-switch');
+      wrap.append(label, this.select);
+      view.insertBefore(wrap, view.querySelector('.tc-actions'));
+      this.select.addEventListener('change', () => {
+        this.on = this.select.value === 'table';
+        if (!this.on) this.onlyPicks = false;
+        this.apply();
+        this.toUrl(true);
+      });
+    }
+
+    buildTable() {
+      this.wrap = make('div', 'tc-table-wrap');
+      this.wrap.hidden = true;
+      this.el = make('table', 'tc-table');
+      this.caption = make('caption', 'tc-sr-only');
+      const head = make('thead');
+      const row = make('tr');
+      this.heads = this.columns.map((column) => {
+        const th = make('th');
+        th.scope = 'col';
+        const button = make('button', 'tc-sort-head', column.label);
+        button.type = 'button';
+        button.addEventListener('click', () => {
+          if (this.sortKey === column.id) this.desc = !this.desc;
+          else { this.sortKey = column.id; this.desc = column.id === 'year'; }
+          this.render();
+          this.toUrl(false);
+        });
+        th.append(button);
+        row.append(th);
+        return th;
+      });
+      head.append(row);
+      this.body = make('tbody');
+      this.el.append(this.caption, head, this.body);
+      this.more = make('p', 'tc-table-more');
+      this.moreButton = make('button', 'tc-button', 'Show all');
+      this.moreButton.type = 'button';
+      this.moreButton.addEventListener('click', () => {
+        this.limit = Infinity;
+        this.render();
+      });
+      this.moreText = make('span');
+      this.more.append(this.moreText, ' ', this.moreButton);
+      this.wrap.append(this.el, this.more);
+      this.root.insertBefore(this.wrap, this.table.moreEl);
+    }
+
+    buildPickBar() {
+      this.pickBar = make('p', 'tc-pick-bar');
+      this.pickBar.hidden = true;
+      this.pickText = make('span');
+      this.compare = make('button', 'tc-button tc-compare', 'Compare');
+      this.compare.type = 'button';
+      this.compare.addEventListener('click', () => {
+        this.onlyPicks = !this.onlyPicks;
+        if (this.onlyPicks) this.on = true;
+        this.apply();
+        this.toUrl(true);
+      });
+      const clear = make('button', 'tc-button tc-clear-picks', 'Clear picks');
+      clear.type = 'button';
+      clear.addEventListener('click', () => {
+        this.picks.clear();
+        this.onlyPicks = false;
+        this.apply();
+        this.toUrl(true);
+      });
+      this.pickBar.append(this.pickText, ' ', this.compare, ' ', clear);
+      this.root.insertBefore(this.pickBar, this.table.bar.nextSibling);
+    }
+
+    addPick(st) {
+      const row = st.card.querySelector(':scope > .tc-links');
+      if (!row || row.querySelector('.tc-pick')) return;
+      const button = make('button', 'tc-button tc-pick', 'Pick');
+      button.type = 'button';
+      const key = st.paper.key;
+      const paint = () => {
+        const on = this.picks.has(key);
+        button.setAttribute('aria-pressed', on ? 'true' : 'false');
+        button.textContent = on ? 'Picked ✓' : 'Pick';
+      };
+      button.tcPaint = paint;
+      paint();
+      button.addEventListener('click', () => {
+        if (this.picks.has(key)) this.picks.delete(key);
+        else this.picks.add(key);
+        this.apply();
+        if (this.onlyPicks) this.toUrl(false);
+      });
+      row.append(button);
+    }
+
+    /** Show the chosen view, the pick bar and the picks' buttons. */
+    apply() {
+      if (!this.picks.size) this.onlyPicks = false;
+      this.select.value = this.on ? 'table' : '';
+      this.root.classList.toggle('tc-is-table', this.on);
+      this.wrap.hidden = !this.on;
+      this.pickBar.hidden = this.picks.size === 0;
+      this.pickText.textContent = `${plural(this.picks.size, 'paper', 'papers')} picked.`;
+      this.compare.textContent = this.onlyPicks ? 'Show all papers' : 'Compare';
+      for (const button of this.root.querySelectorAll('.tc-pick')) button.tcPaint();
+      this.render();
+    }
+
+    /** The table's rows: the matching papers (or the picked ones), sorted by the chosen column. */
+    render() {
+      if (!this.on) return;
+      let papers = this.onlyPicks ? this.table.papers.filter((p) => this.picks.has(p.key)) : this.table.matchedPapers();
+      const column = this.columns.find((c) => c.id === this.sortKey);
+      if (column) {
+        const sign = this.desc ? -1 : 1;
+        papers = papers.slice().sort((a, b) => {
+          const x = column.key(a);
+          const y = column.key(b);
+          const order = typeof x === 'number' ? x - y : collator.compare(x, y);
+          return sign * order || a.i - b.i;
+        });
+      }
+      for (const [i, th] of this.heads.entries()) {
+        const sorted = this.columns[i].id === this.sortKey;
+        th.setAttribute('aria-sort', sorted ? (this.desc ? 'descending' : 'ascending') : 'none');
+      }
+      this.caption.textContent = `${plural(papers.length, 'paper', 'papers')}${column ? `, sorted by ${column.label}` : ''}`;
+      const shown = papers.slice(0, this.limit);
+      this.body.replaceChildren(...shown.map((p) => this.row(p)));
+      this.more.hidden = shown.length === papers.length;
+      this.moreText.textContent = `The first ${shown.length} of ${papers.length} papers are listed.`;
+    }
+
+    row(p) {
+      const tr = make('tr');
+      tr.setAttribute('data-key', p.key);
+      for (const column of this.columns) {
+        const td = make('td');
+        if (column.id === 'title') {
+          const a = make('a', '', p.title);
+          a.href = `#${p.primary.id}`;
+          td.append(a);
+        } else if (column.link) {
+          const found = column.link(p);
+          if (found) {
+            const a = make('a', '', column.text(p));
+            a.href = found.href;
+            td.append(a);
+          }
+        } else {
+          td.textContent = column.text(p);
+        }
+        tr.append(td);
+      }
+      return tr;
+    }
+
+    fromUrl() {
+      const params = new URLSearchParams(window.location.search);
+      const picks = (params.get(PICK_PARAM) || '').split(',').map((s) => s.trim()).filter(Boolean);
+      const known = new Set(this.table.papers.map((p) => p.key));
+      this.picks = new Set(picks.filter((key) => known.has(key)));
+      this.onlyPicks = this.picks.size > 0;
+      this.on = params.get(VIEW_PARAM) === 'table' || this.onlyPicks;
+      const sort = params.get(TSORT_PARAM) || '';
+      const id = sort.replace(/^-/, '');
+      this.sortKey = this.columns.some((c) => c.id === id) ? id : '';
+      this.desc = this.sortKey !== '' && sort.startsWith('-');
+    }
+
+    toUrl(push) {
+      if (!this.table.ownsUrl) return;
+      const params = new URLSearchParams(window.location.search);
+      for (const name of [VIEW_PARAM, TSORT_PARAM, PICK_PARAM]) params.delete(name);
+      if (this.on) params.set(VIEW_PARAM, 'table');
+      if (this.on && this.sortKey) params.set(TSORT_PARAM, (this.desc ? '-' : '') + this.sortKey);
+      if (this.onlyPicks && this.picks.size) params.set(PICK_PARAM, Array.from(this.picks).join(','));
+      const qs = params.toString();
+      const url = window.location.pathname + (qs ? `?${qs}` : '') + window.location.hash;
+      if (url === window.location.pathname + window.location.search + window.location.hash) return;
+      if (push) window.history.pushState(null, '', url);
+      else window.history.replaceState(window.history.state, '', url);
+    }
+  }
+
+  /** ``:layout: table`` (a plain table without JavaScript): a click on a column head sorts it. */
+  function initPlainTables() {
+    for (const table of document.querySelectorAll('table.tc-plain-table')) {
+      const body = table.tBodies[0];
+      const heads = Array.from(table.querySelectorAll('thead th'));
+      if (!body || !heads.length) continue;
+      const rows = Array.from(body.rows);
+      let sorted = -1;
+      let desc = false;
+      heads.forEach((th, index) => {
+        const button = make('button', 'tc-sort-head', th.textContent.trim());
+        button.type = 'button';
+        th.replaceChildren(button);
+        th.setAttribute('aria-sort', 'none');
+        button.addEventListener('click', () => {
+          desc = sorted === index ? !desc : false;
+          sorted = index;
+          const text = (row) => (row.cells[index] ? row.cells[index].textContent.trim() : '');
+          const order = rows.slice().sort((a, b) => {
+            const x = text(a);
+            const y = text(b);
+            if (x === '' || y === '') return (x === '') - (y === '') || rows.indexOf(a) - rows.indexOf(b);
+            return (desc ? -1 : 1) * collator.compare(x, y) || rows.indexOf(a) - rows.indexOf(b);
+          });
+          body.replaceChildren(...order);
+          for (const other of heads) other.setAttribute('aria-sort', 'none');
+          th.setAttribute('aria-sort', desc ? 'descending' : 'ascending');
+        });
+      });
+    }
+  }
+
+  const VIEW_PARAM = 'view';
+  const TSORT_PARAM = 'tsort';
+  const PICK_PARAM = 'pick';
+
+  // -- "new since your last visit" ------------------------------------------------------------
+
+  const SEEN = 'tc-new:seen'; // the newest added date of the previous visit: cards after it are new
+  const NEWEST = 'tc-new:newest'; // the newest added date seen in this visit so far
+  const VISIT = 'tc-new:visit'; // sessionStorage: this tab's visit has started
+  const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+  function storage(kind) {
+    try {
+      const store = window[kind];
+      store.getItem(SEEN);
+      return store;
+    } catch (err) {
+      return null; // storage disabled or blocked: no marks
+    }
+  }
+
+  function initNewMarks() {
+    const local = storage('localStorage');
+    const session = storage('sessionStorage');
+    if (!local || !session) return;
+    const cards = Array.from(document.querySelectorAll('.tc-paper-table article.tc-card[data-added]'))
+      .filter((card) => ISO_DATE.test(card.getAttribute('data-added')));
+    let newest = local.getItem(NEWEST) || '';
+    if (!ISO_DATE.test(newest)) newest = '';
+    if (!session.getItem(VISIT)) { // a new visit: what the last one saw is now "seen"
+      session.setItem(VISIT, '1');
+      if (newest) local.setItem(SEEN, newest);
+    }
+    for (const card of cards) if (card.getAttribute('data-added') > newest) newest = card.getAttribute('data-added');
+    if (newest) local.setItem(NEWEST, newest);
+    const seen = local.getItem(SEEN);
+    if (!seen || !ISO_DATE.test(seen)) return; // a first visit: nothing is "new" to the reader yet
+    const fresh = cards.filter((card) => card.getAttribute('data-added') > seen);
+    if (!fresh.length) return;
+    const marks = fresh.map((card) => {
+      const mark = make('span', 'tc-new-mark', 'New');
+      mark.title = `Added ${card.getAttribute('data-added')}, after your last visit`;
+      card.prepend(mark);
+      card.classList.add('tc-new');
+      return mark;
+    });
+    const notes = [];
+    for (const root of document.querySelectorAll('.tc-paper-table')) {
+      const papers = new Set(fresh.filter((card) => root.contains(card)).map((card) => card.getAttribute('data-key')));
+      if (!papers.size) continue;
+      const note = make('p', 'tc-new-note', `${plural(papers.size, 'paper', 'papers')} new since your last visit. `);
+      const button = make('button', 'tc-button tc-mark-seen', 'Mark as seen');
+      button.type = 'button';
+      note.append(button);
+      const count = root.querySelector(':scope > .tc-count');
+      root.insertBefore(note, count ? count.nextSibling : root.firstChild);
+      notes.push(note);
+      button.addEventListener('click', () => {
+        local.setItem(SEEN, local.getItem(NEWEST) || seen);
+        for (const mark of marks) {
+          mark.closest('.tc-card').classList.remove('tc-new');
+          mark.remove();
+        }
+        for (const other of notes) other.remove();
+        const status = root.tcTable;
+        if (status && status.say) status.say('New marks cleared.');
+      });
+    }
+  }
+
   function init() {
     initCiteBlocks();
     let owner = true;
@@ -910,7 +1332,10 @@
       const table = new PaperTable(root, owner && hasBar);
       if (hasBar) owner = false;
       root.tcTable = table;
+      if (table.form) table.tableView = new TableView(table);
     }
+    initNewMarks();
+    initPlainTables();
   }
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
