@@ -1,4 +1,4 @@
-"""Export the survey bib as CSL-JSON or as a flat CSV table.
+"""Export the survey bib as CSL-JSON or as a flat CSV table; COinS metadata for the cards.
 
 ``tc-survey export-json BIB -o FILE`` writes a JSON array of CSL-JSON items
 (``id``, ``type``, ``title``, ``author``, ``issued``, ``container-title``,
@@ -22,6 +22,7 @@ rendered).
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 from typing import Any
 
 from pybtex.database import Person
@@ -179,3 +180,59 @@ def to_csv(bib: Bibliography, taxonomy: Taxonomy) -> str:
         row = csv_row(paper, taxonomy)
         lines.append(",".join(csv_cell(row[name]) for name in columns))
     return "\n".join(lines) + "\n"
+
+
+# -- COinS: the metadata Zotero and other reference managers read from a page ------------------
+
+#: OpenURL (Z39.88-2004) format and genre for each CSL type we emit (:func:`csl_type`).
+COINS_FORMATS: dict[str, tuple[str, str]] = {
+    "article-journal": ("journal", "article"),
+    "paper-conference": ("journal", "proceeding"),
+    "article": ("journal", "preprint"),
+    "book": ("book", "book"),
+    "chapter": ("book", "bookitem"),
+    "thesis": ("book", "document"),
+    "report": ("book", "report"),
+}
+
+
+def coins_pairs(item: dict[str, Any]) -> list[tuple[str, str]]:
+    """A CSL-JSON item (:func:`csl_item`) as OpenURL key/value pairs, the content of a COinS span.
+
+    Made from the CSL item, so the two exports share one field mapping.  Authors are
+    ``rft.au`` values in ``Family, Given`` form (one per author, in order), which Zotero
+    splits back into names; the page script turns the same pairs into RIS and CSL-JSON.
+    """
+    fmt, genre = COINS_FORMATS.get(item.get("type", ""), ("journal", "article"))
+    pairs = [("ctx_ver", "Z39.88-2004"), ("rft_val_fmt", f"info:ofi/fmt:kev:mtx:{fmt}"), ("rft.genre", genre)]
+    title_key = "rft.btitle" if genre == "book" else "rft.atitle"
+    pairs.append((title_key, item.get("title", "")))
+    container = item.get("container-title")
+    if container:
+        pairs.append(("rft.jtitle" if fmt == "journal" else "rft.btitle", container))
+    for name in item.get("author", ()):
+        if "literal" in name:
+            pairs.append(("rft.au", name["literal"]))
+            continue
+        family = " ".join(filter(None, (name.get("non-dropping-particle"), name.get("family"))))
+        given = name.get("given", "")
+        pairs.append(("rft.au", f"{family}, {given}" if given else family))
+    issued = item.get("issued", {}).get("date-parts", [[]])[0]
+    if issued:
+        pairs.append(("rft.date", "-".join(f"{part:02d}" if i else str(part) for i, part in enumerate(issued))))
+    for key, kev in (("volume", "rft.volume"), ("issue", "rft.issue"), ("page", "rft.pages"),
+                     ("publisher", "rft.pub")):
+        if item.get(key):
+            pairs.append((kev, str(item[key])))
+    if item.get("eprint"):
+        pairs.append(("rft_id", f"info:arxiv/{item['eprint']}"))
+    if item.get("DOI"):
+        pairs.append(("rft_id", f"info:doi/{item['DOI']}"))
+    if item.get("URL"):
+        pairs.append(("rft_id", item["URL"]))
+    return pairs
+
+
+def coins_title(paper: Paper, taxonomy: Taxonomy) -> str:
+    """The ``title`` of a paper's COinS span: its OpenURL context object, URL-encoded (not yet HTML-escaped)."""
+    return urlencode(coins_pairs(csl_item(paper, taxonomy)))

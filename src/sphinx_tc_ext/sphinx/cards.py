@@ -19,6 +19,7 @@ from sphinx.builders.html import StandaloneHTMLBuilder
 
 from sphinx_tc_ext.cache.card_cache import CardCache, card_cache_path
 from sphinx_tc_ext.cache.state import state_of
+from sphinx_tc_ext.core.export import coins_title
 from sphinx_tc_ext.core.model import Paper, paper_anchor
 from sphinx_tc_ext.core.schema import LINK_FIELDS
 from sphinx_tc_ext.sphinx.config import tc_config
@@ -79,7 +80,7 @@ def _ancestors(node: nodes.Node):
 
 def render_html_table(ctx: PageContext, node: paper_table, level: int) -> nodes.Node:
     facets = node["facets"]
-    container = el("div", classes=["tc-paper-table", *node["classes"]], ids=[node["table_id"]], **{
+    container = el("div", classes=["tc-paper-table", *design_classes(ctx), *node["classes"]], ids=[node["table_id"]], **{
         "data-facets": " ".join(facets),
         "data-group-by": " ".join(node["group_by"]),
         "data-total": str(len(node["keys"])),
@@ -121,6 +122,30 @@ def _html_cards(ctx: PageContext, parent: nodes.Element, keys: list[str]) -> Non
     parent += grid
 
 
+# -- sphinx-design's classes ---------------------------------------------------------------------
+#
+# Cards, badges and link buttons carry sphinx-design's classes, so a site's sphinx-design theme
+# (its colours, its dark mode) styles them too.  A table says whether sphinx-design is loaded
+# (``tc-sd``): tc.css styles the same parts itself only in tables without it.
+
+CARD_CLASSES = ("tc-card", "sd-card", "sd-shadow-sm")
+BADGE_CLASSES = ("tc-badge", "sd-badge")
+LINK_BUTTON_CLASSES = ("sd-btn", "sd-btn-outline-primary")
+
+
+def design_classes(ctx: PageContext) -> list[str]:
+    """``tc-sd`` on a table when the project loads sphinx-design (its CSS is then on the page)."""
+    return ["tc-sd"] if "sphinx_design" in ctx.config.extensions else []
+
+
+def coins_span(ctx: PageContext, paper: Paper) -> Html:
+    """The card's COinS span: Zotero (and other reference managers) offer to save every card of a page.
+
+    The page script reads the same span to export the filtered papers as RIS and CSL-JSON.
+    """
+    return h("span", classes=["Z3988"], title=coins_title(paper, ctx.taxonomy))
+
+
 # -- cards as markup ---------------------------------------------------------------------------
 
 _SLOT = "\x00"  # marks the page-specific places in a card's shared markup (escaping keeps it)
@@ -155,7 +180,7 @@ def html_badges(ctx: PageContext, paper: Paper) -> Html:
     # (a page of 5,000 cards stays under 2 KB per card).
     badges = h("p", classes=["tc-badges"])
     if paper.venue:
-        badges += h("span", paper.venue, classes=["tc-badge", "tc-venue", f"tc-{paper.venue_kind}"])
+        badges += h("span", paper.venue, classes=[*BADGE_CLASSES, "tc-venue", f"tc-{paper.venue_kind}"])
     for facet in ctx.taxonomy.facets:
         for vid in paper.facets.get(facet.id, ()):
             value = facet.value(vid)
@@ -163,7 +188,7 @@ def html_badges(ctx: PageContext, paper: Paper) -> Html:
                 continue
             uri = ctx.section_uris.get(value.section)
             badge_attrs = {"data-facet": facet.id, "data-value": vid}
-            classes = ["tc-badge"]
+            classes = list(BADGE_CLASSES)
             if len(badges):
                 badges += " "
             if uri:
@@ -181,7 +206,7 @@ def html_card(ctx: PageContext, paper: Paper, card_id: str, permalink: str, badg
     for facet in ctx.taxonomy.facets:
         optional[f"data-{facet.id}"] = " ".join(paper.facets.get(facet.id, ()))
     attrs.update((name, value) for name, value in optional.items() if value)
-    card = h("article", classes=["tc-card"], ids=[card_id], **attrs)
+    card = h("article", classes=list(CARD_CLASSES), ids=[card_id], **attrs)
 
     title = h("p", classes=["tc-title"])
     title_text = paper.title or paper.key
@@ -215,7 +240,7 @@ def html_card(ctx: PageContext, paper: Paper, card_id: str, permalink: str, badg
         if name in paper.links:
             if len(links):
                 links += " "
-            links += h("a", label, classes=[f"tc-link-{name}"], href=paper.links[name])
+            links += h("a", label, classes=[f"tc-link-{name}", *LINK_BUTTON_CLASSES], href=paper.links[name])
     if paper.fields.get("note"):
         card += h("p", paper.fields["note"], classes=["tc-note"])
     if len(links):
@@ -227,6 +252,7 @@ def html_card(ctx: PageContext, paper: Paper, card_id: str, permalink: str, badg
         bibtex += h("summary", "BibTeX")
         bibtex += h("pre", paper.clean_bibtex(ctx.taxonomy.hidden_bibtex_fields))
         card += bibtex
+    card += coins_span(ctx, paper)
     return card
 
 
