@@ -22,8 +22,8 @@ rendered).
 from __future__ import annotations
 
 import json
-from urllib.parse import urlencode
 from typing import Any
+from urllib.parse import urlencode
 
 from pybtex.database import Person
 from pybtex.exceptions import PybtexError

@@ -80,7 +80,8 @@ def _ancestors(node: nodes.Node):
 
 def render_html_table(ctx: PageContext, node: paper_table, level: int) -> nodes.Node:
     facets = node["facets"]
-    container = el("div", classes=["tc-paper-table", *design_classes(ctx), *node["classes"]], ids=[node["table_id"]], **{
+    classes = ["tc-paper-table", *design_classes(ctx), *node["classes"]]
+    container = el("div", classes=classes, ids=[node["table_id"]], **{
         "data-facets": " ".join(facets),
         "data-group-by": " ".join(node["group_by"]),
         "data-total": str(len(node["keys"])),
