@@ -87,3 +87,4 @@ notfound_context = {
 
 # Copy buttons on code and console blocks; prompts (Pygments' Generic.Prompt) and output are not copied.
 copybutton_exclude = ".linenos, .gp, .go"
+copybutton_selector = "div:not(.tc-cite-block) > div.highlight pre"  # "Cite this" blocks have their own button

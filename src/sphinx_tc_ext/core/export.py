@@ -236,3 +236,24 @@ def coins_pairs(item: dict[str, Any]) -> list[tuple[str, str]]:
 def coins_title(paper: Paper, taxonomy: Taxonomy) -> str:
     """The ``title`` of a paper's COinS span: its OpenURL context object, URL-encoded (not yet HTML-escaped)."""
     return urlencode(coins_pairs(csl_item(paper, taxonomy)))
+
+
+# -- a plain-text reference made with a pybtex style --------------------------------------------
+
+def text_reference(paper: Paper, style: str = "plain") -> str:
+    """The paper as a reference list entry in text, formatted by the pybtex style ``style``.
+
+    Raises ``ValueError`` (with the known style names) for a style pybtex does not have.
+    """
+    from pybtex.database import Entry
+    from pybtex.plugin import PluginNotFound, find_plugin
+
+    try:
+        style_class = find_plugin("pybtex.style.formatting", style)
+    except PluginNotFound:
+        raise ValueError(f"unknown pybtex style '{style}' (pybtex has alpha, plain, unsrt, unsrtalpha)") from None
+    persons = {"author": [Person(a) for a in paper.authors_raw]} if paper.authors_raw else {}
+    entry = Entry(paper.entry_type, fields=dict(paper.fields), persons=persons)
+    entry.key = paper.key
+    formatted = next(iter(style_class().format_entries([entry])))
+    return latex_to_text(formatted.text.render_as("text"))
