@@ -109,6 +109,17 @@ class Paper:
         return latex_to_text(value) if value else ""
 
     @property
+    def arxiv_id(self) -> str:
+        """The versionless arXiv id (``eprint``, else an arxiv.org ``url``); "" without one."""
+        from sphinx_tc_ext.core.rules import arxiv_id_in  # rules reads bibs, which build papers
+
+        for field_name in ("eprint", "url"):
+            text = self.fields.get(field_name, "").strip()
+            if text and (found := arxiv_id_in(text)):
+                return found
+        return ""
+
+    @property
     def has_code(self) -> bool:
         return "code" in self.links
 

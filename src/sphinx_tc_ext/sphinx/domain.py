@@ -14,14 +14,14 @@ from typing import Any
 from docutils.nodes import Element
 from sphinx.addnodes import pending_xref
 from sphinx.builders import Builder
-from sphinx.domains import Domain
+from sphinx.domains import Domain, ObjType
 from sphinx.environment import BuildEnvironment
 from sphinx.roles import XRefRole
 from sphinx.util.nodes import make_refnode
 
 from sphinx_tc_ext.cache.digest import value_digest
-from sphinx_tc_ext.core.model import paper_anchor
-from sphinx_tc_ext.sphinx.config import tc_config
+from sphinx_tc_ext.core.model import Paper, paper_anchor
+from sphinx_tc_ext.sphinx.config import get_bibliography, tc_config
 from sphinx_tc_ext.sphinx.selection import Mention, TableRecord
 
 
@@ -29,6 +29,7 @@ class TCDomain(Domain):
     name = "tc"
     label = "Survey papers"
     roles = {"paper": XRefRole()}
+    object_types = {"paper": ObjType("paper", "paper")}
     initial_data: dict[str, Any] = {
         "tables": {},  # docname -> [TableRecord]
         "mentions": {},  # docname -> {key: [Mention]}
@@ -36,6 +37,10 @@ class TCDomain(Domain):
         "bib_stamp": None,  # digest of the bib's bytes those entry digests describe
     }
     data_version = 5  # 5: records know their kind (sphinx.selection.TableRecord)
+
+    def get_type_name(self, type: ObjType, primary: bool = False) -> str:
+        """"paper" in the search box's results ("paper, in All papers"), not "Survey papers paper"."""
+        return type.lname
 
     # -- per-document data --------------------------------------------------------------
 
@@ -157,5 +162,23 @@ class TCDomain(Domain):
         return [("tc:paper", ref)] if ref is not None else []
 
     def get_objects(self) -> Iterable[tuple[str, str, str, str, str, int]]:
+        """Every paper at its canonical card: in ``objects.inv`` (intersphinx) and Sphinx's search box.
+
+        The name is the key, which other projects link (``:external:tc:paper:`key```); the
+        display name adds what readers type into the search box, which matches objects by it:
+        the title, the nickname and the arXiv id.
+        """
+        papers = get_bibliography(self.env.config).papers
         for key, docname in sorted(self._derived()["canonical"].items()):
-            yield key, key, "paper", docname, paper_anchor(key), 1
+            paper = papers.get(key)
+            yield key, search_name(paper) if paper else key, "paper", docname, paper_anchor(key), 1
+
+
+def search_name(paper: Paper) -> str:
+    """``key: Title (Nickname) arXiv:2412.16117``, the words the search box finds a paper by."""
+    name = f"{paper.key}: {paper.title or paper.key}"
+    if paper.aka:
+        name += f" ({paper.aka})"
+    if paper.arxiv_id:
+        name += f" arXiv:{paper.arxiv_id}"
+    return " ".join(name.split())
