@@ -29,7 +29,10 @@ class TCDomain(Domain):
     name = "tc"
     label = "Survey papers"
     roles = {"paper": XRefRole()}
-    object_types = {"paper": ObjType("paper", "paper")}
+    # A paper's object is its card, linked with the ``paper`` role.  Not named "paper": Sphinx's search
+    # index shortens an anchor equal to "TYPE-NAME" and rebuilds it from the display name, which
+    # here is longer than the name (see get_objects), so "paper-KEY" would come back wrong.
+    object_types = {"card": ObjType("paper", "paper")}
     initial_data: dict[str, Any] = {
         "tables": {},  # docname -> [TableRecord]
         "mentions": {},  # docname -> {key: [Mention]}
@@ -162,7 +165,7 @@ class TCDomain(Domain):
         return [("tc:paper", ref)] if ref is not None else []
 
     def get_objects(self) -> Iterable[tuple[str, str, str, str, str, int]]:
-        """Every paper at its canonical card: in ``objects.inv`` (intersphinx) and Sphinx's search box.
+        """Every paper at its canonical card: in ``objects.inv`` (``tc:card``) and Sphinx's search box.
 
         The name is the key, which other projects link (``:external:tc:paper:`key```); the
         display name adds what readers type into the search box, which matches objects by it:
@@ -171,7 +174,7 @@ class TCDomain(Domain):
         papers = get_bibliography(self.env.config).papers
         for key, docname in sorted(self._derived()["canonical"].items()):
             paper = papers.get(key)
-            yield key, search_name(paper) if paper else key, "paper", docname, paper_anchor(key), 1
+            yield key, search_name(paper) if paper else key, "card", docname, paper_anchor(key), 1
 
 
 def search_name(paper: Paper) -> str:
