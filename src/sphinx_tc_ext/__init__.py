@@ -95,6 +95,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         ("env-before-read-docs", heap.freeze, 900),  # ... then freeze it
         ("doctree-read", tracking.record_mentions, 500),
         ("env-get-updated", tracking.rewrite_dependents, 500),
+        ("env-updated", domain.add_paper_labels, 500),
         ("write-started", heap.freeze, 900),
         ("doctree-resolved", cards.render_paper_tables, 500),
         ("doctree-resolved", citations.citations_to_cards, 500),

@@ -185,3 +185,24 @@ def search_name(paper: Paper) -> str:
     if paper.arxiv_id:
         name += f" arXiv:{paper.arxiv_id}"
     return " ".join(name.split())
+
+
+def add_paper_labels(app: Any, env: BuildEnvironment) -> list[str]:
+    """``env-updated``: a standard label ``paper-KEY`` per paper, at its canonical card.
+
+    So ``:ref:`paper-KEY``` works on the site, and any Sphinx project (no extension needed)
+    links a paper through intersphinx with ``:external+survey:ref:`paper-KEY``` and gets its
+    title as the link text.  Re-added after every read (a page read again loses its labels);
+    a label the site already defines is left alone.
+    """
+    domain: TCDomain = env.get_domain("tc")  # type: ignore[assignment]
+    std = env.domains.standard_domain
+    papers = get_bibliography(env.config).papers
+    for key, docname in sorted(domain.canonical_pages().items()):
+        name = paper_anchor(key)
+        paper = papers.get(key)
+        if paper is None or std.anonlabels.get(name, (docname, name)) != (docname, name):
+            continue
+        std.anonlabels[name] = (docname, name)
+        std.labels[name] = (docname, name, paper.title or key)
+    return []
