@@ -258,3 +258,10 @@ def test_text_reference_renders_latex():
     assert "{" not in text and "\\" not in text
     with pytest.raises(ValueError, match="unknown pybtex style 'nope'"):
         export.text_reference(accents, "nope")
+
+
+def test_text_reference_of_an_entry_the_style_cannot_format():
+    taxonomy = load_taxonomy(ROOTS / "test-survey" / "refs" / "taxonomy.toml")
+    bib = parse_bib_text("@article{doe2025x,\n  title = {A Title},\n  author = {Doe, Jane},\n  year = {2025},\n}\n",
+                         "x.bib", taxonomy)  # no journal: pybtex's plain style needs one
+    assert export.text_reference(bib.get("doe2025x")) == "Jane Doe. A Title. 2025."

@@ -240,20 +240,32 @@ def coins_title(paper: Paper, taxonomy: Taxonomy) -> str:
 
 # -- a plain-text reference made with a pybtex style --------------------------------------------
 
-def text_reference(paper: Paper, style: str = "plain") -> str:
-    """The paper as a reference list entry in text, formatted by the pybtex style ``style``.
-
-    Raises ``ValueError`` (with the known style names) for a style pybtex does not have.
-    """
-    from pybtex.database import Entry
+def pybtex_style(style: str) -> type:
+    """The pybtex formatting style named ``style``; ``ValueError`` (naming the known ones) if there is none."""
     from pybtex.plugin import PluginNotFound, find_plugin
 
     try:
-        style_class = find_plugin("pybtex.style.formatting", style)
+        return find_plugin("pybtex.style.formatting", style)
     except PluginNotFound:
         raise ValueError(f"unknown pybtex style '{style}' (pybtex has alpha, plain, unsrt, unsrtalpha)") from None
+
+
+def text_reference(paper: Paper, style: str = "plain") -> str:
+    """The paper as a reference list entry in text, formatted by the pybtex style ``style``.
+
+    An entry the style cannot format (a field it requires is missing) gets a short
+    "Authors. Title. Year." instead: the bib's checks already report such an entry.
+    Raises ``ValueError`` for a style pybtex does not have.
+    """
+    from pybtex.database import Entry
+
+    style_class = pybtex_style(style)
     persons = {"author": [Person(a) for a in paper.authors_raw]} if paper.authors_raw else {}
     entry = Entry(paper.entry_type, fields=dict(paper.fields), persons=persons)
     entry.key = paper.key
-    formatted = next(iter(style_class().format_entries([entry])))
-    return latex_to_text(formatted.text.render_as("text"))
+    try:
+        formatted = next(iter(style_class().format_entries([entry])))
+        return latex_to_text(formatted.text.render_as("text"))
+    except (PybtexError, KeyError):  # pybtex's FieldIsMissing is both
+        parts = [", ".join(paper.authors), paper.title or paper.key, str(paper.year or "")]
+        return " ".join(f"{part}." for part in parts if part)

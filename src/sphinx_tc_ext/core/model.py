@@ -111,13 +111,11 @@ class Paper:
     @property
     def arxiv_id(self) -> str:
         """The versionless arXiv id (``eprint``, else an arxiv.org ``url``); "" without one."""
-        from sphinx_tc_ext.core.rules import arxiv_id_in  # rules reads bibs, which build papers
-
-        for field_name in ("eprint", "url"):
-            text = self.fields.get(field_name, "").strip()
-            if text and (found := arxiv_id_in(text)):
-                return found
-        return ""
+        eprint = self.fields.get("eprint", "").strip()
+        if ARXIV_NEW.match(eprint) or ARXIV_OLD.match(eprint):
+            return re.sub(r"v\d+$", "", eprint)
+        link = ARXIV_LINK.match(self.fields.get("url", "").strip())
+        return re.sub(r"v\d+$", "", link.group(1)) if link else ""
 
     @property
     def has_code(self) -> bool:

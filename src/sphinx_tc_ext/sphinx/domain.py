@@ -21,7 +21,7 @@ from sphinx.util.nodes import make_refnode
 
 from sphinx_tc_ext.cache.digest import value_digest
 from sphinx_tc_ext.core.model import Paper, paper_anchor
-from sphinx_tc_ext.sphinx.config import get_bibliography, tc_config
+from sphinx_tc_ext.sphinx.config import tc_config
 from sphinx_tc_ext.sphinx.selection import Mention, TableRecord
 
 
@@ -38,8 +38,10 @@ class TCDomain(Domain):
         "mentions": {},  # docname -> {key: [Mention]}
         "entry_digests": {},  # key -> digest of the entry as last parsed
         "bib_stamp": None,  # digest of the bib's bytes those entry digests describe
+        "names": {},  # key -> (title, search name) of each paper shown, from the bib last parsed
+        "labels": {},  # standard label "paper-KEY" -> docname, the labels this domain added
     }
-    data_version = 5  # 5: records know their kind (sphinx.selection.TableRecord)
+    data_version = 6  # 6: names and labels (sharing: search box, intersphinx)
 
     def get_type_name(self, type: ObjType, primary: bool = False) -> str:
         """"paper" in the search box's results ("paper, in All papers"), not "Survey papers paper"."""
@@ -171,10 +173,10 @@ class TCDomain(Domain):
         display name adds what readers type into the search box, which matches objects by it:
         the title, the nickname and the arXiv id.
         """
-        papers = get_bibliography(self.env.config).papers
+        names = self.data["names"]
         for key, docname in sorted(self._derived()["canonical"].items()):
-            paper = papers.get(key)
-            yield key, search_name(paper) if paper else key, "card", docname, paper_anchor(key), 1
+            name = names.get(key, (key, key))[1]
+            yield key, name, "card", docname, paper_anchor(key), 1
 
 
 def search_name(paper: Paper) -> str:
@@ -192,17 +194,33 @@ def add_paper_labels(app: Any, env: BuildEnvironment) -> list[str]:
 
     So ``:ref:`paper-KEY``` works on the site, and any Sphinx project (no extension needed)
     links a paper through intersphinx with ``:external+survey:ref:`paper-KEY``` and gets its
-    title as the link text.  Re-added after every read (a page read again loses its labels);
-    a label the site already defines is left alone.
+    title as the link text.  Labels of papers no longer shown are removed; a label the site
+    defines itself is left alone.  Titles and search names are refreshed from the bib when this
+    build parsed it; a build that did not (nothing read, the bib unchanged) keeps the saved ones,
+    so sharing never makes a build parse the bib.
     """
     domain: TCDomain = env.get_domain("tc")  # type: ignore[assignment]
     std = env.domains.standard_domain
-    papers = get_bibliography(env.config).papers
-    for key, docname in sorted(domain.canonical_pages().items()):
+    names: dict[str, tuple[str, str]] = domain.data["names"]
+    ours: dict[str, str] = domain.data["labels"]
+    canonical = domain.canonical_pages()
+    bib = getattr(env.config, "_tc_bib", None)  # parsed in this build, else None
+    if bib is not None:
+        names.clear()
+        for key in canonical:
+            paper = bib.papers.get(key)
+            if paper is not None:
+                names[key] = (paper.title or key, search_name(paper))
+    for name, docname in list(ours.items()):  # drop our labels first: papers may have moved or gone
+        if std.anonlabels.get(name) == (docname, name):
+            del std.anonlabels[name]
+            std.labels.pop(name, None)
+        del ours[name]
+    for key, docname in sorted(canonical.items()):
         name = paper_anchor(key)
-        paper = papers.get(key)
-        if paper is None or std.anonlabels.get(name, (docname, name)) != (docname, name):
+        if name in std.anonlabels or key not in names:
             continue
         std.anonlabels[name] = (docname, name)
-        std.labels[name] = (docname, name, paper.title or key)
+        std.labels[name] = (docname, name, names[key][0])
+        ours[name] = docname
     return []

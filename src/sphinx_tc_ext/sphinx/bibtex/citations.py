@@ -13,7 +13,7 @@ from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from sphinx_tc_ext.core.export import text_reference
+from sphinx_tc_ext.core.export import pybtex_style, text_reference
 from sphinx_tc_ext.core.model import paper_anchor
 from sphinx_tc_ext.sphinx.config import WARNING_TYPE, get_bibliography, get_taxonomy
 from sphinx_tc_ext.sphinx.domain import TCDomain
@@ -71,7 +71,7 @@ class BibtexDirective(SelectionDirective):
             return []
         style = self.options.get("style", "plain").strip()
         try:
-            text_reference(get_bibliography(self.config).get(key), style)
+            pybtex_style(style)
         except ValueError as err:
             logger.warning(f"tc-bibtex: {err}; use one of them", type=WARNING_TYPE, subtype="reference",
                            location=(self.env.docname, self.lineno))
