@@ -111,7 +111,15 @@ def test_one_coins_span_per_card(copy_root, build):
     assert kev["ctx_ver"] == "Z39.88-2004" and kev["rft.genre"] == "preprint"
     assert kev["rft.atitle"].startswith("A Glimpse to Compress")
     assert next(v for k, v in pairs if k == "rft.au") == "Zeng, Quan-Sheng"
-    assert ("rft_id", "info:arxiv/2508.01548") in pairs
+    assert ("rft_id", "https://arxiv.org/abs/2508.01548") in pairs  # the arXiv id is in the link: no info:arxiv
+    assert not [v for k, v in pairs if v.startswith("info:arxiv/")]
+
+
+def test_coins_can_be_left_out(copy_root, build):
+    app = build(copy_root(), confoverrides={"tc_coins": False})
+    page = soup(app.outdir / "papers.html")
+    assert page.select("article.tc-card") and not page.select("span.Z3988")
+    assert not page.select(".tc-export") and page.select(".tc-download")  # RIS and CSL-JSON come from COinS
 
 
 def test_coins_follow_the_csl_mapping():

@@ -54,6 +54,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         ("tc_authors_shown", 6, "env", [int]),
         ("tc_default_sort", "-date, title", "env", [str]),
         ("tc_show_bibtex", True, "env", [bool]),
+        ("tc_coins", True, "env", [bool]),
         ("tc_recent_date", "", "env", [str]),
         ("tc_backlinks_exclude", [], "env", [list, tuple]),
         ("tc_bibtex_subset", True, "env", [bool]),

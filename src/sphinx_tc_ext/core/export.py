@@ -224,7 +224,8 @@ def coins_pairs(item: dict[str, Any]) -> list[tuple[str, str]]:
                      ("publisher", "rft.pub")):
         if item.get(key):
             pairs.append((kev, str(item[key])))
-    if item.get("eprint"):
+    url = item.get("URL", "")
+    if item.get("eprint") and not url.endswith(f"arxiv.org/abs/{item['eprint']}"):  # else the link says it
         pairs.append(("rft_id", f"info:arxiv/{item['eprint']}"))
     if item.get("DOI"):
         pairs.append(("rft_id", f"info:doi/{item['DOI']}"))
@@ -234,8 +235,11 @@ def coins_pairs(item: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def coins_title(paper: Paper, taxonomy: Taxonomy) -> str:
-    """The ``title`` of a paper's COinS span: its OpenURL context object, URL-encoded (not yet HTML-escaped)."""
-    return urlencode(coins_pairs(csl_item(paper, taxonomy)))
+    """The ``title`` of a paper's COinS span: its OpenURL context object, URL-encoded (not yet HTML-escaped).
+
+    ``:``, ``/`` and ``,`` stay as they are (legal in a query string, and a card's bytes count).
+    """
+    return urlencode(coins_pairs(csl_item(paper, taxonomy)), safe=":/,")
 
 
 # -- a plain-text reference made with a pybtex style --------------------------------------------

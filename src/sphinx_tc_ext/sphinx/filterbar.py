@@ -82,7 +82,8 @@ def render_filterbar(ctx: PageContext, table_id: str, facets: list[str], keys: l
     if ctx.show_bibtex:
         actions += el("button", nodes.Text("Download .bib"), type="button", classes=["tc-button", "tc-download"],
                       title="Download the BibTeX entries of the papers shown")
-    actions += export_buttons()
+    if getattr(ctx.config, "tc_coins", True):  # the exports are made from the cards' COinS spans
+        actions += export_buttons()
     actions += el("button", nodes.Text("Copy keys"), type="button", classes=["tc-button", "tc-copy-keys"],
                   title="Copy the citation keys of the papers shown, comma-separated")
     view += actions

@@ -233,8 +233,7 @@
       }
     }
     const venueEl = card.querySelector('.tc-venue');
-    const arxiv = coinsOf(card).getAll('rft_id').filter((id) => id.startsWith('info:arxiv/'))
-      .map((id) => id.slice(11)).join(' ');
+    const arxiv = coinsOf(card).getAll('rft_id').map(arxivIdOf).join(' ');
     return { title: title.trim(), aka, authors, venue: venueEl ? venueEl.textContent.trim() : '', arxiv };
   }
 
@@ -244,6 +243,12 @@
   function coinsOf(card) {
     const span = card.querySelector(':scope > .Z3988');
     return new URLSearchParams(span ? span.getAttribute('title') || '' : '');
+  }
+
+  /** The arXiv id an OpenURL identifier names: info:arxiv/ID, or an arxiv.org/abs/ link ("" otherwise). */
+  function arxivIdOf(id) {
+    const m = /^(?:info:arxiv\/|https?:\/\/(?:www\.)?arxiv\.org\/abs\/)(.+)$/.exec(id);
+    return m ? m[1] : '';
   }
 
   /** The CSL type a COinS genre stands for (the reverse of core/export.py's COINS_FORMATS). */
@@ -272,9 +277,11 @@
     }
     for (const id of kev.getAll('rft_id')) {
       if (id.startsWith('info:doi/')) item.DOI = id.slice(9);
-      else if (id.startsWith('info:arxiv/')) item.number = `arXiv:${id.slice(11)}`;
       else if (/^https?:\/\//.test(id)) item.URL = id;
     }
+    // As core/export.py's csl_item: a preprint's number is its arXiv id.
+    const arxiv = kev.getAll('rft_id').map(arxivIdOf).find(Boolean);
+    if (arxiv && item.type === 'article') item.number = `arXiv:${arxiv}`;
     return item;
   }
 
