@@ -175,6 +175,9 @@ def test_sphinx_search_box_leads_to_the_card(page: Page, site: str, query: str):
     link = page.locator('#search-results a[href$="papers.html#paper-zeng2025glimpse"]')
     expect(link).to_have_count(1, timeout=10000)
     expect(link).to_contain_text("A Glimpse to Compress")
+    # The card ranks above the pages that mention the paper.
+    expect(page.locator("#search-results li a").first).to_have_attribute(
+        "href", re.compile(r"papers\.html#paper-zeng2025glimpse$"))
     link.click()
     page.wait_for_url(re.compile(r"#paper-zeng2025glimpse$"))
     assert page.evaluate("() => document.querySelector(':target').dataset.key") == "zeng2025glimpse"

@@ -176,7 +176,7 @@ class TCDomain(Domain):
         names = self.data["names"]
         for key, docname in sorted(self._derived()["canonical"].items()):
             name = names.get(key, (key, key))[1]
-            yield key, name, "card", docname, paper_anchor(key), 1
+            yield key, name, "card", docname, paper_anchor(key), 0  # 0: ranked above pages in the search box
 
 
 def search_name(paper: Paper) -> str:
