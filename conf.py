@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlparse
 
 HERE = Path(__file__).parent.resolve()
 sys.path.insert(0, str(HERE / "src"))  # use the extension from this checkout
@@ -24,6 +25,11 @@ release = version = __version__
 extensions = [
     "myst_parser",
     "sphinxcontrib.bibtex",
+    "sphinx_design",
+    "sphinxext.opengraph",
+    "sphinx_sitemap",
+    "notfound.extension",
+    "sphinx_copybutton",
     "sphinx_tc_ext",
 ]
 
@@ -43,10 +49,42 @@ nitpicky = True
 
 html_theme = "furo"
 html_title = "Multimodal Token Compression — survey companion"
-html_static_path = ["docs/_static/css"]  # relative to conf.py; screenshots are copied as images
+html_static_path = ["docs/_static/css", "docs/_static/social"]  # relative to conf.py; screenshots are copied as images
 html_css_files = ["guide.css"]
-html_baseurl = os.environ.get("READTHEDOCS_CANONICAL_URL", "")
+# The canonical address: Read the Docs says where this version lives; a local build assumes the
+# published site, so the sitemap, the Open Graph tags and the 404 page's links are complete.
+SITE_URL = "https://sphinx-tc-ext.readthedocs.io/en/latest/"
+html_baseurl = os.environ.get("READTHEDOCS_CANONICAL_URL") or SITE_URL
 html_last_updated_fmt = None
 html_theme_options = {
     "navigation_with_keys": True,
 }
+
+# -- sharing: link previews, sitemap, 404 page, copy buttons --------------------------------
+# Every asset these extensions add is a local file: no CDN, no web font, no remote image.
+
+# Open Graph: one static card image for every page (a matplotlib card per page would cost build
+# time and pull a font); the title and description come from each page.
+ogp_site_url = html_baseurl
+ogp_site_name = "Multimodal Token Compression survey"
+ogp_image = "_static/social-card.png"  # made once by scripts/social-card.py, served by the site
+ogp_image_alt = "When Tokens Talk Too Much: a survey of multimodal token compression"
+ogp_social_cards = {"enable": False}
+ogp_description_length = 200
+
+# sitemap.xml lists every page under the canonical address (html_baseurl already names the version).
+sitemap_url_scheme = "{link}"
+sitemap_excludes = ["search.html", "genindex.html", "404.html"]
+
+# The 404 page is served at any depth: its links start at the site's root path.
+notfound_urls_prefix = urlparse(html_baseurl).path or "/"
+notfound_context = {
+    "title": "Page not found",
+    "body": "<h1>Page not found</h1>\n<p>This page does not exist (any more). The papers are listed on "
+            f'<a href="{notfound_urls_prefix}papers.html">the papers page</a>; the '
+            f'<a href="{notfound_urls_prefix}index.html">home page</a> explains the survey.</p>',
+}
+
+# Copy buttons on code and console blocks; prompts (Pygments' Generic.Prompt) and output are not copied.
+copybutton_exclude = ".linenos, .gp, .go"
+copybutton_selector = "div:not(.tc-cite-block) > div.highlight pre"  # "Cite this" blocks have their own button

@@ -7,7 +7,8 @@
   regenerate the expected files with ``TC_REGEN=1 pytest tests/test_guide.py``
   and review the diff.
 * Every example is shown in the guide both as source (``literalinclude``) and
-  rendered (``include``).
+  rendered (``include``).  Each has a reStructuredText twin (``NAME.rst.txt``, shown in a
+  synced tab beside the MyST source) that must render the same summary.
 * Every registered ``tc_*`` configuration value is documented with its default in
   ``configuration.md``, every warning subtype in ``warnings.md``, every CSS custom
   property of ``tc.css`` in ``theming.md``.
@@ -37,6 +38,7 @@ EXAMPLES = GUIDE / "examples"
 EXPECTED = Path(__file__).parent / "guide_expected"
 TEST_ROOT = Path(__file__).parent / "roots" / "test-survey"
 SUFFIX = ".md.txt"
+RST_SUFFIX = ".rst.txt"
 REGEN = os.environ.get("TC_REGEN") == "1"
 #: Modules with directives the guide's pages use (reference tables, CLI reference), by directive.
 GUIDE_DIRECTIVES = {"tc-field-reference": "sphinx_tc_ext.sphinx.reference",
@@ -170,6 +172,8 @@ def summarize(html: str) -> str:
         lines.extend("  " + " | ".join(_text(c) for c in row.find_all(["th", "td"])) for row in table.find_all("tr"))
     for block in soup.select(".tc-cite-block pre"):
         lines.append("bibtex " + block.get_text().splitlines()[0])
+    for reference in soup.select("p.tc-cite-text"):
+        lines.append("text " + _text(reference))
     for link in soup.select("a.tc-feed-link, a.reference.internal[href*='#paper-']"):
         lines.append(f"link {_text(link)} -> {link['href']}")
     return "\n".join(lines) + "\n"
@@ -186,7 +190,9 @@ def built_examples(tmp_path_factory) -> Path:
     for name in names:
         (root / f"ex-{name}.md").write_text(f"# {name}\n\n```{{include}} examples/{name}{SUFFIX}\n```\n",
                                             encoding="utf-8")
-    toctree = "\n".join(["sections", "papers", *(f"ex-{n}" for n in names)])
+        title = f"{name}\n{'=' * len(name)}\n\n"
+        (root / f"rst-{name}.rst").write_text(f"{title}.. include:: examples/{name}{RST_SUFFIX}\n", encoding="utf-8")
+    toctree = "\n".join(["sections", "papers", *(f"ex-{n}" for n in names), *(f"rst-{n}" for n in names)])
     (root / "index.md").write_text(f"# Examples\n\n```{{toctree}}\n{toctree}\n```\n", encoding="utf-8")
     result = sphinx_build(root)
     assert result.returncode == 0, "the examples must build with -nW:\n" + result.stdout + result.stderr
@@ -208,6 +214,19 @@ def test_example_renders_as_expected(built_examples, name):
     assert summary == expected_file.read_text(encoding="utf-8"), (
         f"docs/guide/examples/{name}{SUFFIX} renders differently from tests/guide_expected/{name}.txt; "
         "if the change is intended, regenerate with TC_REGEN=1 and update the guide's prose")
+
+
+@pytest.mark.parametrize("name", example_names())
+def test_rest_twin_renders_like_the_example(built_examples, name):
+    assert (EXAMPLES / f"{name}{RST_SUFFIX}").is_file(), f"docs/guide/examples/{name}{RST_SUFFIX} is missing"
+    md = summarize((built_examples / f"ex-{name}.html").read_text(encoding="utf-8"))
+    rst = summarize((built_examples / f"rst-{name}.html").read_text(encoding="utf-8"))
+    assert rst == md, f"docs/guide/examples/{name}{RST_SUFFIX} renders differently from its MyST twin"
+
+
+def test_no_rest_twin_without_an_example():
+    twins = {p.name.removesuffix(RST_SUFFIX) for p in EXAMPLES.glob(f"*{RST_SUFFIX}")}
+    assert twins == set(example_names())
 
 
 def test_no_stale_expected_files():
@@ -323,7 +342,7 @@ def test_cli_reference_shows_every_subcommand(tmp_path):
 
 
 def test_guide_builds_with_nitpicky_warnings_as_errors_when_included(tmp_path):
-    root = make_site(tmp_path / "site", missing_extensions())
+    root = make_site(tmp_path / "site", (*missing_extensions(), "sphinx_design"))  # tabs: MyST and reST
     shutil.copytree(GUIDE, root / "guide")
     shutil.copytree(GUIDE.parent / "_static", root / "_static")
     (root / "index.md").write_text("# Site\n\n```{toctree}\nsections\npapers\nguide/index\n```\n", encoding="utf-8")

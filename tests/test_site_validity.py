@@ -109,6 +109,13 @@ def sphinx_toctree_caption(message: dict) -> bool:
         '<p class="caption" role="heading">' in message.get("extract", "")
 
 
+def sphinx_design_tab_label(message: dict) -> bool:
+    """sphinx-design's tabs are radio inputs with labels that carry ``aria-controls``
+    (``sphinx_design.tabs``), which the checker does not allow on a label of an input."""
+    return message["message"].startswith("The “aria-controls” attribute must not be used on any “label”") and \
+        'class="sd-tab-label"' in message.get("extract", "")
+
+
 def test_nu_checker_finds_no_errors_in_our_markup(site, vnu):
     files = html_files(site)
     errors = run_vnu(vnu, files)
@@ -119,6 +126,8 @@ def test_nu_checker_finds_no_errors_in_our_markup(site, vnu):
             filtered[f"theme/Sphinx (also on {', '.join(THEME_ONLY_PAGES)}): {m['message']}"] += 1
         elif sphinx_toctree_caption(m):
             filtered[f"Sphinx's toctree caption markup: {m['message']}"] += 1
+        elif sphinx_design_tab_label(m):
+            filtered[f"sphinx-design's tab labels: {m['message']}"] += 1
         elif furo_table_wrapper_duplicate(m, site):
             filtered["furo's table wrapper copies a captioned table's id: Duplicate ID"] += 1
         else:
@@ -150,7 +159,13 @@ class _Page(HTMLParser):
 
 
 def test_every_internal_link_resolves(site):
-    """Every relative href/src names an existing file, and every #fragment an id on that page."""
+    """Every relative href/src names an existing file, and every #fragment an id on that page.
+
+    A path from the server's root (the 404 page's links, which work at any depth) is read from
+    the site's root path, that of its canonical address.
+    """
+    canonical = re.search(r'<link rel="canonical" href="([^"]+)"', (site / "index.html").read_text(encoding="utf-8"))
+    root_path = urlsplit(canonical.group(1)).path.rsplit("/", 1)[0] + "/" if canonical else "/"
     pages: dict[Path, _Page] = {}
     for path in html_files(site):
         parser = _Page()
@@ -163,7 +178,10 @@ def test_every_internal_link_resolves(site):
             if parts.scheme or url.startswith("//") or url in ("", "#"):
                 continue
             checked += 1
-            target = (path.parent / unquote(parts.path)).resolve() if parts.path else path
+            if parts.path.startswith(root_path):
+                target = (site / unquote(parts.path[len(root_path):])).resolve()
+            else:
+                target = (path.parent / unquote(parts.path)).resolve() if parts.path else path
             where = f"{path.relative_to(site.resolve())}:{line}: {url}"
             if not target.exists():
                 broken.append(f"{where} (no such file)")

@@ -55,6 +55,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         ("tc_authors_shown", 6, "env", [int]),
         ("tc_default_sort", "-date, title", "env", [str]),
         ("tc_show_bibtex", True, "env", [bool]),
+        ("tc_coins", True, "env", [bool]),
         ("tc_recent_date", "", "env", [str]),
         ("tc_backlinks_exclude", [], "env", [list, tuple]),
         ("tc_bibtex_subset", True, "env", [bool]),
@@ -99,6 +100,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         ("env-before-read-docs", heap.freeze, 900),  # ... then freeze it
         ("doctree-read", tracking.record_mentions, 500),
         ("env-get-updated", tracking.rewrite_dependents, 500),
+        ("env-updated", domain.add_paper_labels, 500),
         ("write-started", heap.freeze, 900),
         ("doctree-resolved", cards.render_paper_tables, 500),
         ("doctree-resolved", citations.citations_to_cards, 500),

@@ -1,4 +1,4 @@
-"""Export the survey bib as CSL-JSON or as a flat CSV table.
+"""Export the survey bib as CSL-JSON or as a flat CSV table; COinS metadata for the cards.
 
 ``tc-survey export-json BIB -o FILE`` writes a JSON array of CSL-JSON items
 (``id``, ``type``, ``title``, ``author``, ``issued``, ``container-title``,
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from pybtex.database import Person
 from pybtex.exceptions import PybtexError
@@ -179,3 +180,96 @@ def to_csv(bib: Bibliography, taxonomy: Taxonomy) -> str:
         row = csv_row(paper, taxonomy)
         lines.append(",".join(csv_cell(row[name]) for name in columns))
     return "\n".join(lines) + "\n"
+
+
+# -- COinS: the metadata Zotero and other reference managers read from a page ------------------
+
+#: OpenURL (Z39.88-2004) format and genre for each CSL type we emit (:func:`csl_type`).
+COINS_FORMATS: dict[str, tuple[str, str]] = {
+    "article-journal": ("journal", "article"),
+    "paper-conference": ("journal", "proceeding"),
+    "article": ("journal", "preprint"),
+    "book": ("book", "book"),
+    "chapter": ("book", "bookitem"),
+    "thesis": ("book", "document"),
+    "report": ("book", "report"),
+}
+
+
+def coins_pairs(item: dict[str, Any]) -> list[tuple[str, str]]:
+    """A CSL-JSON item (:func:`csl_item`) as OpenURL key/value pairs, the content of a COinS span.
+
+    Made from the CSL item, so the two exports share one field mapping.  Authors are
+    ``rft.au`` values in ``Family, Given`` form (one per author, in order), which Zotero
+    splits back into names; the page script turns the same pairs into RIS and CSL-JSON.
+    """
+    fmt, genre = COINS_FORMATS.get(item.get("type", ""), ("journal", "article"))
+    pairs = [("ctx_ver", "Z39.88-2004"), ("rft_val_fmt", f"info:ofi/fmt:kev:mtx:{fmt}"), ("rft.genre", genre)]
+    title_key = "rft.btitle" if genre == "book" else "rft.atitle"
+    pairs.append((title_key, item.get("title", "")))
+    container = item.get("container-title")
+    if container:
+        pairs.append(("rft.jtitle" if fmt == "journal" else "rft.btitle", container))
+    for name in item.get("author", ()):
+        if "literal" in name:
+            pairs.append(("rft.au", name["literal"]))
+            continue
+        family = " ".join(filter(None, (name.get("non-dropping-particle"), name.get("family"))))
+        given = name.get("given", "")
+        pairs.append(("rft.au", f"{family}, {given}" if given else family))
+    issued = item.get("issued", {}).get("date-parts", [[]])[0]
+    if issued:
+        pairs.append(("rft.date", "-".join(f"{part:02d}" if i else str(part) for i, part in enumerate(issued))))
+    for key, kev in (("volume", "rft.volume"), ("issue", "rft.issue"), ("page", "rft.pages"),
+                     ("publisher", "rft.pub")):
+        if item.get(key):
+            pairs.append((kev, str(item[key])))
+    url = item.get("URL", "")
+    if item.get("eprint") and not url.endswith(f"arxiv.org/abs/{item['eprint']}"):  # else the link says it
+        pairs.append(("rft_id", f"info:arxiv/{item['eprint']}"))
+    if item.get("DOI"):
+        pairs.append(("rft_id", f"info:doi/{item['DOI']}"))
+    if item.get("URL"):
+        pairs.append(("rft_id", item["URL"]))
+    return pairs
+
+
+def coins_title(paper: Paper, taxonomy: Taxonomy) -> str:
+    """The ``title`` of a paper's COinS span: its OpenURL context object, URL-encoded (not yet HTML-escaped).
+
+    ``:``, ``/`` and ``,`` stay as they are (legal in a query string, and a card's bytes count).
+    """
+    return urlencode(coins_pairs(csl_item(paper, taxonomy)), safe=":/,")
+
+
+# -- a plain-text reference made with a pybtex style --------------------------------------------
+
+def pybtex_style(style: str) -> type:
+    """The pybtex formatting style named ``style``; ``ValueError`` (naming the known ones) if there is none."""
+    from pybtex.plugin import PluginNotFound, find_plugin
+
+    try:
+        return find_plugin("pybtex.style.formatting", style)
+    except PluginNotFound:
+        raise ValueError(f"unknown pybtex style '{style}' (pybtex has alpha, plain, unsrt, unsrtalpha)") from None
+
+
+def text_reference(paper: Paper, style: str = "plain") -> str:
+    """The paper as a reference list entry in text, formatted by the pybtex style ``style``.
+
+    An entry the style cannot format (a field it requires is missing) gets a short
+    "Authors. Title. Year." instead: the bib's checks already report such an entry.
+    Raises ``ValueError`` for a style pybtex does not have.
+    """
+    from pybtex.database import Entry
+
+    style_class = pybtex_style(style)
+    persons = {"author": [Person(a) for a in paper.authors_raw]} if paper.authors_raw else {}
+    entry = Entry(paper.entry_type, fields=dict(paper.fields), persons=persons)
+    entry.key = paper.key
+    try:
+        formatted = next(iter(style_class().format_entries([entry])))
+        return latex_to_text(formatted.text.render_as("text"))
+    except (PybtexError, KeyError):  # pybtex's FieldIsMissing is both
+        parts = [", ".join(paper.authors), paper.title or paper.key, str(paper.year or "")]
+        return " ".join(f"{part}." for part in parts if part)

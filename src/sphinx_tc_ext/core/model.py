@@ -109,6 +109,15 @@ class Paper:
         return latex_to_text(value) if value else ""
 
     @property
+    def arxiv_id(self) -> str:
+        """The versionless arXiv id (``eprint``, else an arxiv.org ``url``); "" without one."""
+        eprint = self.fields.get("eprint", "").strip()
+        if ARXIV_NEW.match(eprint) or ARXIV_OLD.match(eprint):
+            return re.sub(r"v\d+$", "", eprint)
+        link = ARXIV_LINK.match(self.fields.get("url", "").strip())
+        return re.sub(r"v\d+$", "", link.group(1)) if link else ""
+
+    @property
     def has_code(self) -> bool:
         return "code" in self.links
 

@@ -19,6 +19,7 @@ from sphinx.builders.html import StandaloneHTMLBuilder
 
 from sphinx_tc_ext.cache.card_cache import CardCache, card_cache_path
 from sphinx_tc_ext.cache.state import state_of
+from sphinx_tc_ext.core.export import coins_title
 from sphinx_tc_ext.core.model import Paper, paper_anchor
 from sphinx_tc_ext.core.schema import LINK_FIELDS
 from sphinx_tc_ext.sphinx.config import tc_config
@@ -82,7 +83,8 @@ def _ancestors(node: nodes.Node):
 
 def render_html_table(ctx: PageContext, node: paper_table, level: int) -> nodes.Node:
     facets = node["facets"]
-    container = el("div", classes=["tc-paper-table", *node["classes"]], ids=[node["table_id"]], **{
+    classes = ["tc-paper-table", *design_classes(ctx), *node["classes"]]
+    container = el("div", classes=classes, ids=[node["table_id"]], **{
         "data-facets": " ".join(facets),
         "data-group-by": " ".join(node["group_by"]),
         "data-total": str(len(node["keys"])),
@@ -134,6 +136,37 @@ def _html_cards(ctx: PageContext, parent: nodes.Element, keys: list[str],
     parent += grid
 
 
+# -- sphinx-design's classes ---------------------------------------------------------------------
+#
+# Cards, badges and link buttons carry sphinx-design's classes, so a site's sphinx-design theme
+# (its colours, its dark mode) styles them too.  A table says whether sphinx-design is loaded
+# (``tc-sd``): tc.css styles the same parts itself only in tables without it.
+
+CARD_CLASSES = ("tc-card", "sd-card", "sd-shadow-sm")
+BADGE_CLASSES = ("tc-badge", "sd-badge")
+LINK_BUTTON_CLASSES = ("sd-btn", "sd-btn-outline-primary")
+
+
+def design_classes(ctx: PageContext) -> list[str]:
+    """``tc-sd`` on a table when the project loads sphinx-design (its CSS is then on the page)."""
+    return ["tc-sd"] if "sphinx_design" in ctx.config.extensions else []
+
+
+def coins_span(ctx: PageContext, paper: Paper) -> Html | None:
+    """The card's COinS span: Zotero (and other reference managers) offer to save every card of a page.
+
+    The page script reads the same span to export the filtered papers as RIS and CSL-JSON.
+    About 500 bytes a card: ``tc_coins = False`` leaves it (and those exports) out.
+    """
+    if not coins_enabled(ctx.config):
+        return None
+    return h("span", classes=["Z3988"], title=coins_title(paper, ctx.taxonomy))
+
+
+def coins_enabled(config: Any) -> bool:
+    return bool(getattr(config, "tc_coins", True))
+
+
 # -- cards as markup ---------------------------------------------------------------------------
 
 _SLOT = "\x00"  # marks the page-specific places in a card's shared markup (escaping keeps it)
@@ -168,7 +201,7 @@ def html_badges(ctx: PageContext, paper: Paper) -> Html:
     # (a page of 5,000 cards stays under 2 KB per card).
     badges = h("p", classes=["tc-badges"])
     if paper.venue:
-        badges += h("span", paper.venue, classes=["tc-badge", "tc-venue", f"tc-{paper.venue_kind}"])
+        badges += h("span", paper.venue, classes=[*BADGE_CLASSES, "tc-venue", f"tc-{paper.venue_kind}"])
     for facet in ctx.taxonomy.facets:
         for vid in paper.facets.get(facet.id, ()):
             value = facet.value(vid)
@@ -176,7 +209,7 @@ def html_badges(ctx: PageContext, paper: Paper) -> Html:
                 continue
             uri = ctx.section_uris.get(value.section)
             badge_attrs = {"data-facet": facet.id, "data-value": vid}
-            classes = ["tc-badge"]
+            classes = list(BADGE_CLASSES)
             if len(badges):
                 badges += " "
             if uri:
@@ -188,7 +221,7 @@ def html_badges(ctx: PageContext, paper: Paper) -> Html:
 
 def html_card(ctx: PageContext, paper: Paper, card_id: str, permalink: str, badges: Html | str,
               discussed: Html | str | None) -> Html:
-    card = html_card_frame(ctx, paper, card_id, ["tc-card"])
+    card = html_card_frame(ctx, paper, card_id, list(CARD_CLASSES))
 
     title = h("p", classes=["tc-title"])
     title_text = paper.title or paper.key
@@ -222,7 +255,7 @@ def html_card(ctx: PageContext, paper: Paper, card_id: str, permalink: str, badg
         if name in paper.links:
             if len(links):
                 links += " "
-            links += h("a", label, classes=[f"tc-link-{name}"], href=paper.links[name])
+            links += h("a", label, classes=[f"tc-link-{name}", *LINK_BUTTON_CLASSES], href=paper.links[name])
     if paper.fields.get("note"):
         card += h("p", paper.fields["note"], classes=["tc-note"])
     if len(links):
@@ -234,6 +267,9 @@ def html_card(ctx: PageContext, paper: Paper, card_id: str, permalink: str, badg
         bibtex += h("summary", "BibTeX")
         bibtex += h("pre", paper.clean_bibtex(ctx.taxonomy.hidden_bibtex_fields))
         card += bibtex
+    coins = coins_span(ctx, paper)
+    if coins is not None:
+        card += coins
     return card
 
 
@@ -267,7 +303,7 @@ def repeat_card_markup(ctx: PageContext, paper: Paper, card_id: str, first_id: s
     It carries the full card's ``data-`` attributes, so the page script filters it like any card;
     the permalink, badges and BibTeX are on the full card only.
     """
-    card = html_card_frame(ctx, paper, card_id, ["tc-card", "tc-repeat"])
+    card = html_card_frame(ctx, paper, card_id, [*CARD_CLASSES, "tc-repeat"])
     title = h("p", classes=["tc-title"])
     title_text = paper.title or paper.key
     title += h("a", title_text, href=paper.links["paper"]) if "paper" in paper.links else title_text
@@ -303,7 +339,7 @@ def shared_parts(ctx: PageContext, paper: Paper) -> tuple[str, ...] | None:
     in options never share a card.  None when the paper's own text holds the marker.
     """
     memo = state_of(ctx.bib).card_parts
-    key = (paper.key, ctx.authors_shown, ctx.show_bibtex, id(ctx.taxonomy))
+    key = (paper.key, ctx.authors_shown, ctx.show_bibtex, coins_enabled(ctx.config), id(ctx.taxonomy))
     if key not in memo:
         out: list[str] = []
         html_card(ctx, paper, _SLOT, _SLOT, _SLOT, _SLOT).write(out)
@@ -336,7 +372,7 @@ class _PageCards:
         self.cache = CardCache(card_cache_path(builder.doctreedir, builder.name, ctx.docname), (
             ctx.docname, builder.name, builder.get_target_uri(ctx.docname),
             sorted(ctx.section_uris.items()), tc_config(ctx.config).taxonomy_path.read_bytes(),
-            ctx.authors_shown, ctx.show_bibtex,
+            ctx.authors_shown, ctx.show_bibtex, coins_enabled(ctx.config),
         ))
         self.digests = ctx.bib.digests()
 

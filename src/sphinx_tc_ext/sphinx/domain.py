@@ -14,13 +14,13 @@ from typing import Any
 from docutils.nodes import Element
 from sphinx.addnodes import pending_xref
 from sphinx.builders import Builder
-from sphinx.domains import Domain
+from sphinx.domains import Domain, ObjType
 from sphinx.environment import BuildEnvironment
 from sphinx.roles import XRefRole
 from sphinx.util.nodes import make_refnode
 
 from sphinx_tc_ext.cache.digest import value_digest
-from sphinx_tc_ext.core.model import paper_anchor
+from sphinx_tc_ext.core.model import Paper, paper_anchor
 from sphinx_tc_ext.sphinx.config import tc_config
 from sphinx_tc_ext.sphinx.selection import Mention, TableRecord
 
@@ -29,13 +29,23 @@ class TCDomain(Domain):
     name = "tc"
     label = "Survey papers"
     roles = {"paper": XRefRole()}
+    # A paper's object is its card, linked with the ``paper`` role.  Not named "paper": Sphinx's search
+    # index shortens an anchor equal to "TYPE-NAME" and rebuilds it from the display name, which
+    # here is longer than the name (see get_objects), so "paper-KEY" would come back wrong.
+    object_types = {"card": ObjType("paper", "paper")}
     initial_data: dict[str, Any] = {
         "tables": {},  # docname -> [TableRecord]
         "mentions": {},  # docname -> {key: [Mention]}
         "entry_digests": {},  # key -> digest of the entry as last parsed
         "bib_stamp": None,  # digest of the bib's bytes those entry digests describe
+        "names": {},  # key -> (title, search name) of each paper shown, from the bib last parsed
+        "labels": {},  # standard label "paper-KEY" -> docname, the labels this domain added
     }
-    data_version = 5  # 5: records know their kind (sphinx.selection.TableRecord)
+    data_version = 6  # 6: names and labels (sharing: search box, intersphinx)
+
+    def get_type_name(self, type: ObjType, primary: bool = False) -> str:
+        """"paper" in the search box's results ("paper, in All papers"), not "Survey papers paper"."""
+        return type.lname
 
     # -- per-document data --------------------------------------------------------------
 
@@ -157,5 +167,60 @@ class TCDomain(Domain):
         return [("tc:paper", ref)] if ref is not None else []
 
     def get_objects(self) -> Iterable[tuple[str, str, str, str, str, int]]:
+        """Every paper at its canonical card: in ``objects.inv`` (``tc:card``) and Sphinx's search box.
+
+        The name is the key, which other projects link (``:external:tc:paper:`key```); the
+        display name adds what readers type into the search box, which matches objects by it:
+        the title, the nickname and the arXiv id.
+        """
+        names = self.data["names"]
         for key, docname in sorted(self._derived()["canonical"].items()):
-            yield key, key, "paper", docname, paper_anchor(key), 1
+            name = names.get(key, (key, key))[1]
+            yield key, name, "card", docname, paper_anchor(key), 0  # 0: ranked above pages in the search box
+
+
+def search_name(paper: Paper) -> str:
+    """``key: Title (Nickname) arXiv:2412.16117``, the words the search box finds a paper by."""
+    name = f"{paper.key}: {paper.title or paper.key}"
+    if paper.aka:
+        name += f" ({paper.aka})"
+    if paper.arxiv_id:
+        name += f" arXiv:{paper.arxiv_id}"
+    return " ".join(name.split())
+
+
+def add_paper_labels(app: Any, env: BuildEnvironment) -> list[str]:
+    """``env-updated``: a standard label ``paper-KEY`` per paper, at its canonical card.
+
+    So ``:ref:`paper-KEY``` works on the site, and any Sphinx project (no extension needed)
+    links a paper through intersphinx with ``:external+survey:ref:`paper-KEY``` and gets its
+    title as the link text.  Labels of papers no longer shown are removed; a label the site
+    defines itself is left alone.  Titles and search names are refreshed from the bib when this
+    build parsed it; a build that did not (nothing read, the bib unchanged) keeps the saved ones,
+    so sharing never makes a build parse the bib.
+    """
+    domain: TCDomain = env.get_domain("tc")  # type: ignore[assignment]
+    std = env.domains.standard_domain
+    names: dict[str, tuple[str, str]] = domain.data["names"]
+    ours: dict[str, str] = domain.data["labels"]
+    canonical = domain.canonical_pages()
+    bib = getattr(env.config, "_tc_bib", None)  # parsed in this build, else None
+    if bib is not None:
+        names.clear()
+        for key in canonical:
+            paper = bib.papers.get(key)
+            if paper is not None:
+                names[key] = (paper.title or key, search_name(paper))
+    for name, docname in list(ours.items()):  # drop our labels first: papers may have moved or gone
+        if std.anonlabels.get(name) == (docname, name):
+            del std.anonlabels[name]
+            std.labels.pop(name, None)
+        del ours[name]
+    for key, docname in sorted(canonical.items()):
+        name = paper_anchor(key)
+        if name in std.anonlabels or key not in names:
+            continue
+        std.anonlabels[name] = (docname, name)
+        std.labels[name] = (docname, name, names[key][0])
+        ours[name] = docname
+    return []

@@ -82,12 +82,22 @@ def render_filterbar(ctx: PageContext, table_id: str, facets: list[str], keys: l
     if ctx.show_bibtex:
         actions += el("button", nodes.Text("Download .bib"), type="button", classes=["tc-button", "tc-download"],
                       title="Download the BibTeX entries of the papers shown")
+    if getattr(ctx.config, "tc_coins", True):  # the exports are made from the cards' COinS spans
+        actions += export_buttons()
     actions += el("button", nodes.Text("Copy keys"), type="button", classes=["tc-button", "tc-copy-keys"],
                   title="Copy the citation keys of the papers shown, comma-separated")
     view += actions
     form += view
     bar += form
     return bar
+
+
+def export_buttons() -> list[nodes.Element]:
+    """RIS and CSL-JSON downloads of the papers shown, made in the page from the cards' COinS spans."""
+    return [el("button", nodes.Text(label), type="button", classes=["tc-button", "tc-export", f"tc-export-{fmt}"],
+               title=f"Download the papers shown as {what}", **{"data-format": fmt})
+            for fmt, label, what in (("ris", "RIS", "RIS (EndNote, Zotero, Mendeley)"),
+                                     ("csl", "CSL-JSON", "CSL-JSON (Zotero, pandoc, citeproc)"))]
 
 
 class _Counts(NamedTuple):

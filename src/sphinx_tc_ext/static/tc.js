@@ -16,9 +16,15 @@
  * the grouped facet are checked, only their groups are shown: with "Video" on,
  * no video paper sits under an "Image" heading that would count image papers.
  *
- * Search.  Title, authors, venue and key; every word must match; case and
- * accents are ignored ("zoe" finds "Zoë").  Matches in titles, authors and
+ * Search.  Title, nickname, authors, venue, key and arXiv id; every word must
+ * match; case, accents and dash forms are ignored ("zoe" finds "Zoë", "Q-VLM"
+ * finds "Q‑VLM" with a non-breaking hyphen).  A query that is exactly a paper's
+ * nickname puts that paper's card first.  Matches in titles, authors and
  * venues are wrapped in <mark class="tc-mark"> built with DOM calls.
+ *
+ * Exports.  "Download .bib" joins the matching cards' BibTeX; "RIS" and
+ * "CSL-JSON" are made from each card's COinS span (the metadata Zotero reads),
+ * so every format describes the same papers in the same order.
  *
  * URL state.  The first table on a page that has a filter bar owns the query
  * string; other tables on the page filter independently and keep no URL state.
@@ -61,6 +67,10 @@
   const MARKS = /[\u0300-\u036f]/g;
   const EXTRA = /[ßæœøłđðþı]/g;
   const EXTRA_FOLD = { 'ß': 'ss', 'æ': 'ae', 'œ': 'oe', 'ø': 'o', 'ł': 'l', 'đ': 'd', 'ð': 'd', 'þ': 'th', 'ı': 'i' };
+  // Hyphens and dashes (U+2010 hyphen, U+2011 non-breaking hyphen, figure/en/em dashes, minus) read as "-";
+  // a soft hyphen is dropped.
+  const DASHES = /[\u2010-\u2015\u2212\ufe63\uff0d]/g;
+  const SOFT_HYPHEN = /\u00ad/g;
   const SORTS = ['', 'newest', 'oldest', 'title', 'venue'];
   const NARROW = '(max-width: 40em)';
   const RENDER_LIMIT = 200;
@@ -71,7 +81,8 @@
 
   /** Lowercase, strip accents: the form both the index and the query take. */
   function fold(s) {
-    return s.normalize('NFD').replace(MARKS, '').toLowerCase().replace(EXTRA, (c) => EXTRA_FOLD[c]);
+    return s.normalize('NFD').replace(MARKS, '').toLowerCase().replace(EXTRA, (c) => EXTRA_FOLD[c])
+      .replace(DASHES, '-').replace(SOFT_HYPHEN, '');
   }
 
   /** fold() character by character, remembering where each folded unit came from. */
@@ -235,7 +246,97 @@
       }
     }
     const venueEl = card.querySelector('.tc-venue');
-    return { title: title.trim(), aka, authors, venue: venueEl ? venueEl.textContent.trim() : '' };
+    const arxiv = coinsOf(card).getAll('rft_id').map(arxivIdOf).join(' ');
+    return { title: title.trim(), aka, authors, venue: venueEl ? venueEl.textContent.trim() : '', arxiv };
+  }
+
+  // -- COinS: each card's metadata, read for search (arXiv id) and for the RIS and CSL-JSON exports --
+
+  /** The OpenURL pairs of a card's COinS span (empty when it has none). */
+  function coinsOf(card) {
+    const span = card.querySelector(':scope > .Z3988');
+    return new URLSearchParams(span ? span.getAttribute('title') || '' : '');
+  }
+
+  /** The arXiv id an OpenURL identifier names: info:arxiv/ID, or an arxiv.org/abs/ link ("" otherwise). */
+  function arxivIdOf(id) {
+    const m = /^(?:info:arxiv\/|https?:\/\/(?:www\.)?arxiv\.org\/abs\/)(.+)$/.exec(id);
+    return m ? m[1] : '';
+  }
+
+  /** The CSL type a COinS genre stands for (the reverse of core/export.py's COINS_FORMATS). */
+  const CSL_TYPES = {
+    article: 'article-journal', proceeding: 'paper-conference', preprint: 'article', book: 'book',
+    bookitem: 'chapter', document: 'thesis', report: 'report',
+  };
+
+  /** One CSL-JSON item from a card's COinS pairs and its key. */
+  function cslItem(key, kev) {
+    const item = { id: key, type: CSL_TYPES[kev.get('rft.genre')] || 'article' };
+    const title = kev.get('rft.atitle') || (kev.get('rft.genre') === 'book' ? kev.get('rft.btitle') : null);
+    if (title) item.title = title;
+    const authors = kev.getAll('rft.au').map((au) => {
+      const at = au.indexOf(', ');
+      return at === -1 ? { literal: au } : { family: au.slice(0, at), given: au.slice(at + 2) };
+    });
+    if (authors.length) item.author = authors;
+    const date = kev.get('rft.date');
+    if (date) item.issued = { 'date-parts': [date.split('-').map(Number)] };
+    const container = kev.get('rft.jtitle') || (kev.get('rft.genre') === 'book' ? null : kev.get('rft.btitle'));
+    if (container) item['container-title'] = container;
+    for (const [k, name] of [['rft.volume', 'volume'], ['rft.issue', 'issue'], ['rft.pages', 'page'],
+      ['rft.pub', 'publisher']]) {
+      if (kev.get(k)) item[name] = kev.get(k);
+    }
+    for (const id of kev.getAll('rft_id')) {
+      if (id.startsWith('info:doi/')) item.DOI = id.slice(9);
+      else if (/^https?:\/\//.test(id)) item.URL = id;
+    }
+    // As core/export.py's csl_item: a preprint's number is its arXiv id.
+    const arxiv = kev.getAll('rft_id').map(arxivIdOf).find(Boolean);
+    if (arxiv && item.type === 'article') item.number = `arXiv:${arxiv}`;
+    return item;
+  }
+
+  /** RIS reference types of the CSL types above. */
+  const RIS_TYPES = {
+    'article-journal': 'JOUR', 'paper-conference': 'CPAPER', article: 'UNPB', book: 'BOOK', chapter: 'CHAP',
+    thesis: 'THES', report: 'RPRT',
+  };
+
+  /** One RIS record (lines ending with CRLF, as the format asks) from a CSL item. */
+  function risRecord(item) {
+    const lines = [`TY  - ${RIS_TYPES[item.type] || 'GEN'}`, `ID  - ${item.id}`];
+    const add = (tag, value) => { if (value) lines.push(`${tag}  - ${String(value).replace(/[\r\n]+/g, ' ')}`); };
+    add('TI', item.title);
+    for (const a of item.author || []) add('AU', a.literal || (a.given ? `${a.family}, ${a.given}` : a.family));
+    const parts = item.issued ? item.issued['date-parts'][0] : [];
+    add('PY', parts[0]);
+    if (parts.length > 1) add('DA', `${parts[0]}/${String(parts[1]).padStart(2, '0')}`);
+    add(item.type === 'paper-conference' ? 'T2' : 'JO', item['container-title']);
+    add('VL', item.volume);
+    add('IS', item.issue);
+    add('SP', item.page);
+    add('PB', item.publisher);
+    add('DO', item.DOI);
+    add('UR', item.URL);
+    if (item.number) add('M1', item.number);
+    lines.push('ER  - ');
+    return lines.join('\r\n');
+  }
+
+  /** Offer `text` as a file download (a blob URL: nothing leaves the page). */
+  function saveFile(text, name, type) {
+    const blob = new Blob([text], { type });
+    const url = URL.createObjectURL(blob);
+    const link = make('a');
+    link.href = url;
+    link.download = name;
+    link.hidden = true;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
   }
 
   class PaperTable {
@@ -317,7 +418,8 @@
             month: Number(card.getAttribute('data-month')) || 0,
             title: f.title,
             venue: f.venue,
-            text: fold(`${f.title}\n${f.aka}\n${f.authors}\n${f.venue}\n${key}`),
+            text: fold(`${f.title}\n${f.aka}\n${f.authors}\n${f.venue}\n${key}\n${f.arxiv}`),
+            aka: fold(f.aka).trim(),
             visible: true,
           };
           byKey.set(key, paper);
@@ -485,6 +587,7 @@
         this.say('All filters cleared.');
       });
       if (this.downloadEl) this.downloadEl.addEventListener('click', () => this.download());
+      this.bindExports();
       const keys = this.form.querySelector('.tc-copy-keys');
       keys.addEventListener('click', () => {
         const list = this.matchedPapers().map((p) => p.key);
@@ -672,7 +775,7 @@
       for (const grid of this.flat ? [this.flatGrid] : this.grids) {
         const el = grid.el;
         let cur = el.firstChild;
-        for (const st of grid.order) {
+        for (const st of this.ranked(grid.order)) {
           const card = st.card;
           if (st.paper.visible && !st.excluded && rendered < limit) {
             rendered++;
@@ -806,6 +909,33 @@
       link.remove();
       setTimeout(() => URL.revokeObjectURL(url), 10000);
       this.say(`Downloading ${plural(parts.length, 'BibTeX entry', 'BibTeX entries')} as ${this.id}.bib.`);
+    }
+
+    /** "RIS" and "CSL-JSON" buttons: the matching papers, from their cards' COinS spans. */
+    bindExports() {
+      for (const button of this.form.querySelectorAll('.tc-export')) {
+        button.addEventListener('click', () => this.exportAs(button.getAttribute('data-format')));
+      }
+    }
+
+    exportAs(format) {
+      const items = this.matchedPapers().map((p) => cslItem(p.key, coinsOf(p.primary)));
+      if (format === 'ris') {
+        saveFile(`${items.map(risRecord).join('\r\n\r\n')}\r\n`, `${this.id}.ris`,
+          'application/x-research-info-systems;charset=utf-8');
+        this.say(`Downloading ${plural(items.length, 'RIS record', 'RIS records')} as ${this.id}.ris.`);
+      } else {
+        saveFile(`${JSON.stringify(items, null, 2)}\n`, `${this.id}.json`, 'application/vnd.citationstyles.csl+json');
+        this.say(`Downloading ${plural(items.length, 'CSL-JSON item', 'CSL-JSON items')} as ${this.id}.json.`);
+      }
+    }
+
+    /** A grid's display order, with the papers whose nickname is exactly the query first. */
+    ranked(order) {
+      const q = this.query;
+      if (!q || !this.papers.some((p) => p.aka === q)) return order;
+      const first = order.filter((st) => st.paper.aka === q);
+      return first.length ? first.concat(order.filter((st) => st.paper.aka !== q)) : order;
     }
 
     // -- sorting and grouping ---------------------------------------------------------------

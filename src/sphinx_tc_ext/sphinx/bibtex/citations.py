@@ -9,9 +9,11 @@ badges and BibTeX.  Without a card the bibliography link is kept.
 from __future__ import annotations
 
 from docutils import nodes
+from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
+from sphinx_tc_ext.core.export import pybtex_style, text_reference
 from sphinx_tc_ext.core.model import paper_anchor
 from sphinx_tc_ext.sphinx.config import WARNING_TYPE, get_bibliography, get_taxonomy
 from sphinx_tc_ext.sphinx.domain import TCDomain
@@ -49,11 +51,17 @@ def citations_to_cards(app: Sphinx, doctree: nodes.document, docname: str) -> No
 class BibtexDirective(SelectionDirective):
     """``.. tc-bibtex:: KEY`` shows the entry as authors paste it (site-only fields removed).
 
-    Used for "Cite this survey": the entry comes from the bib, so it cannot drift.
+    Used for "Cite this survey": the entry comes from the bib, so it cannot drift.  With
+    ``:format: text`` it shows the entry as a reference in plain text instead, formatted by
+    the pybtex style ``:style:`` (``plain`` by default), for readers who cite without BibTeX.
     """
 
     kind = FIXED
     required_arguments = 1
+    option_spec = {
+        "format": lambda arg: directives.choice(arg, ("bibtex", "text")),
+        "style": directives.unchanged_required,
+    }
 
     def run(self) -> list[nodes.Node]:
         key = self.arguments[0].strip()
@@ -61,7 +69,14 @@ class BibtexDirective(SelectionDirective):
             logger.warning(f"tc-bibtex: no entry '{key}' in the bib; check the key", type=WARNING_TYPE,
                            subtype="reference", location=(self.env.docname, self.lineno))
             return []
-        node = tc_bibtex(key=key)
+        style = self.options.get("style", "plain").strip()
+        try:
+            pybtex_style(style)
+        except ValueError as err:
+            logger.warning(f"tc-bibtex: {err}; use one of them", type=WARNING_TYPE, subtype="reference",
+                           location=(self.env.docname, self.lineno))
+            return []
+        node = tc_bibtex(key=key, format=self.options.get("format", "bibtex"), style=style)
         self.set_source_info(node)
         self.record("bibtex", {}, (key,), "fixed")
         return [node]
@@ -72,6 +87,10 @@ def fill_bibtex_blocks(app: Sphinx, doctree: nodes.document, docname: str) -> No
     for node in list(doctree.findall(tc_bibtex)):
         bib = bib or get_bibliography(app.config)
         paper = bib.get(node["key"])
+        if node.get("format") == "text":
+            text = text_reference(paper, node.get("style", "plain")) if paper else ""
+            node.replace_self(nodes.paragraph(text, text, classes=["tc-cite-text"]))
+            continue
         text = paper.clean_bibtex(get_taxonomy(app.config).hidden_bibtex_fields) if paper else ""
         block = nodes.literal_block(text, text, language="bibtex", classes=["tc-cite-block"])
         node.replace_self(block)
