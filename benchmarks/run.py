@@ -443,7 +443,7 @@ def ok(build: dict) -> str:
 def report(results: dict) -> str:
     m = results["machine"]
     lines = [
-        "# Benchmark results (issue 8)",
+        "# Benchmark results (issues 8 and 19)",
         "",
         f"Measured {m['date']} on {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, Python {m['python']}, "
         f"Sphinx {m['sphinx']}, docutils {m['docutils']}, pybtex {m['pybtex']}, "
@@ -632,7 +632,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="full builds (-j 1 and -j 2) per size below 20k; the median counts (default 3)")
     args = parser.parse_args(argv)
 
-    sizes = [int(s) for s in (args.sizes or ("1000" if args.quick else "1000,5000,20000")).split(",")]
+    default_sizes = "1000" if args.quick else "1000,5000,20000"
+    sizes = [int(s) for s in (default_sizes if args.sizes is None else args.sizes).split(",") if s]  # "": none
     ref_sizes = [int(s) for s in (args.reference_sizes or ("1000" if args.quick else "1000,5000")).split(",") if s]
     start = time.perf_counter()
 
