@@ -75,8 +75,9 @@ ONE_PAGE = "# All papers\n\n```{paper-table}\n:group-by: area, category\n:sort: 
 ABSTRACT_WORDS = ("token", "compression", "visual", "pruning", "merging", "attention", "video", "audio", "frames",
                   "redundancy", "efficient", "multimodal", "language", "model", "inference", "budget", "accuracy",
                   "benchmark", "training-free", "layers", "spatial", "temporal", "encoder", "latency", "memory")
-#: Set by ``--abstracts`` (issue 20): every grown entry gets an abstract of about 1,100 characters.
-WITH_ABSTRACTS = False
+#: Set by ``--abstracts`` (issue 20): every grown entry gets an abstract of about 1,100 characters;
+#: ``--abstracts hidden`` also sets ``[survey] bibtex_hidden = ["abstract"]`` in the copied taxonomy.
+WITH_ABSTRACTS = ""
 
 
 def add_abstracts(text: str) -> str:
@@ -120,6 +121,10 @@ def make_site(root: Path, n: int, kind: str = "site", broken: float = 0.0) -> tu
         else:
             shutil.copytree(REPO / "docs", root / "docs", ignore=shutil.ignore_patterns("_build"))
     info = write_bib(root / "refs" / "survey.bib", n, broken)
+    if WITH_ABSTRACTS == "hidden" and kind != "reference":
+        taxonomy = root / "refs" / "taxonomy.toml"
+        text = taxonomy.read_text(encoding="utf-8")
+        taxonomy.write_text(text.replace("[survey]\n", '[survey]\nbibtex_hidden = ["abstract"]\n', 1), encoding="utf-8")
     return root, info
 
 
@@ -476,7 +481,8 @@ def report(results: dict) -> str:
         "are inflated when it is busy; the verdicts on serial builds use CPU time, `-j 2` uses wall time.",
         "",
         f"## Our site (`conf.py` + `docs/`: {results['site_pages']}) on a grown bib"
-        + (" with an abstract in every entry (`--abstracts`)" if results.get("abstracts") else ""),
+        + (f" with an abstract in every entry (`--abstracts {results['abstracts']}`)" if results.get("abstracts")
+           else ""),
         "",
         "| N | full -j1 | peak RSS | no-change rebuild | edit one entry | re-read / re-written / showing it "
         "| full -j2 | HTML total | all-papers page | per card | exit |",
@@ -647,13 +653,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-real-site", action="store_true", help="skip the real site against its plain copy")
     parser.add_argument("--no-install", action="store_true",
                         help="skip the fresh venv + pip install .[docs] + build (needs PyPI)")
-    parser.add_argument("--abstracts", action="store_true",
-                        help="give every grown entry an abstract (issue 20's variant; the reference gets them too)")
+    parser.add_argument("--abstracts", nargs="?", const="shown", choices=["shown", "hidden"],
+                        help="give every grown entry an abstract (issue 20; the reference gets them too); "
+                        "'hidden': and keep it out of the cards' BibTeX (the taxonomy's bibtex_hidden)")
     parser.add_argument("--repeat", type=int, default=3,
                         help="full builds (-j 1 and -j 2) per size below 20k; the median counts (default 3)")
     args = parser.parse_args(argv)
     global WITH_ABSTRACTS
-    WITH_ABSTRACTS = args.abstracts
+    WITH_ABSTRACTS = args.abstracts or ""
 
     default_sizes = "1000" if args.quick else "1000,5000,20000"
     sizes = [int(s) for s in (default_sizes if args.sizes is None else args.sizes).split(",") if s]  # "": none
@@ -698,7 +705,8 @@ def main(argv: list[str] | None = None) -> int:
     (OUT / f"results-{stamp}{'-quick' if args.quick else ''}.json").write_text(json.dumps(results, indent=1),
                                                                                 encoding="utf-8")
     md = report(results)
-    name = "RESULTS-quick.md" if args.quick else ("RESULTS-abstracts.md" if args.abstracts else "RESULTS.md")
+    name = "RESULTS-quick.md" if args.quick else (f"RESULTS-abstracts-{args.abstracts}.md" if args.abstracts
+                                                  else "RESULTS.md")
     (HERE / name).write_text(md, encoding="utf-8")
     print(md)
     return 0
