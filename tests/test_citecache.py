@@ -96,3 +96,53 @@ def test_switched_off(copy_root, make_app, formatted):
     assert formatted == [1, 1]
     assert type(app.env.get_domain("cite")) is BibtexDomain
 
+
+
+@pytest.fixture
+def entries_formatted(monkeypatch) -> list[str]:
+    """The keys pybtex's styles format, once per call (the bibliography entry and each tooltip)."""
+    from pybtex.style.formatting import BaseStyle
+
+    calls: list[str] = []
+    real = BaseStyle.format_entry
+
+    def counting(self, label, entry, *args, **kwargs):
+        calls.append(entry.key)
+        return real(self, label, entry, *args, **kwargs)
+
+    monkeypatch.setattr(BaseStyle, "format_entry", counting)
+    return calls
+
+
+@pytest.mark.parametrize(("style", "tooltips_style"), [("alpha", ""), ("plain", "plain")])
+def test_each_entry_is_formatted_once_with_the_same_tooltips(copy_root, make_app, entries_formatted, style,
+                                                            tooltips_style):
+    """A tooltip in the bibliography's own style is the formatted entry: the pages are those of formatting twice."""
+    once = rebuild(make_app, copy_root(), bibtex_default_style=style, bibtex_tooltips_style=tooltips_style)
+    keys = list(entries_formatted)
+    assert keys and len(keys) == len(set(keys)) and TITLE in tooltip(once)
+    entries_formatted.clear()
+    twice = rebuild(make_app, copy_root(dest="twice"), tc_keep_citations=False, bibtex_default_style=style,
+                    bibtex_tooltips_style=tooltips_style)
+    assert sorted(entries_formatted) == sorted(keys * 2)  # sphinxcontrib-bibtex alone formats each twice
+    assert pages(once.outdir) == pages(twice.outdir)
+
+
+def test_another_tooltip_style_is_formatted_on_its_own(copy_root, make_app, entries_formatted):
+    app = rebuild(make_app, copy_root(), bibtex_tooltips_style="plain")  # the bibliography's is "alpha"
+    assert len(entries_formatted) == 2 * len(set(entries_formatted)) and TITLE in tooltip(app)
+
+
+def test_the_plaintext_backend_is_looked_up_once(copy_root, make_app, monkeypatch):
+    """pybtex scans every distribution's entry points per lookup; after the first build no citation does."""
+    import pybtex.plugin
+
+    rebuild(make_app, copy_root())
+    plaintext = pybtex.plugin.find_plugin("pybtex.backends", "plaintext")
+
+    def no_scan(*args, **kwargs):
+        raise AssertionError(f"entry points scanned for {kwargs}")
+
+    monkeypatch.setattr(pybtex.plugin, "entry_points", no_scan)
+    assert pybtex.plugin.find_plugin("pybtex.backends", "plaintext") is plaintext
+    assert plaintext.__module__ == "pybtex.backends.plaintext"

@@ -72,12 +72,15 @@ def test_list_layout_is_text_not_cards(copy_root, build):
 def test_statistics_have_svg_charts_with_text_alternatives(copy_root, build):
     app = build(copy_root())
     page = soup(app.outdir / "overview.html")
-    images = page.select("figure.tc-chart img")
-    assert len(images) == 3
-    for img in images:
-        svg = read(app.outdir / img["src"].partition("?")[0])
-        assert svg.lstrip().startswith("<?xml") and "<script" not in svg and "@font-face" not in svg
-        assert img["alt"].startswith(("Papers per", "Code availability"))
+    charts = page.select("figure.tc-chart svg")
+    assert len(charts) == 3
+    for svg in charts:  # inline, coloured by the page: no script, font, image or background of its own
+        assert svg["role"] == "img" and svg["aria-label"].startswith(("Papers per", "Code availability"))
+        assert not svg.find(["script", "style", "image", "foreignobject"]) and "@font-face" not in str(svg)
+        assert {r.get("class", [""])[0] for r in svg.find_all("rect")} <= {f"tc-chart-s{i}" for i in range(1, 8)}
+        assert all(t.get("fill") in (None, "currentColor") for t in svg.find_all("text"))
+    code_bars = [g.title.get_text() for g in charts[2].find_all("g")]
+    assert code_bars == ["2024: With code 0, Without code 1", "2025: With code 4, Without code 0"]
     tables = page.select("table.tc-stats-table")
     code = [[c.get_text(strip=True) for c in row.find_all(["th", "td"])] for row in tables[2].select("tr")]
     assert code == [["Year", "With code", "Without code"], ["2024", "0", "1"], ["2025", "4", "0"]]

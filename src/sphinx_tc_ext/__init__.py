@@ -46,7 +46,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         stats,
         tracking,
     )
-    from sphinx_tc_ext.sphinx.bibtex import citations, citebib, citecache
+    from sphinx_tc_ext.sphinx.bibtex import citations, citebib, citecache, plugins
 
     config_values = [  # name, default, what a change rebuilds, types
         ("tc_bib_file", "refs/survey.bib", "env", [str]),
@@ -91,6 +91,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         ("config-inited", config.remember_cache_dir, 500),
         ("config-inited", config.validate_config, 500),
         ("config-inited", citecache.install, 500),
+        ("config-inited", plugins.remember_pybtex_plugins, 500),
         ("builder-inited", citebib.swap_in_generated_bib, citebib.BEFORE_BIBTEX),  # sphinxcontrib-bibtex: 500
         ("builder-inited", cards.defer_cards, 500),
         ("builder-inited", assets.add_static_path, 500),

@@ -33,6 +33,9 @@ FIELDS: tuple[Field, ...] = (
     Field("url", "url", "Landing page of the paper (http or https).", True),
     Field("doi", "id", "Digital Object Identifier, without the ``https://doi.org/`` prefix.", True),
     Field("note", "text", "Free text shown on the card.", True),
+    Field("abstract", "text", "The paper's abstract: shown on the card folded under one line and found by both "
+          "searches; kept in the BibTeX readers copy unless the taxonomy's ``[survey] bibtex_hidden`` lists it "
+          "(``tc-survey new --arxiv`` writes it).", True),
     Field("shortvenue", "text", "Venue as shown on the badge: ``ICCV 2025``, ``CVPR 2024 Highlight``, "
           "``EMNLP 2024 Findings``, ``arXiv 2025.08``. A badge starting with ``arXiv`` marks a preprint.", False),
     Field("aka", "text", "The method's nickname (``FastV``): shown on the card and found by the search; "

@@ -70,6 +70,8 @@ class Taxonomy:
     short_title: str
     facets: tuple[Facet, ...] = field(default_factory=tuple)
     text: str = field(default="", repr=False, compare=False)
+    #: ``[survey] bibtex_hidden``: more fields left out of the BibTeX readers copy (``abstract``...).
+    bibtex_hidden: tuple[str, ...] = ()
 
     def facet(self, name: str) -> Facet | None:
         """Find a facet by id or by its BibTeX field name."""
@@ -99,8 +101,8 @@ class Taxonomy:
 
     @property
     def hidden_bibtex_fields(self) -> frozenset[str]:
-        """Fields left out of the BibTeX an author copies: the site-only ones and the taxonomy's."""
-        return SITE_ONLY_FIELDS | frozenset(self.fields)
+        """Fields left out of the BibTeX an author copies: the site-only ones, the taxonomy's and ``bibtex_hidden``."""
+        return SITE_ONLY_FIELDS | frozenset(self.fields) | frozenset(name.lower() for name in self.bibtex_hidden)
 
 
 def _line_of(text: str, needle: str, start: int = 0) -> int:
@@ -124,7 +126,7 @@ def load_taxonomy(path: str | Path) -> Taxonomy:
 
 #: The keys of each level of the file and the kind of value each holds (docs/guide/taxonomy-file.md).
 _TOP_KEYS = {"survey": "table", "facets": "tables"}
-_SURVEY_KEYS = {"title": "string", "short_title": "string"}
+_SURVEY_KEYS = {"title": "string", "short_title": "string", "bibtex_hidden": "strings"}
 _FACET_KEYS = {"id": "string", "field": "string", "label": "string", "description": "string", "multi": "boolean",
                "required": "boolean", "values": "tables"}
 _VALUE_KEYS = {"id": "string", "label": "string", "description": "string", "color": "string", "section": "string",
@@ -327,6 +329,7 @@ def parse_taxonomy(data: dict, path: str = "<taxonomy>", text: str = "") -> Taxo
         short_title=survey.get("short_title", survey.get("title", "")),
         facets=tuple(facets),
         text=text,
+        bibtex_hidden=tuple(survey.get("bibtex_hidden", ())),
     )
     if problems:
         raise InputError(problems, partial=taxonomy)  # without the broken parts: a build warns and goes on

@@ -23,7 +23,7 @@ from sphinx_tc_ext.core.export import coins_title
 from sphinx_tc_ext.core.model import Paper, paper_anchor
 from sphinx_tc_ext.core.schema import LINK_FIELDS
 from sphinx_tc_ext.sphinx.config import tc_config
-from sphinx_tc_ext.sphinx.context import PageContext
+from sphinx_tc_ext.sphinx.context import PageContext, abstract_of
 from sphinx_tc_ext.sphinx.filterbar import render_filterbar
 from sphinx_tc_ext.sphinx.html import Html, el, escape_attribute, h, text
 from sphinx_tc_ext.sphinx.nodes import paper_table, tc_cards, tc_list
@@ -258,6 +258,8 @@ def html_card(ctx: PageContext, paper: Paper, card_id: str, permalink: str, badg
             links += h("a", label, classes=[f"tc-link-{name}", *LINK_BUTTON_CLASSES], href=paper.links[name])
     if paper.fields.get("note"):
         card += h("p", paper.fields["note"], classes=["tc-note"])
+    if (abstract := html_abstract(paper)) is not None:
+        card += abstract
     if len(links):
         card += links
     if discussed is not None:
@@ -271,6 +273,17 @@ def html_card(ctx: PageContext, paper: Paper, card_id: str, permalink: str, badg
     if coins is not None:
         card += coins
     return card
+
+
+def html_abstract(paper: Paper) -> Html | None:
+    """The ``abstract``, folded under one line (``<details>``: opens without JavaScript); None without one."""
+    abstract = abstract_of(paper)
+    if not abstract:
+        return None
+    details = h("details", classes=["tc-abstract"])
+    details += h("summary", "Abstract")
+    details += h("p", abstract)
+    return details
 
 
 def discussed_in(ctx: PageContext, key: str) -> Html | None:

@@ -12,6 +12,7 @@ from docutils import nodes
 from sphinx.builders import Builder
 from sphinx.util import logging
 
+from sphinx_tc_ext.core.latex import latex_to_text
 from sphinx_tc_ext.core.model import Bibliography, Paper
 from sphinx_tc_ext.core.taxonomy import Taxonomy
 from sphinx_tc_ext.sphinx.config import WARNING_TYPE, get_bibliography, get_taxonomy, tc_config
@@ -100,10 +101,16 @@ class PageContext:
         """
         home = self.docname
         canonical = self.domain.canonical_pages()
-        words = dict.fromkeys(chain.from_iterable(f"{p.title} {p.aka} {' '.join(p.authors)}".split()
+        words = dict.fromkeys(chain.from_iterable(f"{p.title} {p.aka} {' '.join(p.authors)} {abstract_of(p)}".split()
                                                   for p in papers if canonical.get(p.key) == home))
         seen = self.search_words
         fresh = [word for word in words if word not in seen]
         seen.update(fresh)
         if fresh:
             node += nodes.Text(" ".join(fresh))
+
+
+def abstract_of(paper: Paper) -> str:
+    """The ``abstract`` field as text (LaTeX decoded, braces dropped); "" without one.  Issue 20."""
+    raw = paper.fields.get("abstract", "")
+    return latex_to_text(raw).replace("{", "").replace("}", "").strip() if raw else ""

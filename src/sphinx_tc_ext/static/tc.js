@@ -175,7 +175,8 @@
   /** Text nodes of a card that search results are highlighted in. */
   function collectSegments(card) {
     const segs = [];
-    const roots = [card.querySelector('.tc-title'), card.querySelector('.tc-authors'), card.querySelector('.tc-venue')];
+    const roots = [card.querySelector('.tc-title'), card.querySelector('.tc-authors'), card.querySelector('.tc-venue'),
+      card.querySelector('.tc-abstract > p')];
     for (const root of roots) {
       if (!root) continue;
       const walker = document.createTreeWalker(root, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT, {
@@ -188,7 +189,7 @@
         },
       });
       for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-        const more = node.parentNode.closest('.tc-more-authors');
+        const more = node.parentNode.closest('.tc-more-authors, .tc-abstract'); // folded: opened on a match
         segs.push({ node, wrap: null, src: node.data, map: null, key: '', more });
       }
     }
@@ -247,7 +248,9 @@
     }
     const venueEl = card.querySelector('.tc-venue');
     const arxiv = coinsOf(card).getAll('rft_id').map(arxivIdOf).join(' ');
-    return { title: title.trim(), aka, authors, venue: venueEl ? venueEl.textContent.trim() : '', arxiv };
+    const abstractEl = card.querySelector('.tc-abstract > p'); // issue 20: searched too
+    return { title: title.trim(), aka, authors, venue: venueEl ? venueEl.textContent.trim() : '', arxiv,
+      abstract: abstractEl ? abstractEl.textContent : '' };
   }
 
   // -- COinS: each card's metadata, read for search (arXiv id) and for the RIS and CSL-JSON exports --
@@ -418,7 +421,7 @@
             month: Number(card.getAttribute('data-month')) || 0,
             title: f.title,
             venue: f.venue,
-            text: fold(`${f.title}\n${f.aka}\n${f.authors}\n${f.venue}\n${key}\n${f.arxiv}`),
+            text: fold(`${f.title}\n${f.aka}\n${f.authors}\n${f.venue}\n${key}\n${f.arxiv}\n${f.abstract}`),
             aka: fold(f.aka).trim(),
             visible: true,
           };
@@ -813,7 +816,7 @@
         paintSegment(seg, ranges);
         if (ranges.length && seg.more) inMore = seg.more;
       }
-      // A match among the authors folded under "and N more": unfold them while it lasts.
+      // A match among the authors folded under "and N more", or in the abstract: unfold it while it lasts.
       if (inMore && !inMore.open) {
         inMore.open = true;
         st.opened = inMore;

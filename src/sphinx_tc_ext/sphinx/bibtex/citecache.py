@@ -13,6 +13,11 @@ sphinxcontrib-bibtex parsed them (path and mtime, its own cache key), every
 and the versions of sphinxcontrib-bibtex and pybtex.  A digest of those is stored
 next to the citations; the domain subclass installed here formats again whenever it
 differs or any page was read.
+
+When it does format, each entry is formatted once, not twice: with
+``bibtex_tooltips_style`` empty (the default) the tooltip is the bibliography
+entry formatted again with the same style and label, so the same result is used
+for both (half of the formatting of a clean build).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import importlib.metadata
 from typing import Any
 
+from pybtex.richtext import Tag
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
@@ -61,6 +67,16 @@ def keeping_citations(base: type) -> type:
             result = super().env_updated()
             self.data[STAMP_KEY] = digest
             return result
+
+        def get_formatted_entries(self, bibliography_key, docnames, tooltips, tooltips_style):
+            """The base's entries; a tooltip in the bibliography's own style is its entry, not a second formatting."""
+            bibliography = self.bibliographies[bibliography_key]
+            if not tooltips or (tooltips_style and tooltips_style != bibliography.style):
+                yield from super().get_formatted_entries(bibliography_key, docnames, tooltips, tooltips_style)
+                return
+            for entry, formatted, _none in super().get_formatted_entries(bibliography_key, docnames, False, ""):
+                # The base gives no tooltip for an entry it could not format (a missing field: a <b> tag).
+                yield entry, formatted, (None if isinstance(formatted.text, Tag) else formatted)
 
     return BibtexDomainKeepingCitations
 

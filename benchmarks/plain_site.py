@@ -1,0 +1,125 @@
+"""The real site without the extension: the baseline of the real-site ratio (issue 19).
+
+Copies ``conf.py``, ``docs/`` and ``refs/`` into a folder and takes out what the
+extension and sphinxcontrib-bibtex add, so that what is left is "the same pages":
+
+* ``conf.py`` loads neither extension (the rest of it, theme and MyST included, is kept);
+* MyST directives of either (``paper-table``, ``tc-stats``, ``bibliography``...) are removed
+  with their options and content; a live example ``{include}``-d from a file that holds
+  one is removed too (its ``{literalinclude}`` stays: it is only text);
+* roles become their text: ``{cite:p}`key``` becomes ``(key)``, ``{tc:paper}`key``` ``key``.
+
+Code blocks are left as they are (they are text to the build).  The site builds with
+``-n -W`` like the real one::
+
+    python benchmarks/plain_site.py /tmp/plain && cd /tmp/plain && \\
+        python -m sphinx -nW -b html -c . docs _build/html
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+EXTENSIONS = ("sphinxcontrib.bibtex", "sphinx_tc_ext")
+DIRECTIVES = frozenset({
+    "paper-table", "tc-stats", "tc-matrix", "tc-bibtex", "tc-cli-reference", "tc-check-codes",
+    "tc-field-reference", "tc-warning-types", "bibliography",
+})
+ROLE = re.compile(r"\{(cite(?::[a-z]+)?|tc:paper|tc-feed)\}`([^`]*)`")
+FENCE = re.compile(r"^(\s*)(`{3,}|~{3,}|:{3,})\s*(\{([\w:-]+)\})?(.*)$")
+CONF_TAIL = f"""
+
+# benchmarks/plain_site.py: the same pages without the extension and sphinxcontrib-bibtex
+extensions = [name for name in extensions if name not in {EXTENSIONS!r}]
+"""
+
+
+def _role_text(match: re.Match) -> str:
+    role, target = match.groups()
+    return f"({target})" if role.startswith("cite") else target
+
+
+def strip_text(text: str, dropped_includes: set[str]) -> str:
+    """``text`` (a MyST page) without the extension's directives, roles made plain text."""
+    out: list[str] = []
+    lines = text.split("\n")
+    i = 0
+    code_fence = ""  # the fence of the code block we are in ("" outside)
+    open_directives: list[str] = []  # fences of the kept directives we are in
+    while i < len(lines):
+        line = lines[i]
+        m = FENCE.match(line)
+        bare = bool(m) and m.group(3) is None and not m.group(5).strip()
+        if code_fence:
+            if bare and m.group(2) == code_fence:
+                code_fence = ""
+            out.append(line)
+            i += 1
+            continue
+        if bare and open_directives and m.group(2) == open_directives[-1]:
+            open_directives.pop()
+            out.append(line)
+            i += 1
+            continue
+        if m and m.group(3) is None:  # a code block opens: copy it untouched
+            code_fence = m.group(2)
+            out.append(line)
+            i += 1
+            continue
+        if m and (m.group(4) in DIRECTIVES or (m.group(4) == "include" and m.group(5).strip() in dropped_includes)):
+            fence = m.group(2)
+            i += 1
+            while i < len(lines) and lines[i].strip() != fence:
+                i += 1
+            i += 1  # the closing fence
+            continue
+        if m:
+            open_directives.append(m.group(2))
+        out.append(ROLE.sub(_role_text, line))
+        i += 1
+    return "\n".join(out)
+
+
+def _uses_extension(text: str) -> bool:
+    return bool(ROLE.search(text)) or any(m.group(4) in DIRECTIVES for m in map(FENCE.match, text.split("\n")) if m)
+
+
+def make_plain_site(dest: Path, repo: Path = REPO, bib: Path | None = None) -> Path:
+    """Write the plain copy of ``repo``'s site into ``dest`` (replaced if it exists)."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    conf = (repo / "conf.py").read_text(encoding="utf-8")
+    (dest / "conf.py").write_text(conf + CONF_TAIL, encoding="utf-8")
+    shutil.copytree(repo / "refs", dest / "refs")
+    if bib is not None:
+        shutil.copy2(bib, dest / "refs" / "survey.bib")
+    shutil.copytree(repo / "docs", dest / "docs", ignore=shutil.ignore_patterns("_build"))
+    docs = dest / "docs"
+    for page in sorted(docs.rglob("*")):
+        if page.suffix != ".md":
+            continue
+        text = page.read_text(encoding="utf-8")
+        dropped = set()
+        for m in re.finditer(r"^\s*(?:`{3,}|:{3,})\{include\}\s*(\S+)\s*$", text, re.MULTILINE):
+            target = page.parent / m.group(1)
+            if target.is_file() and _uses_extension(target.read_text(encoding="utf-8")):
+                dropped.add(m.group(1))
+        page.write_text(strip_text(text, dropped), encoding="utf-8")
+    return dest
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("dest", type=Path, help="folder to write the plain site into (replaced)")
+    args = parser.parse_args(argv)
+    print(make_plain_site(args.dest))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
