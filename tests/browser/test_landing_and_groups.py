@@ -108,7 +108,8 @@ def far_targets(page: Page, base: str) -> list[str]:
     """A full card and a group heading with thousands of pixels of cards above them."""
     page.goto(base + "papers.html")
     html = page.content()
-    cards = re.findall(r'<article class="tc-card(?: sd-card sd-shadow-sm)?"[^>]* id="([^"]+)"', html)  # full cards, no repeats
+    full = r'<article class="tc-card(?: sd-card sd-shadow-sm)?"[^>]* id="([^"]+)"'  # no repeat cards
+    cards = re.findall(full, html)
     return [cards[len(cards) // 2], "papers-audio-query"]
 
 
