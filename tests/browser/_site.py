@@ -12,6 +12,10 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the benchmarks import this module without Playwright
+    from playwright.sync_api import Page
 
 REPO = Path(__file__).resolve().parents[2]
 ROOT = REPO / "tests" / "roots" / "test-survey"
@@ -73,3 +77,11 @@ def serve(directory: Path) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def download(page: Page, selector: str) -> tuple[str, str]:
+    """Click what offers a file and return its suggested name and text, as saved (RIS keeps CRLF)."""
+    with page.expect_download() as info:
+        page.click(selector)
+    path = Path(info.value.path())
+    return info.value.suggested_filename, path.read_bytes().decode("utf-8")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from _site import download
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
@@ -68,6 +70,10 @@ def test_pick_and_compare(page: Page, site: str) -> None:
     page.goto(url)  # a shared link shows just those papers, as a table
     keys = page.locator(".tc-table tbody tr").evaluate_all("rows => rows.map((r) => r.dataset.key)")
     assert sorted(keys) == ["yeo2025mms", "zeng2025glimpse"]
+    name, bib = download(page, ".tc-download")  # the exports take the picked papers
+    assert sorted(re.findall(r"^@\w+\{([^,]+),", bib, re.M)) == ["yeo2025mms", "zeng2025glimpse"], name
+    _, ris = download(page, ".tc-export-ris")
+    assert sorted(re.findall(r"^ID  - (.+?)\r?$", ris, re.M)) == ["yeo2025mms", "zeng2025glimpse"]
     page.locator(".tc-pick-bar").get_by_role("button", name="Show all papers").click()
     expect(page.locator(".tc-table tbody tr")).to_have_count(5)
     assert "pick" not in query(page)

@@ -593,7 +593,7 @@
       this.bindExports();
       const keys = this.form.querySelector('.tc-copy-keys');
       keys.addEventListener('click', () => {
-        const list = this.matchedPapers().map((p) => p.key);
+        const list = this.exportedPapers().map((p) => p.key);
         this.copy(keys, list.join(','), plural(list.length, 'key', 'keys'));
       });
       this.moreButton.addEventListener('click', () => {
@@ -895,9 +895,15 @@
       return out;
     }
 
+    /** What the exports and "Copy keys" take: the picked papers while only they are shown, else the matching ones. */
+    exportedPapers() {
+      const view = this.tableView;
+      return view && view.onlyPicks ? view.pickedPapers() : this.matchedPapers();
+    }
+
     download() {
       const parts = [];
-      for (const p of this.matchedPapers()) {
+      for (const p of this.exportedPapers()) {
         const pre = p.primary.querySelector('.tc-bibtex pre');
         if (pre) parts.push(pre.textContent.trim());
       }
@@ -922,7 +928,7 @@
     }
 
     exportAs(format) {
-      const items = this.matchedPapers().map((p) => cslItem(p.key, coinsOf(p.primary)));
+      const items = this.exportedPapers().map((p) => cslItem(p.key, coinsOf(p.primary)));
       if (format === 'ris') {
         saveFile(`${items.map(risRecord).join('\r\n\r\n')}\r\n`, `${this.id}.ris`,
           'application/x-research-info-systems;charset=utf-8');
@@ -1278,10 +1284,15 @@
       this.render();
     }
 
+    /** The picked papers, in the table's built order. */
+    pickedPapers() {
+      return this.table.papers.filter((p) => this.picks.has(p.key));
+    }
+
     /** The table's rows: the matching papers (or the picked ones), sorted by the chosen column. */
     render() {
       if (!this.on) return;
-      let papers = this.onlyPicks ? this.table.papers.filter((p) => this.picks.has(p.key)) : this.table.matchedPapers();
+      let papers = this.onlyPicks ? this.pickedPapers() : this.table.matchedPapers();
       const column = this.columns.find((c) => c.id === this.sortKey);
       if (column) {
         const sign = this.desc ? -1 : 1;
