@@ -174,6 +174,11 @@ def summarize(html: str) -> str:
         lines.append("bibtex " + block.get_text().splitlines()[0])
     for reference in soup.select("p.tc-cite-text"):
         lines.append("text " + _text(reference))
+    for stamp in soup.select(".tc-last-updated"):
+        lines.append("last-updated " + _text(stamp))
+    for month in soup.select(".tc-whats-new .tc-news-month"):
+        lines.append(f"news #{month['id']} {_text(month.find(class_='rubric'))}")
+        lines.extend(f"  {' '.join(item.parent['class'])}: {_text(item)}" for item in month.select("ul > li"))
     for link in soup.select("a.tc-feed-link, a.reference.internal[href*='#paper-']"):
         lines.append(f"link {_text(link)} -> {link['href']}")
     return "\n".join(lines) + "\n"
