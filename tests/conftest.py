@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import http.server
 import ipaddress
 import shutil
 import socket
-import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tc_testing import ROOTS, LookupServer
+from tc_testing import ROOTS, LookupServer, serving
 
 pytest_plugins = ("sphinx.testing.fixtures",)
 
@@ -97,37 +94,9 @@ def no_network(monkeypatch: pytest.MonkeyPatch):
 @pytest.fixture
 def lookup_server(monkeypatch: pytest.MonkeyPatch):
     """An HTTP server on 127.0.0.1 standing in for both services; TC_ARXIV_API and TC_DOI_RESOLVER point at it."""
-    state = LookupServer()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            state.requests.append((self.path, dict(self.headers)))
-            reply = state.reply_for(self.path)
-            if reply.delay:
-                time.sleep(reply.delay)
-            body = reply.payload()
-            try:
-                self.send_response(reply.status)
-                for name, value in reply.headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-            except OSError:  # the client timed out and left
-                pass
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    monkeypatch.setenv("TC_ARXIV_API", state.url + "/api/query")
-    monkeypatch.setenv("TC_DOI_RESOLVER", state.url + "/doi/")
-    monkeypatch.setenv("TC_LOOKUP_TIMEOUT", "5")
-    monkeypatch.setattr("sphinx_tc_ext.core.lookup.ARXIV_LIMIT.interval", 0.0)  # the limit has its own test
-    yield state
-    server.shutdown()
-    server.server_close()
+    with serving(LookupServer()) as state:
+        monkeypatch.setenv("TC_ARXIV_API", state.url + "/api/query")
+        monkeypatch.setenv("TC_DOI_RESOLVER", state.url + "/doi/")
+        monkeypatch.setenv("TC_LOOKUP_TIMEOUT", "5")
+        monkeypatch.setattr("sphinx_tc_ext.core.lookup.ARXIV_LIMIT.interval", 0.0)  # the limit has its own test
+        yield state

@@ -2,68 +2,34 @@
 
 from __future__ import annotations
 
-import http.server
 import shutil
-import threading
 import time
 
 import pytest
 
 from sphinx_tc_ext import cli
 from sphinx_tc_ext.core.linkcheck import HostPacer
-from tc_testing import ROOTS, LookupServer, Reply
+from tc_testing import ROOTS, LookupServer, Reply, serving
 
 TAXONOMY = ROOTS / "test-survey" / "refs" / "taxonomy.toml"
 
 
 class LinkServer(LookupServer):
-    """The lookup server's routes, per method: ``"HEAD /x"`` wins over ``"/x"``; requests as (method, path)."""
+    """Records requests as (method, path): what a link check sends matters, not its headers."""
 
-    def reply(self, method: str, path: str) -> Reply:
-        self.requests.append((method, path))  # type: ignore[arg-type]
-        return self.reply_for(f"{method} {path}" if f"{method} {path}" in self.routes else path)
+    def reply(self, method: str, path: str, headers: dict[str, str]) -> Reply:
+        reply = super().reply(method, path, headers)
+        self.requests[-1] = (method, path)  # type: ignore[assignment]
+        return reply
 
 
 @pytest.fixture
 def link_server(monkeypatch):
-    state = LinkServer()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def answer(self, body_too: bool) -> None:
-            reply = state.reply(self.command, self.path)
-            if reply.delay:
-                time.sleep(reply.delay)
-            body = reply.payload()
-            try:
-                self.send_response(reply.status)
-                for name, value in reply.headers.items():
-                    self.send_header(name, value.replace("{base}", state.url))
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if body_too:
-                    self.wfile.write(body)
-            except OSError:
-                pass
-
-        def do_GET(self) -> None:
-            self.answer(True)
-
-        def do_HEAD(self) -> None:
-            self.answer(False)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    monkeypatch.setenv("TC_LINK_DELAY", "0")
-    monkeypatch.setenv("TC_LINK_TIMEOUT", "5")
-    monkeypatch.setenv("TC_DOI_RESOLVER", state.url + "/doi/")
-    yield state
-    server.shutdown()
-    server.server_close()
+    with serving(LinkServer()) as state:
+        monkeypatch.setenv("TC_LINK_DELAY", "0")
+        monkeypatch.setenv("TC_LINK_TIMEOUT", "5")
+        monkeypatch.setenv("TC_DOI_RESOLVER", state.url + "/doi/")
+        yield state
 
 
 ENTRY = """@inproceedings{{{key},

@@ -24,6 +24,18 @@ GLIMPSE_DOI = "/doi/10.1109/ICCV.2025.00123"
 RESNET_DOI = "/doi/10.1109/CVPR.2016.90"
 CSL = {"Content-Type": "application/vnd.citationstyles.csl+json"}
 
+GLIMPSE = """@Article{zeng2025glimpse,
+  title = {A Glimpse to Compress},
+  author = {Zeng, Quan-Sheng},
+  journal = "arXiv preprint arXiv:2508.01548",
+  eprint = {2508.01548},
+  year = 2025,
+  month = aug,
+  areas = {image},
+  shortvenue = {arXiv 2025.08},
+  added = {2025-08-14}
+}"""
+
 BIB = """% my survey
 @string{cvpr = {CVPR}}
 
@@ -40,17 +52,7 @@ BIB = """% my survey
   added = {2025-07-29},
 }
 
-@Article{zeng2025glimpse,
-  title = {A Glimpse to Compress},
-  author = {Zeng, Quan-Sheng},
-  journal = "arXiv preprint arXiv:2508.01548",
-  eprint = {2508.01548},
-  year = 2025,
-  month = aug,
-  areas = {image},
-  shortvenue = {arXiv 2025.08},
-  added = {2025-08-14}
-}
+GLIMPSE_PLACEHOLDER
 
 @inproceedings{he2016deep,
   title = {Deep Residual Learning for Image Recognition},
@@ -69,7 +71,7 @@ BIB = """% my survey
   areas = {image},
   added = {2025-08-20},
 }
-"""
+""".replace("GLIMPSE_PLACEHOLDER", GLIMPSE)
 
 SURVEY_ABSTRACT = (FETCH_DATA / "arxiv-2507.20198.xml").read_text(encoding="utf-8") \
     .split("<summary>")[1].split("</summary>")[0]
@@ -83,17 +85,7 @@ ICCV = "Proceedings of the IEEE/CVF International Conference on Computer Vision 
 WRITTEN = BIB.replace("""  month = jul,
 """, f"""  month = jul,
   abstract = {{{SURVEY_ABSTRACT}}},
-""").replace("""@Article{zeng2025glimpse,
-  title = {A Glimpse to Compress},
-  author = {Zeng, Quan-Sheng},
-  journal = "arXiv preprint arXiv:2508.01548",
-  eprint = {2508.01548},
-  year = 2025,
-  month = aug,
-  areas = {image},
-  shortvenue = {arXiv 2025.08},
-  added = {2025-08-14}
-}""", f"""@Inproceedings{{zeng2025glimpse,
+""").replace(GLIMPSE, f"""@Inproceedings{{zeng2025glimpse,
   title = {{A Glimpse to Compress}},
   author = {{Zeng, Quan-Sheng}},
   eprint = {{2508.01548}},
