@@ -291,11 +291,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", choices=[s.name for s in SHOTS], metavar="NAME",
                         help="take only this shot (repeatable): " + ", ".join(s.name for s in SHOTS))
     args = parser.parse_args(argv)
-    if not CHROMIUM.exists():
-        print(f"{CHROMIUM}: missing, install Debian's chromium (apt-get install chromium)", file=sys.stderr)
-        return 2
     if args.site is not None and not (args.site / "index.html").is_file():
         print(f"{args.site}: no index.html, give the folder sphinx-build wrote (e.g. _build/html)", file=sys.stderr)
+        return 2
+    if not CHROMIUM.exists():
+        print(f"{CHROMIUM}: missing, install Debian's chromium (apt-get install chromium)", file=sys.stderr)
         return 2
     try:
         from playwright.sync_api import sync_playwright
