@@ -56,7 +56,7 @@ class Pages:
 
 @dataclasses.dataclass(frozen=True)
 class Shot:
-    """One PNG: its file name, what the guide's alt text says, the viewport and how to take it."""
+    """One PNG: its name (without .png), the viewport, dark mode or not, and the function that takes it."""
 
     name: str
     viewport: dict[str, int]
