@@ -1,5 +1,5 @@
-"""Build a copy of a test root and serve it on 127.0.0.1: shared by the browser tests,
-``screenshots.py`` and ``benchmarks/browser_filter.py``."""
+"""Build a copy of a test root and serve it on 127.0.0.1: shared by the browser tests and
+``benchmarks/browser_filter.py`` (scripts/screenshots.py keeps its own ``serve``)."""
 
 from __future__ import annotations
 
