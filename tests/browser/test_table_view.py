@@ -64,16 +64,19 @@ def test_pick_and_compare(page: Page, site: str) -> None:
     expect(bar).to_contain_text("2 papers picked.")
     bar.get_by_role("button", name="Compare").click()
     expect(page.locator(".tc-table tbody tr")).to_have_count(2)
+    expect(page.locator(".tc-paper-table > .tc-count")).to_have_text("2 picked of 5 papers shown")
     assert sorted(query(page)["pick"][0].split(",")) == ["yeo2025mms", "zeng2025glimpse"]
     url = page.url
     page.goto(site + "index.html")
     page.goto(url)  # a shared link shows just those papers, as a table
     keys = page.locator(".tc-table tbody tr").evaluate_all("rows => rows.map((r) => r.dataset.key)")
     assert sorted(keys) == ["yeo2025mms", "zeng2025glimpse"]
+    expect(page.locator(".tc-paper-table > .tc-count")).to_have_text("2 picked of 5 papers shown")
     name, bib = download(page, ".tc-download")  # the exports take the picked papers
     assert sorted(re.findall(r"^@\w+\{([^,]+),", bib, re.M)) == ["yeo2025mms", "zeng2025glimpse"], name
     _, ris = download(page, ".tc-export-ris")
     assert sorted(re.findall(r"^ID  - (.+?)\r?$", ris, re.M)) == ["yeo2025mms", "zeng2025glimpse"]
     page.locator(".tc-pick-bar").get_by_role("button", name="Show all papers").click()
     expect(page.locator(".tc-table tbody tr")).to_have_count(5)
+    expect(page.locator(".tc-paper-table > .tc-count")).to_have_text("5 papers")
     assert "pick" not in query(page)

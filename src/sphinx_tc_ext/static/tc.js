@@ -864,21 +864,30 @@
     }
 
     paintTotal(matched, rendered, filtered) {
-      const total = this.papers.length;
-      if (this.countEl) {
-        let text = plural(total, 'paper', 'papers');
-        if (filtered) {
-          text = matched ? `${matched} of ${plural(total, 'paper', 'papers')} shown`
-            : `No paper matches these filters (0 of ${total}).`;
-        }
-        if (this.countEl.textContent !== text) this.countEl.textContent = text;
-      }
+      this.counted = { matched, filtered };
+      this.paintCount();
       const cut = this.order.reduce((n, st) => n + (st.paper.visible && !st.shown && !st.excluded ? 1 : 0), 0);
       this.moreEl.hidden = cut === 0;
       if (cut) {
         this.moreText.textContent = `The first ${rendered} cards are listed; ${cut} more match.`;
         this.moreButton.textContent = `Show all ${rendered + cut}`;
       }
+    }
+
+    /** The line above the cards: how many papers the filters (or the picks being compared) show. */
+    paintCount() {
+      if (!this.countEl || !this.counted) return;
+      const { matched, filtered } = this.counted;
+      const total = this.papers.length;
+      const view = this.tableView;
+      let text = plural(total, 'paper', 'papers');
+      if (view && view.onlyPicks) {
+        text = `${view.picks.size} picked of ${plural(total, 'paper', 'papers')} shown`;
+      } else if (filtered) {
+        text = matched ? `${matched} of ${plural(total, 'paper', 'papers')} shown`
+          : `No paper matches these filters (0 of ${total}).`;
+      }
+      if (this.countEl.textContent !== text) this.countEl.textContent = text;
     }
 
     /** Papers matching the filters, in display order, each once. */
@@ -1120,6 +1129,7 @@
   class TableView {
     constructor(table) {
       this.table = table;
+      table.tableView = this; // before fromUrl(): a shared ?pick= link paints the count as picks
       this.root = table.root;
       this.on = false;
       this.sortKey = '';
@@ -1281,6 +1291,7 @@
       this.pickText.textContent = `${plural(this.picks.size, 'paper', 'papers')} picked.`;
       this.compare.textContent = this.onlyPicks ? 'Show all papers' : 'Compare';
       for (const button of this.root.querySelectorAll('.tc-pick')) button.tcPaint();
+      this.table.paintCount();
       this.render();
     }
 
@@ -1476,7 +1487,7 @@
       const table = new PaperTable(root, owner && hasBar);
       if (hasBar) owner = false;
       root.tcTable = table;
-      if (table.form) table.tableView = new TableView(table);
+      if (table.form) new TableView(table); // sets table.tableView
     }
     initNewMarks();
     initPlainTables();
