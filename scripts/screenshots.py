@@ -10,24 +10,22 @@ and the statistics charts in dark mode.  Every shot starts from a fresh browser
 context with fixed localStorage, waits for fonts and tc.js, and is cropped to the
 region it shows, so a rerun on the same site gives the same pictures.
 
-Needs only the standard library and Playwright (Pillow, when installed, shrinks the
-PNGs losslessly).  Never run ``playwright install``: the system chromium is used.
+Needs the standard library, Playwright and this package (its static server); Pillow,
+when installed, shrinks the PNGs losslessly.  Never run ``playwright install``: the system chromium is used.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
-import functools
-import http.server
 import subprocess
 import sys
 import tempfile
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from sphinx_tc_ext.cli.preview import serving as serve
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "docs" / "_static" / "screenshots"
@@ -67,25 +65,6 @@ class Shot:
 # -- serving and building ------------------------------------------------------------------------
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def serve(directory: Path) -> Iterator[str]:
-    """Serve ``directory`` on a free port of 127.0.0.1 in a thread; yield the base URL (ending in /)."""
-    handler = functools.partial(_QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def build_site(out: Path) -> Path:

@@ -1,18 +1,15 @@
 """Build a copy of a test root and serve it on 127.0.0.1: shared by the browser tests and
-``benchmarks/browser_filter.py`` (scripts/screenshots.py keeps its own ``serve``)."""
+``benchmarks/browser_filter.py``; the server is the package's own (``tc-survey preview``'s)."""
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import http.server
 import shutil
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from sphinx_tc_ext.cli.preview import serving as serve  # noqa: F401  (the browser tests import it from here)
 
 if TYPE_CHECKING:  # the benchmarks import this module without Playwright
     from playwright.sync_api import Page
@@ -58,25 +55,6 @@ def build_many(jobs: list[tuple[Path, Path, str | None]]) -> None:
         raise RuntimeError("\n".join(errors))
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def serve(directory: Path) -> Iterator[str]:
-    """Serve ``directory`` on a free port of 127.0.0.1 in a thread; yield the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def download(page: Page, selector: str) -> tuple[str, str]:

@@ -11,10 +11,13 @@ server down.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import http.server
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from sphinx_tc_ext.core.problems import InputError, Problem
@@ -51,9 +54,9 @@ def build_command(source: str, conf_dir: str, output: str, jobs: str | None = No
             "-c", conf_dir, source, output]
 
 
-def serve(folder: Path, port: int) -> http.server.ThreadingHTTPServer:
+def serve(folder: Path, port: int, log: bool = True) -> http.server.ThreadingHTTPServer:
     """A static server of ``folder`` on 127.0.0.1 (not started); :class:`InputError` when the port is taken."""
-    handler = functools.partial(_QuietHandler, directory=str(folder))
+    handler = functools.partial(_QuietHandler if log else _SilentHandler, directory=str(folder))
     try:
         return http.server.ThreadingHTTPServer((HOST, port), handler)
     except OSError as exc:
@@ -67,6 +70,30 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         sys.stderr.write(f"{self.command} {self.path} {args[1] if len(args) > 1 else ''}\n")
+
+
+class _SilentHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def serving(folder: Path, port: int = 0) -> Iterator[str]:
+    """Serve ``folder`` from a background thread while the block runs; yields the base URL (ending in /).
+
+    For scripts and tests that drive a browser against a built site (``scripts/screenshots.py``,
+    the browser tests): a free port by default, no log.
+    """
+    server = serve(folder, port, log=False)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{HOST}:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
 
 
 def _cmd_preview(args: argparse.Namespace) -> int:
