@@ -26,6 +26,14 @@ def copy_root(dest: Path, root: Path = ROOT) -> Path:
     return dest
 
 
+def add_field(src: Path, key: str, field: str, value: str) -> None:
+    """Give the entry ``key`` of a copied root's bib one more field (as its first)."""
+    bib = src / "refs" / "survey.bib"
+    text = bib.read_text(encoding="utf-8")
+    start = text.index("{" + key + ",\n") + len(key) + 3
+    bib.write_text(text[:start] + f"  {field} = {{{value}}},\n" + text[start:], encoding="utf-8")
+
+
 def build_command(src: Path, out: Path, theme: str | None = None, strict: bool = True) -> list[str]:
     flags = ["-nW", "--keep-going"] if strict else []
     cmd = [sys.executable, "-m", "sphinx", *flags, "-q", "-b", "html", str(src), str(out)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from _site import build, copy_root, serve
+from _site import add_field, build, copy_root, serve
 
 pytest.importorskip("playwright", reason="Playwright is not installed")
 
@@ -18,10 +18,7 @@ KEY = "shang2025llava"
 def abstract_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     base = tmp_path_factory.mktemp("abstract-site")
     src = copy_root(base / "src")
-    bib = src / "refs" / "survey.bib"
-    text = bib.read_text(encoding="utf-8")
-    bib.write_text(text.replace("@inproceedings{" + KEY + ",\n", "@inproceedings{" + KEY + ",\n"
-                                "  abstract = {Zygomorphic token pruning keeps accuracy.},\n"), encoding="utf-8")
+    add_field(src, KEY, "abstract", "Zygomorphic token pruning keeps accuracy.")
     with serve(build(src, base / "html")) as url:
         yield url
 

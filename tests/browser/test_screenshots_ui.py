@@ -17,7 +17,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from _site import REPO, build_command, copy_root, serve
+from _site import REPO, add_field, build_command, copy_root, serve
 
 pytest.importorskip("playwright", reason="Playwright is not installed")
 
@@ -45,11 +45,7 @@ def design_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The test root with furo and sphinx-design, and an abstract on the newest paper."""
     base = tmp_path_factory.mktemp("shots-site")
     src = copy_root(base / "src")
-    bib = src / "refs" / "survey.bib"
-    text = bib.read_text(encoding="utf-8")
-    start = text.index("{" + NEW_KEY + ",\n") + len(NEW_KEY) + 3
-    bib.write_text(text[:start] + "  abstract = {Glimpse keeps the tokens a model looks at.},\n" + text[start:],
-                   encoding="utf-8")
+    add_field(src, NEW_KEY, "abstract", "Glimpse keeps the tokens a model looks at.")
     cmd = build_command(src, base / "html", theme="furo")
     cmd += ["-D", "extensions=myst_parser,sphinxcontrib.bibtex,sphinx_design,sphinx_tc_ext"]
     result = subprocess.run(cmd, capture_output=True, text=True, check=False)
