@@ -200,7 +200,7 @@ def add_paper_labels(app: Any, env: BuildEnvironment) -> list[str]:
     so sharing never makes a build parse the bib.
     """
     domain: TCDomain = env.get_domain("tc")  # type: ignore[assignment]
-    std = env.domains.standard_domain
+    std = env.get_domain("std")  # env.domains.standard_domain needs Sphinx 9
     names: dict[str, tuple[str, str]] = domain.data["names"]
     ours: dict[str, str] = domain.data["labels"]
     canonical = domain.canonical_pages()
