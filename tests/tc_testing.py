@@ -63,8 +63,11 @@ class LookupServer:
 
     def reply(self, method: str, path: str, headers: dict[str, str]) -> Reply:
         """Record the request and choose its answer: a route for the method wins over the path's."""
-        self.requests.append((path, headers))
+        self.record(method, path, headers)
         return self.reply_for(f"{method} {path}" if f"{method} {path}" in self.routes else path)
+
+    def record(self, method: str, path: str, headers: dict[str, str]) -> None:
+        self.requests.append((path, headers))
 
     def reply_for(self, target: str) -> Reply:
         replies = self.routes.get(target)
