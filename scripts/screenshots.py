@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sphinx_tc_ext.cli.preview import build_command
 from sphinx_tc_ext.cli.preview import serving as serve
 
 REPO = Path(__file__).resolve().parents[1]
@@ -68,9 +69,9 @@ class Shot:
 
 
 def build_site(out: Path) -> Path:
-    """Build the companion site like scripts/build-site does (warnings are errors)."""
-    cmd = [sys.executable, "-m", "sphinx", "-nW", "--keep-going", "-q", "-b", "html", "-c", ".", "docs", str(out)]
-    result = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=False)
+    """Build the companion site as the pull request check and ``tc-survey preview`` do (warnings are errors)."""
+    result = subprocess.run(build_command("docs", ".", str(out)), cwd=REPO, capture_output=True, text=True,
+                            check=False)
     if result.returncode:
         raise RuntimeError(f"sphinx-build failed ({result.returncode}):\n{result.stdout}{result.stderr}")
     return out

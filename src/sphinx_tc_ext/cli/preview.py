@@ -56,7 +56,7 @@ def build_command(source: str, conf_dir: str, output: str, jobs: str | None = No
 
 def serve(folder: Path, port: int, log: bool = True) -> http.server.ThreadingHTTPServer:
     """A static server of ``folder`` on 127.0.0.1 (not started); :class:`InputError` when the port is taken."""
-    handler = functools.partial(_QuietHandler if log else _SilentHandler, directory=str(folder))
+    handler = functools.partial(_LoggingHandler if log else _SilentHandler, directory=str(folder))
     try:
         return http.server.ThreadingHTTPServer((HOST, port), handler)
     except OSError as exc:
@@ -65,7 +65,7 @@ def serve(folder: Path, port: int, log: bool = True) -> http.server.ThreadingHTT
                                   "with another number, or --port 0 for a free one")], exit_code=1) from None
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+class _LoggingHandler(http.server.SimpleHTTPRequestHandler):
     """Logs requests on stderr, one short line each (the default also does, with the client's address)."""
 
     def log_message(self, format: str, *args: object) -> None:
