@@ -75,6 +75,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         (nodes.tc_matrix, None),
         (nodes.tc_stats, None),
         (nodes.tc_news, None),
+        (nodes.tc_news_items, (news.visit_tc_news_items, None)),
         (nodes.tc_last_updated, None),
     ]
     directives = {

@@ -413,7 +413,8 @@ def _page_cards(translator: Any, node: tc_cards | tc_list) -> _PageCards:
     return page
 
 
-def _written(translator: Any, node: tc_cards | tc_list, page: _PageCards, markup: str) -> None:
+def append_markup(translator: Any, markup: str) -> None:
+    """Large markup goes into the page body after Sphinx's debug ``repr`` of it (see :func:`insert_cards`)."""
     deferred = getattr(translator.builder, "_tc_deferred", None)
     if deferred is None:
         translator.body.append(markup)
@@ -421,6 +422,10 @@ def _written(translator: Any, node: tc_cards | tc_list, page: _PageCards, markup
         markups = deferred.setdefault(translator.builder.current_docname, [])
         translator.body.append(f"{_DEFERRED}{len(markups)}-->")
         markups.append(markup)
+
+
+def _written(translator: Any, node: tc_cards | tc_list, page: _PageCards, markup: str) -> None:
+    append_markup(translator, markup)
     if node["last"]:
         page.cache.save()
         translator._tc_page_cards = None
