@@ -395,8 +395,12 @@ class _PageCards:
         return self.cache.cached(key, lambda: card_markup(ctx, paper, card_id))
 
     def repeat_card(self, paper: Paper, card_id: str, first: tuple[str, str]) -> str:
-        """Not cached: a repeat costs little to build, and an edit would rewrite the page's cache file."""
-        return repeat_card_markup(self.ctx, paper, card_id, *first)
+        """Cached like full cards: at 5,000 entries an edit writes 3,300 repeats, a third of its card time.
+
+        A repeat shows the paper's own fields and where its full card is, nothing of other pages.
+        """
+        return self.cache.cached((self.digests[paper.key], "repeat", card_id, *first),
+                                 lambda: repeat_card_markup(self.ctx, paper, card_id, *first), counts=False)
 
     def list_item(self, paper: Paper) -> str:
         """One ``<li>`` of a list layout (it depends on the paper and the page-wide inputs only)."""
