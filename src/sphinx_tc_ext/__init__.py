@@ -96,6 +96,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         ("builder-inited", citebib.swap_in_generated_bib, citebib.BEFORE_BIBTEX),  # sphinxcontrib-bibtex: 500
         ("builder-inited", cards.defer_cards, 500),
         ("builder-inited", assets.add_static_path, 500),
+        ("builder-inited", assets.cache_compiled_templates, 500),
         ("builder-inited", citebib.restore_bibtex_bibfiles, citebib.AFTER_BIBTEX),
         ("env-get-outdated", tracking.outdated_by_bib, 500),
         ("env-before-read-docs", config.preload, 500),  # parse the bib before workers fork ...
