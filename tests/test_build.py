@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -411,3 +413,26 @@ def test_backlinks_exclude_patterns(copy_root, build):
     app = build(copy_root(), confoverrides={"tc_backlinks_exclude": ["area-*"]})
     survey = soup(app.outdir / "papers.html").find("article", id="paper-shao2025tokens")
     assert [a["href"] for a in survey.select(".tc-discussed a")] == ["index.html#test-survey", "overview.html#recent"]
+
+
+def test_a_bib_edit_writes_no_page_whose_html_stays_the_same(copy_root, make_app, tmp_path):
+    """No page is read after a title edit, so no toctree changes: Sphinx's toctree parents of the
+    written pages (index here) are not written again, and the site equals a clean build."""
+    src = copy_root()
+    app, _, _ = _rebuild(make_app, src)
+    before = {p.relative_to(app.outdir).as_posix(): p.read_bytes() for p in Path(app.outdir).rglob("*.html")}
+    bib = src / "refs" / "survey.bib"
+    bib.write_text(read(bib).replace("{LLaVA-PruMerge}: Adaptive", "{LLaVA-PruMerge}: Renamed"), encoding="utf-8")
+    later = time.time() + 2
+    os.utime(bib, (later, later))
+    app, reread, rewritten = _rebuild(make_app, src)
+    after = {p.relative_to(app.outdir).as_posix(): p.read_bytes() for p in Path(app.outdir).rglob("*.html")}
+    changed = {name.removesuffix(".html") for name in after if after[name] != before.get(name)}
+    assert reread == set() and changed and "index" not in rewritten
+    assert rewritten == changed
+    clean = tmp_path / "clean"
+    shutil.copytree(src, clean, ignore=shutil.ignore_patterns("_build"))
+    clean_app, _, _ = _rebuild(make_app, clean)
+    assert after == {p.relative_to(clean_app.outdir).as_posix(): p.read_bytes()
+                     for p in Path(clean_app.outdir).rglob("*.html")}
+    assert app.env.files_to_rebuild  # set back once writing began

@@ -178,3 +178,28 @@ def test_grids_are_in_place_for_every_html_builder(copy_root, build):
         text = "".join(read(p) for p in outputs)
         assert "<!--tc-cards" not in text, builder
         assert 'data-key="zeng2025glimpse"' in text.replace('\\"', '"'), builder
+
+
+def test_repeat_cards_come_from_the_cache_and_follow_edits(copy_root, build, monkeypatch, tmp_path):
+    """A paper shown in several groups gets one full card and repeats; repeats are cached like cards."""
+    built: list[str] = []
+    original = cards.repeat_card_markup
+
+    def counting(ctx, paper, *args, **kwargs):
+        built.append(paper.key)
+        return original(ctx, paper, *args, **kwargs)
+
+    monkeypatch.setattr(cards, "repeat_card_markup", counting)
+    src = copy_root()
+    build(src)
+    repeated = sorted(set(built))
+    assert repeated  # the test bib has papers in two groups of one table
+    built.clear()
+    edit_title(src, repeated[0], "Edited ")
+    app = build(src)
+    assert set(built) == {repeated[0]}
+    clean_src = tmp_path / "clean"
+    shutil.copytree(src, clean_src, ignore=shutil.ignore_patterns("_build"))
+    assert cards_of(app.outdir) == cards_of(build(clean_src).outdir)
+    assert any("tc-repeat" in card and ">Edited " in card for cards in cards_of(app.outdir).values()
+               for card in cards)

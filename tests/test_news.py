@@ -109,3 +109,43 @@ def test_table_layout_is_a_plain_table_for_every_builder(copy_root, build):
     assert table.select_one("tbody a")["href"].startswith("https://arxiv.org/abs/")
     text = build(copy_root("test-news", dest="text"), "text")
     assert "Merging Frames" in read(text.outdir / "table.txt")  # in a cell, wrapped
+
+
+def test_html_items_are_what_sphinx_writes_for_the_nodes(copy_root, build):
+    """The HTML lists are built from strings (5,000 items at 5k entries); they must be the markup
+    Sphinx's translator writes for the nodes other builders get, and index the same words."""
+    from docutils import nodes
+    from docutils.utils import new_document
+
+    from sphinx_tc_ext.sphinx import news
+    from sphinx_tc_ext.sphinx.nodes import tc_news_items
+
+    src = _news_root(copy_root)
+    bib = src / "refs" / "survey.bib"
+    bib.write_text(read(bib).replace("title = {A Retitled Study of Token Budgets}",
+                                     'title = {A "Retitled" Study of <Token> Budgets \\& user@example.org}'),
+                   encoding="utf-8")
+    app = build(src)
+    assert app.warning.getvalue() == ""
+    app.builder._tc_deferred = None  # markup straight into the translator's body
+    doctree = app.env.get_and_resolve_doctree("whats-new", app.builder, tags=app.tags)
+    domain = app.env.get_domain("tc")
+    papers = news.get_bibliography(app.config).papers
+    lists = list(doctree.findall(tc_news_items))
+    assert len(lists) == 5  # added and updated in August, added in June; August again (the newest month)
+    for node in lists:
+        items = nodes.bullet_list(classes=[f"tc-news-{node['what']}"])
+        for key in node["keys"]:
+            items += nodes.list_item("", news._item(app, domain, "whats-new", papers[key], node["what"]))
+        written = {}
+        for name, tree in (("markup", node.deepcopy()), ("nodes", items)):
+            document = new_document("whats-new", app.builder.docsettings)
+            document += tree
+            translator = app.builder.create_translator(document, app.builder)
+            document.walkabout(translator)
+            written[name] = "".join(translator.body)
+        assert written["markup"] == written["nodes"]
+        words = {w for item in items.findall(nodes.Text) for w in item.astext().split()}
+        assert set(node.astext().split()) == words
+    assert "&quot;Retitled&quot; Study of &lt;Token&gt; Budgets &amp; user&#64;example.org" in read(
+        app.outdir / "whats-new.html")

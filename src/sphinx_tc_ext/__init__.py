@@ -75,6 +75,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         (nodes.tc_matrix, None),
         (nodes.tc_stats, None),
         (nodes.tc_news, None),
+        (nodes.tc_news_items, (news.visit_tc_news_items, None)),
         (nodes.tc_last_updated, None),
     ]
     directives = {
@@ -95,14 +96,18 @@ def setup(app: Sphinx) -> dict[str, Any]:
         ("builder-inited", citebib.swap_in_generated_bib, citebib.BEFORE_BIBTEX),  # sphinxcontrib-bibtex: 500
         ("builder-inited", cards.defer_cards, 500),
         ("builder-inited", assets.add_static_path, 500),
+        ("builder-inited", assets.cache_compiled_templates, 500),
         ("builder-inited", citebib.restore_bibtex_bibfiles, citebib.AFTER_BIBTEX),
         ("env-get-outdated", tracking.outdated_by_bib, 500),
+        ("env-get-outdated", tracking.note_outdated, 1000),  # after every handler that adds pages to read
         ("env-before-read-docs", config.preload, 500),  # parse the bib before workers fork ...
         ("env-before-read-docs", heap.freeze, 900),  # ... then freeze it
         ("doctree-read", tracking.record_mentions, 500),
         ("env-get-updated", tracking.rewrite_dependents, 500),
         ("env-updated", domain.add_paper_labels, 500),
+        ("write-started", tracking.no_parents_without_reads, 500),
         ("write-started", heap.freeze, 900),
+        ("doctree-resolved", tracking.restore_parents, 0),
         ("doctree-resolved", cards.render_paper_tables, 500),
         ("doctree-resolved", citations.citations_to_cards, 500),
         ("doctree-resolved", citations.fill_bibtex_blocks, 500),
@@ -114,6 +119,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         ("html-page-context", cards.insert_cards, 0),  # after Sphinx's debug repr of the context
         ("html-page-context", feed.feed_link, 500),
         ("html-page-context", assets.page_assets, 500),
+        ("build-finished", tracking.restore_parents, 0),
         ("build-finished", tracking.save_signatures, 500),
         ("build-finished", feed.write_feed, 500),
     ]

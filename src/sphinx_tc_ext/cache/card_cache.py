@@ -49,12 +49,16 @@ class CardCache:
         self.new: dict[Hashable, str] = {}
         self.built = 0  # cards not found in the old file
 
-    def cached(self, key: Hashable, build: Callable[[], str]) -> str:
-        """The markup saved under ``key``, or ``build()``'s; kept for the next build either way."""
+    def cached(self, key: Hashable, build: Callable[[], str], counts: bool = True) -> str:
+        """The markup saved under ``key``, or ``build()``'s; kept for the next build either way.
+
+        ``counts=False``: markup cheap enough to build again that missing it is no reason to
+        rewrite the file (:meth:`save`), such as a card's repeats, which an edit also misses.
+        """
         markup = self.old.get(key)
         if markup is None:
             markup = build()
-            self.built += 1
+            self.built += counts
         self.new[key] = markup
         return markup
 

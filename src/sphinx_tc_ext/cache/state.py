@@ -37,6 +37,10 @@ class BuildState:
     filter_counts: dict[tuple[str, ...], Any] = field(default_factory=dict)
     #: each paper's number of its combination of counted values, and the combinations (filterbar).
     counted: tuple[dict[str, int], list[tuple]] | None = None
+    #: months -> what ``tc-whats-new`` lists (news records' digests and the page, sphinx/selection.py).
+    news: dict[int, list[tuple[str, list[str], list[str]]]] = field(default_factory=dict)
+    #: the newest ``added``/``updated`` date (every ``tc-last-updated`` and its record, sphinx/selection.py).
+    last_updated: str | None = None
 
 
 def state_of(bib: Bibliography) -> BuildState:

@@ -73,3 +73,28 @@ def _forget_checksums() -> None:
     cache_clear = getattr(_file_checksum_inner, "cache_clear", None)
     if cache_clear is not None:
         cache_clear()
+
+
+#: Compiled theme templates, next to the doctrees (one file per template, Jinja's own format).
+TEMPLATE_CACHE_DIR = "tc-templates"
+
+
+def cache_compiled_templates(app: Sphinx) -> None:
+    """``builder-inited``: keep the theme's compiled templates between builds.
+
+    Sphinx compiles every template the pages use in each build (furo: about twenty, 0.07 s
+    of a one-entry edit). Jinja's file cache checks each template's source before reusing
+    its code, and writes atomically; a builder whose templates are not Jinja's, or that
+    already has a cache, is left alone.
+    """
+    environment = getattr(getattr(app.builder, "templates", None), "environment", None)
+    if environment is None or getattr(environment, "bytecode_cache", True) is not None:
+        return
+    from jinja2 import FileSystemBytecodeCache
+
+    folder = Path(app.doctreedir, TEMPLATE_CACHE_DIR)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return  # a read-only doctree folder: templates are compiled as before
+    environment.bytecode_cache = FileSystemBytecodeCache(str(folder))

@@ -24,10 +24,10 @@ from sphinx.application import Sphinx
 
 from sphinx_tc_ext.cache.atomic import write_atomic
 from sphinx_tc_ext.cache.digest import digest
-from sphinx_tc_ext.core.counts import news_by_month
 from sphinx_tc_ext.core.latex import strip_control_characters
 from sphinx_tc_ext.sphinx.config import get_bibliography, get_taxonomy, tc_config
 from sphinx_tc_ext.sphinx.domain import TCDomain
+from sphinx_tc_ext.sphinx.selection import news_of
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_NAME = "feed.xml"
@@ -101,7 +101,7 @@ def feed_items(bib: Any) -> list[tuple[str, str, str]]:
     so the feed and the page tell the same news.
     """
     items = []
-    for _month, added, updated in news_by_month(bib):
+    for _month, added, updated in news_of(bib, 0):
         items += [(bib.papers[key].added, "added", key) for key in added]
         items += [(bib.papers[key].fields["updated"], "updated", key) for key in updated]
     return sorted(items, key=lambda item: (item[0], item[1] == "updated"), reverse=True)

@@ -66,3 +66,11 @@ class tc_news(nodes.General, nodes.Element):
 
 class tc_last_updated(nodes.Inline, nodes.TextElement):
     """Placeholder for ``:tc-last-updated:``: the newest ``added``/``updated`` date, filled when written."""
+
+
+class tc_news_items(nodes.General, nodes.Element):
+    """One month's added (or updated) papers of ``tc-whats-new`` in HTML: keys, written by the translator.
+
+    The markup is what Sphinx writes for the bullet list other builders get; its one
+    ``Text`` child (the items' words, once each) is for the search index and never written.
+    """

@@ -49,11 +49,30 @@ def stats_digest(data: dict) -> str:
     return value_digest(data, 16)
 
 
+def news_of(bib: Bibliography, months: int) -> list[tuple[str, list[str], list[str]]]:
+    """:func:`~sphinx_tc_ext.core.counts.news_by_month`, once per parsed bib and number of months.
+
+    The records' digests and the page itself list the same news: each took a pass over every paper.
+    """
+    memo = state_of(bib).news
+    if months not in memo:
+        memo[months] = news_by_month(bib, months)
+    return memo[months]
+
+
+def last_updated_of(bib: Bibliography) -> str:
+    """:func:`~sphinx_tc_ext.core.counts.last_updated`, once per parsed bib (three pages show it)."""
+    state = state_of(bib)
+    if state.last_updated is None:
+        state.last_updated = last_updated(bib)
+    return state.last_updated
+
+
 def news_digest(bib: Bibliography, options: dict) -> str:
     """What a news record shows: the months' keys with each paper's entry (titles and venues are shown)."""
     if options.get("what") == "last-updated":
-        return value_digest(last_updated(bib), 16)
-    news = news_by_month(bib, options.get("months", 0))
+        return value_digest(last_updated_of(bib), 16)
+    news = news_of(bib, options.get("months", 0))
     digests = bib.digests()
     return value_digest([(month, [digests[k] for k in added], [digests[k] for k in updated])
                          for month, added, updated in news], 16)
