@@ -203,3 +203,24 @@ def test_repeat_cards_come_from_the_cache_and_follow_edits(copy_root, build, mon
     assert cards_of(app.outdir) == cards_of(build(clean_src).outdir)
     assert any("tc-repeat" in card and ">Edited " in card for cards in cards_of(app.outdir).values()
                for card in cards)
+
+
+@pytest.mark.parametrize("linked", [True, False])
+def test_memoized_badges_are_the_badges_elements(linked):
+    """badges_markup joins memoized badges; the bytes must be html_badges' for every paper of the survey."""
+    from types import SimpleNamespace
+
+    from sphinx_tc_ext.core.bibread import parse_bib_text
+    from sphinx_tc_ext.core.taxonomy import load_taxonomy
+    from tc_testing import REPO
+
+    taxonomy = load_taxonomy(REPO / "refs" / "taxonomy.toml")
+    bib = parse_bib_text(read(REPO / "refs" / "survey.bib"), "survey.bib", taxonomy)
+    sections = {value.section for facet in taxonomy.facets for value in facet.values if value.section}
+    uris = {label: f"areas/{label}.html#{label}" for label in sorted(sections)[::2]} if linked else {}
+    ctx = SimpleNamespace(bib=bib, taxonomy=taxonomy, section_uris=uris, badges=None)
+    for paper in [*bib.papers.values(), *bib.papers.values()]:  # the second round from the memo
+        out: list[str] = []
+        cards.html_badges(ctx, paper).write(out)
+        assert cards.badges_markup(ctx, paper) == "".join(out), paper.key
+    assert any('href="' in markup for markup in ctx.badges.values()) == linked

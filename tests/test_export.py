@@ -254,3 +254,23 @@ def test_cli_bad_taxonomy(tmp_path, capsys):
     bad.write_text("not toml [", encoding="utf-8")
     assert run(["export-json", str(SURVEY), "-o", str(tmp_path / "x.json"), "--taxonomy", str(bad)]) == 1
     assert "not valid TOML" in capsys.readouterr().err
+
+
+COINS_TEXT = st.text(alphabet=st.sampled_from("aZ09 _.-~:/,&=+%?#é\u2011'\"()[]{}"), max_size=30) | st.text()
+
+
+@given(COINS_TEXT, COINS_TEXT)
+def test_coins_quoting_is_urlencode(name, value):
+    from urllib.parse import urlencode
+
+    pairs = [(name, value), ("rft.title", value)]
+    assert "&".join(f"{export._form_quote(n)}={export._form_quote(v)}" for n, v in pairs) == \
+        urlencode(pairs, safe=":/,")
+
+
+def test_coins_titles_of_the_survey_are_urlencoded(survey, taxonomy):
+    from urllib.parse import urlencode
+
+    for paper in survey.papers.values():
+        assert export.coins_title(paper, taxonomy) == \
+            urlencode(export.coins_pairs(export.csl_item(paper, taxonomy)), safe=":/,")

@@ -34,7 +34,9 @@ from sphinx_tc_ext.core.textio import decode_lenient
 PERSON_FIELDS = ("author", "editor")
 _ENTRY_AT = re.compile(r"@[ \t]*[A-Za-z]+[ \t]*[{(]")  # at the start of a line, after spaces or tabs
 _KEY_AFTER_START = re.compile(r"\s*@\s*[A-Za-z]+\s*[{(]\s*([^\s,{}()=\"#%']+)\s*,")
-_FIELD_NAME = re.compile(r"(?:^|[,{(])\s*([A-Za-z][\w:.+-]*)\s*=", re.MULTILINE)
+# A field name at a line's start or after "," "{" "(" (a chunk starts with "@", never a name):
+# "\n" in the set instead of "^" with MULTILINE lets the regex engine skip to those characters.
+_FIELD_NAME = re.compile(r"[,{(\n]\s*([A-Za-z][\w:.+-]*)\s*=")
 _URL = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
