@@ -259,11 +259,25 @@ def coins_title(paper: Paper, taxonomy: Taxonomy) -> str:
 _FORM_PLAIN = re.compile(r"[^A-Za-z0-9_.~:/, -]")
 
 
+class _CharQuotes(dict):
+    """``quote_plus`` of one character (its UTF-8 bytes, percent-encoded), computed once."""
+
+    def __missing__(self, char: str) -> str:
+        quoted = self[char] = quote_plus(char, safe=":/,")
+        return quoted
+
+
+_CHAR_QUOTES = _CharQuotes()
+
+
 def _form_quote(value: str) -> str:
-    """``urlencode``'s quoting of one name or value: most titles need only their spaces changed (9x faster)."""
-    if _FORM_PLAIN.search(value) is None:
-        return value.replace(" ", "+")
-    return quote_plus(value, safe=":/,")
+    """``urlencode``'s quoting of one name or value: only the few characters to quote are replaced (fast on titles).
+
+    "%" goes first (the others' replacements hold "%"); "+" is quoted before spaces become "+".
+    """
+    for char in sorted(set(_FORM_PLAIN.findall(value)), key=lambda c: c != "%"):
+        value = value.replace(char, _CHAR_QUOTES[char])
+    return value.replace(" ", "+")
 
 
 # -- a plain-text reference made with a pybtex style --------------------------------------------
