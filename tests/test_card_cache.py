@@ -37,14 +37,19 @@ def edit_title(srcdir: Path, key: str, marker: str) -> None:
 @pytest.fixture
 def counted_cards(monkeypatch):
     """Keys of the papers whose card markup is built (not taken from a page's cache)."""
+    return count_builds(monkeypatch, "card_markup")
+
+
+def count_builds(monkeypatch, name: str) -> list[str]:
+    """Wrap ``cards.<name>`` (a markup builder taking ``ctx, paper, ...``) to list the keys it builds."""
     built: list[str] = []
-    original = cards.card_markup
+    original = getattr(cards, name)
 
     def counting(ctx, paper, *args, **kwargs):
         built.append(paper.key)
         return original(ctx, paper, *args, **kwargs)
 
-    monkeypatch.setattr(cards, "card_markup", counting)
+    monkeypatch.setattr(cards, name, counting)
     return built
 
 
@@ -182,14 +187,7 @@ def test_grids_are_in_place_for_every_html_builder(copy_root, build):
 
 def test_repeat_cards_come_from_the_cache_and_follow_edits(copy_root, build, monkeypatch, tmp_path):
     """A paper shown in several groups gets one full card and repeats; repeats are cached like cards."""
-    built: list[str] = []
-    original = cards.repeat_card_markup
-
-    def counting(ctx, paper, *args, **kwargs):
-        built.append(paper.key)
-        return original(ctx, paper, *args, **kwargs)
-
-    monkeypatch.setattr(cards, "repeat_card_markup", counting)
+    built = count_builds(monkeypatch, "repeat_card_markup")
     src = copy_root()
     build(src)
     repeated = sorted(set(built))
