@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+import sphinx
 from bs4 import BeautifulSoup
 from hypothesis import given
 from hypothesis import strategies as st
@@ -428,8 +429,10 @@ def test_a_bib_edit_writes_no_page_whose_html_stays_the_same(copy_root, make_app
     app, reread, rewritten = _rebuild(make_app, src)
     after = {p.relative_to(app.outdir).as_posix(): p.read_bytes() for p in Path(app.outdir).rglob("*.html")}
     changed = {name.removesuffix(".html") for name in after if after[name] != before.get(name)}
-    assert reread == set() and changed and "index" not in rewritten
-    assert rewritten == changed
+    # Sphinx 8 writes the root page on every build (Builder.write adds config.root_doc); Sphinx 9 does not.
+    always = {"index"} if sphinx.version_info < (9,) else set()
+    assert reread == set() and changed and "index" not in rewritten - always
+    assert rewritten == changed | always
     clean = tmp_path / "clean"
     shutil.copytree(src, clean, ignore=shutil.ignore_patterns("_build"))
     clean_app, _, _ = _rebuild(make_app, clean)
