@@ -593,7 +593,7 @@
       this.bindExports();
       const keys = this.form.querySelector('.tc-copy-keys');
       keys.addEventListener('click', () => {
-        const list = this.exportedPapers().map((p) => p.key);
+        const list = this.shownPapers().map((p) => p.key);
         this.copy(keys, list.join(','), plural(list.length, 'key', 'keys'));
       });
       this.moreButton.addEventListener('click', () => {
@@ -904,15 +904,16 @@
       return out;
     }
 
-    /** What the exports and "Copy keys" take: the picked papers while only they are shown, else the matching ones. */
-    exportedPapers() {
+    /** The papers shown: the picked ones while only they are compared, else the matching ones.
+     *  The table view lists them; the exports and "Copy keys" take them. */
+    shownPapers() {
       const view = this.tableView;
       return view && view.onlyPicks ? view.pickedPapers() : this.matchedPapers();
     }
 
     download() {
       const parts = [];
-      for (const p of this.exportedPapers()) {
+      for (const p of this.shownPapers()) {
         const pre = p.primary.querySelector('.tc-bibtex pre');
         if (pre) parts.push(pre.textContent.trim());
       }
@@ -937,7 +938,7 @@
     }
 
     exportAs(format) {
-      const items = this.exportedPapers().map((p) => cslItem(p.key, coinsOf(p.primary)));
+      const items = this.shownPapers().map((p) => cslItem(p.key, coinsOf(p.primary)));
       if (format === 'ris') {
         saveFile(`${items.map(risRecord).join('\r\n\r\n')}\r\n`, `${this.id}.ris`,
           'application/x-research-info-systems;charset=utf-8');
@@ -1303,7 +1304,7 @@
     /** The table's rows: the matching papers (or the picked ones), sorted by the chosen column. */
     render() {
       if (!this.on) return;
-      let papers = this.onlyPicks ? this.pickedPapers() : this.table.matchedPapers();
+      let papers = this.table.shownPapers();
       const column = this.columns.find((c) => c.id === this.sortKey);
       if (column) {
         const sign = this.desc ? -1 : 1;
