@@ -10,8 +10,9 @@ get the list of :mod:`sphinx_tc_ext.sphinx.plainlist`.
 
 from __future__ import annotations
 
+import functools
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from docutils import nodes
@@ -202,7 +203,8 @@ def html_badges(ctx: PageContext, paper: Paper) -> Html:
     # Badges and buttons are the bulk of a card's bytes: no wrappers, no redundant attributes
     # (a page of 5,000 cards stays under 2 KB per card).
     badges = h("p", classes=["tc-badges"])
-    for badge in (venue_badge(paper), *(value_badge(ctx, facet, vid) for facet, vid in _paper_values(ctx, paper))):
+    for _key, make in _badge_makers(ctx, paper):
+        badge = make()
         if badge is None:
             continue
         if len(badges):
@@ -211,15 +213,19 @@ def html_badges(ctx: PageContext, paper: Paper) -> Html:
     return badges
 
 
-def _paper_values(ctx: PageContext, paper: Paper) -> Iterator[tuple[Facet, str]]:
+def _badge_makers(ctx: PageContext, paper: Paper) -> Iterator[tuple[tuple[str, ...], Callable[[], Html | None]]]:
+    """A paper's badges in order, each as a key naming its markup (alike on every paper) and its builder.
+
+    :func:`html_badges` builds them; :func:`badges_markup` builds each key once.
+    """
+    if paper.venue:
+        yield ("venue", paper.venue, paper.venue_kind), functools.partial(venue_badge, paper)
     for facet in ctx.taxonomy.facets:
         for vid in paper.facets.get(facet.id, ()):
-            yield facet, vid
+            yield (facet.id, vid), functools.partial(value_badge, ctx, facet, vid)
 
 
-def venue_badge(paper: Paper) -> Html | None:
-    if not paper.venue:
-        return None
+def venue_badge(paper: Paper) -> Html:
     return h("span", paper.venue, classes=[*BADGE_CLASSES, "tc-venue", f"tc-{paper.venue_kind}"])
 
 
@@ -390,14 +396,9 @@ def badges_markup(ctx: PageContext, paper: Paper) -> str:
     if markup is None:
         memo: dict = ctx.badges  # each badge's markup too, under tuple keys (never a paper key)
         pieces = []
-        if paper.venue:
-            key: tuple[str, ...] = ("venue", paper.venue, paper.venue_kind)
+        for key, make in _badge_makers(ctx, paper):
             if (piece := memo.get(key)) is None:
-                piece = memo[key] = _markup(venue_badge(paper))
-            pieces.append(piece)
-        for facet, vid in _paper_values(ctx, paper):
-            if (piece := memo.get(key := (facet.id, vid))) is None:
-                piece = memo[key] = _markup(value_badge(ctx, facet, vid))
+                piece = memo[key] = _markup(make())
             pieces.append(piece)
         markup = ctx.badges[paper.key] = '<p class="tc-badges">' + " ".join(filter(None, pieces)) + "</p>"
     return markup
