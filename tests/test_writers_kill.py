@@ -179,56 +179,66 @@ class Reference:
 
 
 def assert_old_or_new(work: Path, old: dict[str, bytes], reference: Reference, temporary_allowed: bool) -> str:
-    """Every file holds its old bytes or a complete run's; returns 'new' when any file has changed, else 'old'."""
+    """Every file holds its old bytes or a complete run's.
+
+    Returns 'old' when no file has changed, 'new' when the files are a complete run's, else 'part' (a
+    command writing several files, each whole, was killed between two of them).
+    """
     now = files(work)
     strays = [name for name in now if TEMPORARY.match(name.rsplit("/", 1)[-1])]
     if not temporary_allowed:
         assert strays == [], "a temporary file was left behind"
-    outcomes = set()
+    changed = False
     for name in old:
         assert name in now, f"{name} was deleted"
     for name, data in now.items():
-        if name in strays:
-            continue
-        if old.get(name) == data:
-            outcomes.add("old")
+        if name in strays or old.get(name) == data:
             continue
         new = reference.files().get(name)
         assert data == new, (f"{name}: {len(data):,} bytes, neither the old {len(old.get(name, b'')):,} nor "
                              f"the new {len(new or b''):,}")
-        outcomes.add("new")
-    return "new" if "new" in outcomes else "old"
+        changed = True
+    if not changed:
+        return "old"
+    return "new" if {k: v for k, v in now.items() if k not in strays} == reference.files() else "part"
 
 
-def run_kills(tmp_path: Path, name: str, n: int, trials: int) -> list[str]:
+def run_kills(tmp_path: Path, name: str, n: int, trials: int, attempts: int = 3) -> list[str]:
+    """Kill the command ``trials`` times; the first kill lands the moment a write starts, the others at
+    random around it.  The first is tried again (up to ``attempts``) when the command still got to finish:
+    on a busy machine the kernel may run the child on past the event, and then the kill proves nothing."""
     case = CASES[name]
     reference = Reference(tmp_path, case, n)
-    outcomes, first = [], None
-    for trial in range(trials):
-        work = tmp_path / f"work{trial}"
+    outcomes, first, run = [], None, 0
+    while len(outcomes) < trials:
+        work = tmp_path / f"work{run}"
+        run += 1
         prepare(work, case, n)
         old = files(work)
-        # the first kill lands the moment the write starts; the others at random around it
         delay = None if first is None else random.uniform(0.8 * first, 1.2 * first)
         at = kill_when_writing(work, case, delay)
-        first = at if first is None else first
-        outcomes.append(assert_old_or_new(work, old, reference, temporary_allowed=True))
+        outcome = assert_old_or_new(work, old, reference, temporary_allowed=True)
         shutil.rmtree(work)
+        if first is None and outcome == "new" and run < attempts:
+            continue
+        first = at if first is None else first
+        outcomes.append(outcome)
     return outcomes
 
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_sigkill_while_writing_leaves_old_or_new_bytes(tmp_path, name):
     outcomes = run_kills(tmp_path, name, SMALL, TRIALS)
-    assert outcomes[0] == "old"  # killed as the write began: nothing may have changed yet
-    print(f"{name}: {outcomes.count('old')} old, {outcomes.count('new')} new in {len(outcomes)} kills")
+    assert outcomes[0] != "new"  # killed as the write began: the run did not get to finish
+    print(f"{name}: {outcomes.count('old')} old, {outcomes.count('part')} part, {outcomes.count('new')} new "
+          f"in {len(outcomes)} kills")
 
 
 @pytest.mark.slow
 def test_sigkill_while_fmt_writes_a_20k_bib(tmp_path):
     """The issue's case: 0 of 20,000 entries were left after a kill during ``fmt``."""
     outcomes = run_kills(tmp_path, "fmt", LARGE, max(TRIALS, 2))
-    assert outcomes[0] == "old"
+    assert outcomes[0] == "old"  # one file of 12 MB: the kill lands long before it is written
     print(f"fmt 20k: {outcomes.count('old')} old, {outcomes.count('new')} new in {len(outcomes)} kills")
 
 
@@ -286,7 +296,7 @@ def test_sigkill_while_every_writer_writes_a_20k_bib(tmp_path):
     for name, (work, case) in works.items():  # every writer's outcome, not only the first broken one's
         try:
             outcome = assert_old_or_new(work, olds[name], Reference(tmp_path / name, case, sizes[name]), True)
-            assert outcome == "old", "changed before the write began"
+            assert outcome != "new", "finished before the kill"
         except AssertionError as exc:
             broken[name] = str(exc).splitlines()[0]
     assert not broken, "left broken:\n" + "\n".join(f"{name}: {what}" for name, what in broken.items())
