@@ -5,8 +5,9 @@ extension and sphinxcontrib-bibtex add, so that what is left is "the same pages"
 
 * ``conf.py`` loads neither extension (the rest of it, theme and MyST included, is kept);
 * MyST directives of either (``paper-table``, ``tc-stats``, ``bibliography``...) are removed
-  with their options and content; a live example ``{include}``-d from a file that holds
-  one is removed too (its ``{literalinclude}`` stays: it is only text);
+  with their options and content (inside a kept directive, such as a tab, their name in
+  parentheses stays, so that it is not left empty); a live example ``{include}``-d from a
+  file that holds one is removed too (its ``{literalinclude}`` stays: it is only text);
 * roles become their text: ``{cite:p}`key``` becomes ``(key)``, ``{tc:paper}`key``` ``key``.
 
 Code blocks are left as they are (they are text to the build).  The site builds with
@@ -19,6 +20,8 @@ Code blocks are left as they are (they are text to the build).  The site builds 
 from __future__ import annotations
 
 import argparse
+import html
+import os
 import re
 import shutil
 from pathlib import Path
@@ -27,9 +30,9 @@ REPO = Path(__file__).resolve().parent.parent
 EXTENSIONS = ("sphinxcontrib.bibtex", "sphinx_tc_ext")
 DIRECTIVES = frozenset({
     "paper-table", "tc-stats", "tc-matrix", "tc-bibtex", "tc-cli-reference", "tc-check-codes",
-    "tc-field-reference", "tc-warning-types", "bibliography",
+    "tc-field-reference", "tc-warning-types", "tc-whats-new", "bibliography",
 })
-ROLE = re.compile(r"\{(cite(?::[a-z]+)?|tc:paper|tc-feed)\}`([^`]*)`")
+ROLE = re.compile(r"\{(cite(?::[a-z]+)?|tc:paper|tc-feed|tc-last-updated)\}`([^`]*)`")
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,}|:{3,})\s*(\{([\w:-]+)\})?(.*)$")
 CONF_TAIL = f"""
 
@@ -76,6 +79,8 @@ def strip_text(text: str, dropped_includes: set[str]) -> str:
             while i < len(lines) and lines[i].strip() != fence:
                 i += 1
             i += 1  # the closing fence
+            if open_directives:  # inside a kept directive (a tab-item): leave it some content
+                out.append(f"({m.group(4)})")
             continue
         if m:
             open_directives.append(m.group(2))
@@ -110,6 +115,43 @@ def make_plain_site(dest: Path, repo: Path = REPO, bib: Path | None = None) -> P
             if target.is_file() and _uses_extension(target.read_text(encoding="utf-8")):
                 dropped.add(m.group(1))
         page.write_text(strip_text(text, dropped), encoding="utf-8")
+    return dest
+
+
+ARTICLE_START = '<article role="main" id="furo-main-content">'
+ARTICLE_END = "</article>"
+
+
+def make_floor_site(dest: Path, site: Path, pages: list[str]) -> Path:
+    """The plain copy of ``site`` in which each of ``pages`` is its built HTML as one raw block.
+
+    ``site`` is a copy of the site that has been built (``_build/html``).  Each page of ``pages``
+    becomes its title and a ``raw`` block with the main content furo wrote for it: the same bytes,
+    with no directive, card or table of ours to make.  Writing those pages again is what Sphinx and
+    furo themselves cost for a one-entry edit that shows on them (issue 19's floor).  The blocks
+    are kept out of the search index (class ``no-search``): Sphinx would index raw HTML by
+    stripping its tags, which costs more than the words our pages give it, so the floor is a
+    lower bound.
+    """
+    make_plain_site(dest, site)
+    built = site / "_build" / "html"
+    for page in pages:
+        text = (built / f"{page}.html").read_text(encoding="utf-8")
+        start = text.index(ARTICLE_START) + len(ARTICLE_START)
+        body = text[start:text.rindex(ARTICLE_END)]
+        heading = re.search(r"<h1>(.*?)<a class=\"headerlink\"", body, re.DOTALL)
+        title = html.unescape(re.sub(r"<[^>]+>", "", heading.group(1))).strip() if heading else page
+        raw = dest / "docs" / "_floor" / f"{page}.html"
+        raw.parent.mkdir(parents=True, exist_ok=True)
+        raw.write_text(body, encoding="utf-8")
+        source = next((dest / "docs").glob(f"{page}.*"))
+        # its labels are kept: other pages link to them
+        labels = re.findall(r"^\(\S+\)=$", source.read_text(encoding="utf-8"), re.MULTILINE)
+        source.unlink()
+        path = Path(os.path.relpath(raw, source.parent)).as_posix()  # docutils' raw reads it from the page's folder
+        (dest / "docs" / f"{page}.md").write_text(
+            "".join(f"{label}\n" for label in labels)
+            + f"# {title}\n\n```{{raw}} html\n:file: {path}\n:class: no-search\n```\n", encoding="utf-8")
     return dest
 
 

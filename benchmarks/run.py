@@ -14,7 +14,9 @@ temporary folder with that bib, and measures, each build in a fresh ``sphinx-bui
   child: the largest single process, so for ``-j 2`` it is the parent or one worker, not the sum);
 * a rebuild with nothing changed;
 * a rebuild after editing one entry's title, with the pages Sphinx re-read and re-wrote (parsed
-  from its output) against the pages that actually show that entry;
+  from its output) against the pages that actually show that entry; then those pages written
+  again with the bib unchanged, and their HTML written by Sphinx and furo without the extension
+  (the edit's floor, ``plain_site.make_floor_site``);
 * the size of the all-papers page per card;
 * a "one page" site (only the all-papers table, every paper once) and the reference: a site with
   ``.. bibliography:: :all:`` of sphinxcontrib-bibtex and furo on the same bib, built in the same run;
@@ -143,13 +145,17 @@ def build_env() -> dict[str, str]:
 
 
 def build(root: Path, jobs: int = 1, strict: bool = True, profile: Path | None = None, outdir: str = "_build/html",
-          extra: tuple[str, ...] = ()) -> dict:
-    """One ``sphinx-build`` in a fresh process; wall time, peak RSS and what it read and wrote."""
-    args = ["-m", "sphinx", "-b", "html", "-c", ".", "docs", outdir, "--keep-going", "-n", *extra]
+          extra: tuple[str, ...] = (), files: tuple[str, ...] = ()) -> dict:
+    """One ``sphinx-build`` in a fresh process; wall time, peak RSS and what it read and wrote.
+
+    ``files``: source files to write (Sphinx writes just those, and reads what is outdated).
+    """
+    args = ["-m", "sphinx", "-b", "html", "-c", ".", "--keep-going", "-n", *extra]
     if strict:
         args.append("-W")
     if jobs != 1:
         args += ["-j", str(jobs)]
+    args += ["docs", outdir, *files]  # sphinx-build takes no option after its positional arguments
     if profile is not None:
         args = ["-m", "cProfile", "-o", str(profile), *args]
     logs = root / "_logs"
@@ -293,7 +299,44 @@ def run_site(work: Path, n: int, log, with_parallel: bool = True, with_edit: boo
         # Sphinx itself writes again the pages whose toctree holds a page it writes
         edit["toctree_parents"] = toctree_parents(outdir / ".doctrees", shows)
         res["edit"] = edit
+        bib.write_bytes(original)
+        bump_mtime(bib)
+        build(root)
+        res["floor"] = run_floor(work, root, shows, log, repeat)
     shutil.rmtree(root)
+    return res
+
+
+def source_files(root: Path, pages: list[str]) -> tuple[str, ...]:
+    return tuple(str(next((root / "docs").glob(f"{page}.*")).relative_to(root)) for page in pages)
+
+
+def run_floor(work: Path, root: Path, pages: list[str], log, repeat: int) -> dict:
+    """What an edit that shows on ``pages`` costs at least, measured two ways (issue 19), alternating:
+
+    * ``rewrite``: our site writing ``pages`` again with the bib unchanged (``sphinx-build ... FILES``):
+      an edit without the re-selection and the parse, every card from the cache;
+    * ``floor``: the same pages' built HTML as raw blocks in the plain copy of the site
+      (``plain_site.make_floor_site``), written again: Sphinx and furo writing the same bytes,
+      nothing of ours; and ``floor_noop``, a no-change rebuild of that site (its startup).
+    """
+    import plain_site
+
+    floor = plain_site.make_floor_site(work / f"{root.name}-floor", root, pages)
+    first = build(floor)
+    runs: dict[str, list[dict]] = {"rewrite": [], "floor": [], "floor_noop": []}
+    for i in range(repeat):
+        log(f"floor: the {len(pages)} pages showing the entry written again, ours and without the extension "
+            f"({i + 1}/{repeat})")
+        runs["rewrite"].append(build(root, files=source_files(root, pages)))
+        runs["floor"].append(build(floor, files=source_files(floor, pages)))
+        runs["floor_noop"].append(build(floor))
+    res: dict = {name: median_run(series, "cpu_seconds") for name, series in runs.items()}
+    res["runs"] = {name: [{"seconds": r["seconds"], "cpu_seconds": r["cpu_seconds"]} for r in series]
+                   for name, series in runs.items()}
+    res["floor_first_build"] = {"returncode": first["returncode"], "warnings": first["warnings"]}
+    res["pages_bytes"] = sum((root / "_build" / "html" / f"{page}.html").stat().st_size for page in pages)
+    shutil.rmtree(floor)
     return res
 
 
@@ -538,6 +581,18 @@ def report(results: dict) -> str:
                          f"(toctree parents of the pages showing it, which Sphinx re-writes itself: "
                          f"{', '.join(e.get('toctree_parents', ())) or 'none'}); "
                          f"edit visible on {len(e['edit_visible_on'])}/{len(e['pages_showing_entry'])} of them.")
+            floor = s.get("floor")
+            if floor:
+                full = s["full"]["cpu_seconds"]
+                failed = floor["floor_first_build"]["returncode"]
+                lines.append(
+                    f"  Those {len(e['pages_showing_entry'])} pages ({floor['pages_bytes'] / 2**20:.1f} MB) written "
+                    f"again with the bib unchanged (`sphinx-build … FILES`): {t(floor['rewrite'])} = "
+                    f"{floor['rewrite']['cpu_seconds'] / full:.0%} of the full build. Their HTML written by Sphinx "
+                    f"and furo alone (the plain copy of the site with those pages as raw HTML, "
+                    f"`plain_site.make_floor_site`): {t(floor['floor'])} = "
+                    f"{floor['floor']['cpu_seconds'] / full:.0%}, of which that site's no-change rebuild "
+                    f"{t(floor['floor_noop'])}" + (f" (its first build: exit {failed})" if failed else "") + ".")
     lines += ["", "## Against the reference (same bib, same run)", "",
               "| N | reference `:all:` full | our site full | CPU ratio | one-page site full | CPU ratio | "
               "reference no-change | reference page per entry | reference peak RSS |",
@@ -625,6 +680,10 @@ def targets(results: dict) -> list[tuple[str, str, bool | None]]:
         share = e["cpu_seconds"] / full
         out.append((f"one-entry edit ≤ 15% of full at N={n:,} (CPU)", f"{share:.0%} ({e['cpu_seconds']:.1f} s)",
                     share <= 0.15))
+        floor = big.get("floor")
+        if floor:
+            out.append(("… its floor: the same pages written by Sphinx and furo alone (no target)",
+                        f"{floor['floor']['cpu_seconds'] / full:.0%} ({floor['floor']['cpu_seconds']:.1f} s)", None))
         shows = set(e["pages_showing_entry"])
         parents = set(e.get("toctree_parents", ()))
         only = set(e["read"]) <= shows and set(e["written"]) <= shows | parents
