@@ -122,6 +122,16 @@ ARTICLE_START = '<article role="main" id="furo-main-content">'
 ARTICLE_END = "</article>"
 
 
+def main_content(page_html: str) -> str:
+    """What furo wrote inside a page's main ``<article>``: the page's own content."""
+    return page_html[page_html.index(ARTICLE_START) + len(ARTICLE_START):page_html.rindex(ARTICLE_END)]
+
+
+def page_source(docs: Path, page: str) -> Path:
+    """The source file of the page named ``page`` (a docname) under ``docs``, whatever its suffix."""
+    return next(docs.glob(f"{page}.*"))
+
+
 def make_floor_site(dest: Path, site: Path, pages: list[str]) -> Path:
     """The plain copy of ``site`` in which each of ``pages`` is its built HTML as one raw block.
 
@@ -136,15 +146,13 @@ def make_floor_site(dest: Path, site: Path, pages: list[str]) -> Path:
     make_plain_site(dest, site)
     built = site / "_build" / "html"
     for page in pages:
-        text = (built / f"{page}.html").read_text(encoding="utf-8")
-        start = text.index(ARTICLE_START) + len(ARTICLE_START)
-        body = text[start:text.rindex(ARTICLE_END)]
+        body = main_content((built / f"{page}.html").read_text(encoding="utf-8"))
         heading = re.search(r"<h1>(.*?)<a class=\"headerlink\"", body, re.DOTALL)
         title = html.unescape(re.sub(r"<[^>]+>", "", heading.group(1))).strip() if heading else page
         raw = dest / "docs" / "_floor" / f"{page}.html"
         raw.parent.mkdir(parents=True, exist_ok=True)
         raw.write_text(body, encoding="utf-8")
-        source = next((dest / "docs").glob(f"{page}.*"))
+        source = page_source(dest / "docs", page)
         # its labels are kept: other pages link to them
         labels = re.findall(r"^\(\S+\)=$", source.read_text(encoding="utf-8"), re.MULTILINE)
         source.unlink()

@@ -307,10 +307,6 @@ def run_site(work: Path, n: int, log, with_parallel: bool = True, with_edit: boo
     return res
 
 
-def source_files(root: Path, pages: list[str]) -> tuple[str, ...]:
-    return tuple(str(next((root / "docs").glob(f"{page}.*")).relative_to(root)) for page in pages)
-
-
 def run_floor(work: Path, root: Path, pages: list[str], log, repeat: int) -> dict:
     """What an edit that shows on ``pages`` costs at least, measured two ways (issue 19), alternating:
 
@@ -324,12 +320,15 @@ def run_floor(work: Path, root: Path, pages: list[str], log, repeat: int) -> dic
 
     floor = plain_site.make_floor_site(work / f"{root.name}-floor", root, pages)
     first = build(floor)
+    # the pages' source files, named on the command line
+    files = {site: tuple(str(plain_site.page_source(site / "docs", page).relative_to(site)) for page in pages)
+             for site in (root, floor)}
     runs: dict[str, list[dict]] = {"rewrite": [], "floor": [], "floor_noop": []}
     for i in range(repeat):
         log(f"floor: the {len(pages)} pages showing the entry written again, ours and without the extension "
             f"({i + 1}/{repeat})")
-        runs["rewrite"].append(build(root, files=source_files(root, pages)))
-        runs["floor"].append(build(floor, files=source_files(floor, pages)))
+        runs["rewrite"].append(build(root, files=files[root]))
+        runs["floor"].append(build(floor, files=files[floor]))
         runs["floor_noop"].append(build(floor))
     res: dict = {name: median_run(series, "cpu_seconds") for name, series in runs.items()}
     res["runs"] = {name: [{"seconds": r["seconds"], "cpu_seconds": r["cpu_seconds"]} for r in series]
